@@ -1,0 +1,41 @@
+"""microgrid: a tiny scalar autograd engine for learning backpropagation.
+
+>>> from microgrid import Value
+>>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
+>>> J = 3 * (a + b * c)
+>>> J.backward()
+>>> J.value, a.delta, b.delta, c.delta
+(33.0, 3.0, 6.0, 9.0)
+"""
+
+from microgrid.engine import (
+    Primitive,
+    Value,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    dot,
+    is_grad_enabled,
+    no_grad,
+    primitive,
+    sum,
+)
+from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GraphStats",
+    "Primitive",
+    "Value",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "dot",
+    "graph_stats",
+    "is_grad_enabled",
+    "leaves",
+    "no_grad",
+    "primitive",
+    "replay",
+    "sum",
+    "topological_order",
+]

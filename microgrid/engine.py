@@ -1,0 +1,616 @@
+"""The engine: a `Value` node, the primitive ops, and backprop.
+
+Every arithmetic operation on Values records a node, so ordinary Python code
+builds the computation graph (the seed's u = bc, v = a + u, J = 3v):
+
+>>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
+>>> J = 3 * (a + b * c)
+>>> J.backward()
+>>> J.value, a.delta, b.delta, c.delta
+(33.0, 3.0, 6.0, 9.0)
+
+Each node keeps the *local derivatives* ∂node/∂parent, computed in the forward
+pass. Backprop is then the chain rule, one generic loop:
+
+    parent.delta += local_derivative * node.delta
+
+Non-finite numbers follow IEEE rules: inf and NaN propagate through every op
+(exp(1000) is inf, inf - inf is NaN). Only true domain errors raise: log of a
+value <= 0, sqrt of a negative value, division by zero, 0 ** negative.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Union
+
+from microgrid.graph import topological_order
+
+Operand = Union["Value", float, int]
+Forward = Callable[..., tuple[float, Sequence[float]]]
+
+# ---------------------------------------------------------------------------
+# Recording on/off: `with no_grad():` computes values without building a graph.
+# A ContextVar (not a global flag) keeps threads and async tasks independent.
+# ---------------------------------------------------------------------------
+
+_recording: ContextVar[bool] = ContextVar("microgrid_recording", default=True)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Compute values without recording the graph (inference, parameter updates).
+
+    >>> w = Value(2.0)
+    >>> with no_grad():
+    ...     w2 = w - 0.1 * 3
+    >>> w2.parents
+    ()
+    """
+    token = _recording.set(False)
+    try:
+        yield
+    finally:
+        _recording.reset(token)
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `no_grad()`."""
+    return _recording.get()
+
+
+# ---------------------------------------------------------------------------
+# Primitives: each op's forward value and local derivatives, side by side.
+# ---------------------------------------------------------------------------
+
+
+class Primitive(str):
+    """An op: a function from input numbers to (value, local derivatives).
+
+    A Primitive *is* its name (``node.op == "*"``), and also carries the math:
+    ``forward(*inputs)`` returns the value and one ∂value/∂input per input, and
+    ``formula`` writes the op with its inputs, e.g. ``"{0} · {1}"``.
+    Calling a Primitive on Values records a node:
+
+    >>> mul(Value(3.0), 2).value
+    6.0
+    """
+
+    forward: Forward
+    formula: str | None
+
+    def __new__(cls, name: str, forward: Forward, formula: str | None = None) -> Primitive:
+        op = super().__new__(cls, name)
+        op.forward = forward
+        op.formula = formula
+        return op
+
+    def __call__(self, *operands: Operand) -> Value:
+        return _record(self, operands)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Primitive, (str(self), self.forward, self.formula))
+
+
+def primitive(
+    function: Forward | None = None, *, name: str | None = None, formula: str | None = None
+) -> Any:
+    """Turn ``f(x, ...) -> (value, (∂f/∂x, ...))`` into an op on Values.
+
+    This is how every built-in op is defined, and how you add your own:
+
+    >>> @primitive
+    ... def cube(x):
+    ...     return x ** 3, (3 * x ** 2,)
+    >>> y = cube(Value(2.0, label="x"))
+    >>> y.value, y.op, y.local_derivatives
+    (8.0, 'cube', (12.0,))
+    """
+
+    def make(forward: Forward) -> Primitive:
+        return Primitive(name or forward.__name__, forward, formula)
+
+    return make if function is None else make(function)
+
+
+@primitive(name="+", formula="{0} + {1}")
+def add(x: float, y: float) -> tuple[float, tuple[float, float]]:
+    return x + y, (1.0, 1.0)
+
+
+@primitive(name="-", formula="{0} − {1}")
+def sub(x: float, y: float) -> tuple[float, tuple[float, float]]:
+    return x - y, (1.0, -1.0)
+
+
+@primitive(name="*", formula="{0} · {1}")
+def mul(x: float, y: float) -> tuple[float, tuple[float, float]]:
+    return x * y, (y, x)
+
+
+@primitive(name="/", formula="{0} / {1}")
+def div(x: float, y: float) -> tuple[float, tuple[float, float]]:
+    if y == 0:
+        raise ZeroDivisionError("division by zero")
+    return x / y, (1.0 / y, -x / (y * y))
+
+
+@primitive(name="**", formula="{0}^{1}")
+def power(x: float, y: float) -> tuple[float, tuple[float, float]]:
+    if x == 0 and y < 0:
+        raise ZeroDivisionError("0 cannot be raised to a negative power")
+    if x < 0 and not float(y).is_integer():
+        raise ValueError("a negative base needs a whole-number exponent")
+    value = _ieee_pow(x, y)
+    # d/dx x^y = y·x^(y-1); at x = 0 with y < 1 the slope is infinite.
+    d_base = y * _ieee_pow(x, y - 1) if x != 0 or y >= 1 else math.inf
+    # d/dy x^y = x^y·ln x; its limit is 0 at x = 0, undefined for x < 0.
+    d_exponent = value * math.log(x) if x > 0 else (0.0 if x == 0 else math.nan)
+    return value, (d_base, d_exponent)
+
+
+@primitive(name="neg", formula="−{0}")
+def neg(x: float) -> tuple[float, tuple[float]]:
+    return -x, (-1.0,)
+
+
+@primitive(formula="exp({0})")
+def exp(x: float) -> tuple[float, tuple[float]]:
+    value = _ieee_exp(x)
+    return value, (value,)
+
+
+@primitive(formula="log({0})")
+def log(x: float) -> tuple[float, tuple[float]]:
+    if x <= 0:
+        raise ValueError("log is defined only for values > 0")
+    return math.log(x), (1.0 / x,)
+
+
+@primitive(formula="σ({0})")
+def sigmoid(x: float) -> tuple[float, tuple[float]]:
+    # Two forms so that exp never overflows: exp(-x) for x >= 0, exp(x) below.
+    if x >= 0:
+        value = 1.0 / (1.0 + math.exp(-x))
+    else:
+        e = math.exp(x)
+        value = e / (1.0 + e)
+    return value, (value * (1.0 - value),)
+
+
+@primitive(formula="tanh({0})")
+def tanh(x: float) -> tuple[float, tuple[float]]:
+    value = math.tanh(x)
+    return value, (1.0 - value * value,)
+
+
+@primitive(formula="relu({0})")
+def relu(x: float) -> tuple[float, tuple[float]]:
+    # At exactly 0 we use slope 0, as PyTorch does (relu has a kink there).
+    return (x, (1.0,)) if x > 0 else (0.0, (0.0,))
+
+
+@primitive(formula="sqrt({0})")
+def sqrt(x: float) -> tuple[float, tuple[float]]:
+    if x < 0:
+        raise ValueError("sqrt is defined only for values >= 0")
+    value = math.sqrt(x)
+    return value, (0.5 / value if value else math.inf,)
+
+
+@primitive(name="abs", formula="|{0}|")
+def absolute(x: float) -> tuple[float, tuple[float]]:
+    # Slope 0 at the kink x = 0, as PyTorch does.
+    return abs(x), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)
+
+
+@primitive(name="sum")
+def summation(*xs: float) -> tuple[float, tuple[float, ...]]:
+    return math.fsum(xs), (1.0,) * len(xs)
+
+
+@primitive(name="dot")
+def dot_product(*ws_then_xs: float) -> tuple[float, tuple[float, ...]]:
+    # Inputs are w1..wn then x1..xn; ∂/∂wi = xi and ∂/∂xi = wi.
+    n = len(ws_then_xs) // 2
+    ws, xs = ws_then_xs[:n], ws_then_xs[n:]
+    return math.fsum(map(float.__mul__, ws, xs)), xs + ws
+
+
+@primitive(name="bce", formula="−({1}·log {0} + (1−{1})·log(1−{0}))")
+def bce(a: float, y: float) -> tuple[float, tuple[float, float]]:
+    # The seed's loss L(a, y). a must lie strictly inside (0, 1) unless the
+    # label makes the offending term vanish (y = 1 needs only a > 0, etc.).
+    if (a <= 0 and y != 0) or (a >= 1 and y != 1):
+        raise ValueError(
+            "bce needs 0 < a < 1 (a saturated sigmoid?); "
+            "use binary_cross_entropy_with_logits(z, y) for a stable loss"
+        )
+    log_a = math.log(a) if y != 0 else 0.0
+    log_1_minus_a = math.log1p(-a) if y != 1 else 0.0
+    value = -(y * log_a + (1 - y) * log_1_minus_a)
+    # ∂L/∂a = −y/a + (1−y)/(1−a), skipping a term whose label weight is 0.
+    d_a = (-y / a if y != 0 else 0.0) + ((1 - y) / (1 - a) if y != 1 else 0.0)
+    return value, (d_a, log_1_minus_a - log_a)
+
+
+@primitive(name="bce_with_logits", formula="bce(σ({0}), {1})")
+def bce_with_logits(z: float, y: float) -> tuple[float, tuple[float, float]]:
+    # L = max(z, 0) − z·y + log(1 + e^−|z|): never overflows, exact for |z| ~ 1000.
+    value = max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+    a, _ = sigmoid.forward(z)
+    return value, (a - y, -z)
+
+
+def _ieee_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _ieee_pow(x: float, y: float) -> float:
+    try:
+        return float(x**y)
+    except OverflowError:
+        negative = x < 0 and float(y).is_integer() and int(y) % 2 == 1
+        return -math.inf if negative else math.inf
+
+
+# ---------------------------------------------------------------------------
+# The node.
+# ---------------------------------------------------------------------------
+
+
+class Value:
+    """A node of the computation graph: a number and dJ/d(this number).
+
+    >>> x = Value(2.0, label="x")
+    >>> y = (x * x).named("y")
+    >>> y.backward()
+    >>> y.value, x.delta
+    (4.0, 4.0)
+    """
+
+    __slots__ = ("value", "delta", "label", "op", "parents", "local_derivatives", "constants")
+
+    # NumPy: `np.float64(2) * Value(3)` defers to Value.__rmul__ instead of
+    # making a 0-d object array.
+    __array_ufunc__ = None
+
+    value: float
+    delta: float
+    label: str
+    op: str
+    parents: tuple[Value, ...]
+    local_derivatives: tuple[float, ...]
+    constants: tuple[float | None, ...]
+
+    def __init__(self, value: float, label: str = "") -> None:
+        if not _is_number(value):
+            raise TypeError(
+                f"Value{f' {label!r}' if label else ''} needs a real number, "
+                f"got {type(value).__name__} {value!r}"
+            )
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        self.value = float(value)
+        self.delta = 0.0
+        self.label = label
+        self.op = ""
+        self.parents = ()
+        self.local_derivatives = ()
+        # The op's inputs in order: a number for each constant, None for each
+        # parent (so `3 * v` keeps (3.0, None)). Empty when all inputs are parents.
+        self.constants = ()
+
+    # PyTorch / micrograd spellings.
+    @property
+    def data(self) -> float:
+        return self.value
+
+    @data.setter
+    def data(self, value: float) -> None:
+        self.value = value
+
+    @property
+    def grad(self) -> float:
+        return self.delta
+
+    @grad.setter
+    def grad(self, delta: float) -> None:
+        self.delta = delta
+
+    def named(self, label: str) -> Value:
+        """Set the label and return the node: ``u = (b * c).named("u")``."""
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        self.label = label
+        return self
+
+    def __repr__(self) -> str:
+        label = f"{self.label!r}, " if self.label else ""
+        return f"Value({label}value={self.value:g}, delta={self.delta:g})"
+
+    # -- backprop ----------------------------------------------------------
+
+    def backward(self, delta: float = 1.0) -> None:
+        """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
+
+        Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh.
+        """
+        if not _is_number(delta):
+            raise TypeError(f"backward(delta=...) needs a number, got {delta!r}")
+        order = topological_order(self)
+        # Deltas from earlier calls are set aside so this pass computes clean
+        # dJ/dnode values, then added back: repeated calls accumulate.
+        earlier = [node.delta for node in order]
+        for node in order:
+            node.delta = 0.0
+        self.delta = float(delta)
+        for node in reversed(order):  # children before parents
+            for parent, local in zip(node.parents, node.local_derivatives):
+                parent.delta += local * node.delta  # the chain rule
+        if any(earlier):
+            for node, before in zip(order, earlier):
+                node.delta += before
+
+    def zero_grad(self) -> None:
+        """Set `delta` to 0 on every node under (and including) this one."""
+        for node in topological_order(self):
+            node.delta = 0.0
+
+    def recompute(self) -> None:
+        """Recompute `value` and `local_derivatives` from the parents' current values.
+
+        `replay` calls this in topological order after leaves change.
+        """
+        if not self.parents:
+            return
+        op = self.op
+        assert isinstance(op, Primitive)
+        if self.constants:
+            parents = iter(self.parents)
+            inputs = [next(parents).value if c is None else c for c in self.constants]
+        else:
+            inputs = [p.value for p in self.parents]
+        value, derivatives = _evaluate(op, inputs, self._operands())
+        self.value = value
+        self.local_derivatives = _parents_only(derivatives, self.constants)
+
+    def _operands(self) -> tuple[Operand, ...]:
+        """Parents and constants in the op's input order."""
+        if not self.constants:
+            return self.parents
+        parents = iter(self.parents)
+        return tuple(next(parents) if c is None else c for c in self.constants)
+
+    # -- operators: each one records a node through its primitive ------------
+
+    def __add__(self, other: Operand) -> Value:
+        return _binary(add, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return _binary(add, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary(sub, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _binary(sub, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _binary(mul, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _binary(mul, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary(div, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _binary(div, other, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        return _binary(power, self, other)
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _binary(power, other, self)
+
+    def __neg__(self) -> Value:
+        return _record(neg, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _record(absolute, (self,))
+
+    def exp(self) -> Value:
+        return _record(exp, (self,))
+
+    def log(self) -> Value:
+        return _record(log, (self,))
+
+    def sigmoid(self) -> Value:
+        return _record(sigmoid, (self,))
+
+    def tanh(self) -> Value:
+        return _record(tanh, (self,))
+
+    def relu(self) -> Value:
+        return _record(relu, (self,))
+
+    def sqrt(self) -> Value:
+        return _record(sqrt, (self,))
+
+    def abs(self) -> Value:
+        return _record(absolute, (self,))
+
+
+# ---------------------------------------------------------------------------
+# Recording a node.
+# ---------------------------------------------------------------------------
+
+
+def _is_number(x: object) -> bool:
+    if type(x) is float or type(x) is int:
+        return True
+    return isinstance(x, numbers.Real) and not isinstance(x, Value)
+
+
+def _binary(op: Primitive, left: Operand, right: Operand) -> Value:
+    # Anything but a Value or a real number: let Python try the other operand
+    # (a NumPy array of Values, say) or raise its usual TypeError.
+    for operand in (left, right):
+        if not isinstance(operand, Value) and not _is_number(operand):
+            return NotImplemented  # type: ignore[no-any-return]
+    if op is power and isinstance(right, Value) and _value_of(left) < 0:
+        raise ValueError(
+            f"{_describe(op, (left, right))}: a Value exponent needs a base >= 0 "
+            "(∂/∂exponent = base^exponent · ln(base))"
+        )
+    return _record(op, (left, right))
+
+
+def _value_of(operand: Operand) -> float:
+    return operand.value if isinstance(operand, Value) else float(operand)
+
+
+def _record(op: Primitive, operands: Sequence[Operand]) -> Value:
+    """Run `op` forward on the operands and, unless in no_grad, record the node."""
+    inputs = []
+    for position, operand in enumerate(operands):
+        if isinstance(operand, Value):
+            inputs.append(operand.value)
+        elif _is_number(operand):
+            inputs.append(float(operand))
+        else:
+            raise TypeError(
+                f"{op}: input {position + 1} is {type(operand).__name__} {operand!r}; "
+                "expected a Value or a real number"
+            )
+    value, derivatives = _evaluate(op, inputs, operands)
+
+    node = Value.__new__(Value)
+    node.value = value
+    node.delta = 0.0
+    node.label = ""
+    node.op = op
+    node.parents = ()
+    node.local_derivatives = ()
+    node.constants = ()
+    if not _recording.get():
+        return node
+    if len(inputs) == 2 and isinstance(operands[0], Value) and isinstance(operands[1], Value):
+        node.parents = (operands[0], operands[1])  # x * x keeps both edges
+        node.local_derivatives = (derivatives[0], derivatives[1])
+    elif all(isinstance(operand, Value) for operand in operands):
+        node.parents = tuple(operands)  # type: ignore[arg-type]
+        node.local_derivatives = tuple(derivatives)
+    else:
+        node.constants = tuple(
+            None if isinstance(operand, Value) else x for operand, x in zip(operands, inputs)
+        )
+        node.parents = tuple(operand for operand in operands if isinstance(operand, Value))
+        node.local_derivatives = _parents_only(derivatives, node.constants)
+    return node
+
+
+def _evaluate(
+    op: Primitive, inputs: Sequence[float], operands: Sequence[Operand]
+) -> tuple[float, Sequence[float]]:
+    """Call the primitive; a domain error is re-raised naming the nodes involved."""
+    try:
+        value, derivatives = op.forward(*inputs)
+    except (ValueError, ZeroDivisionError) as error:
+        raise type(error)(f"{_describe(op, operands)}: {error}") from None
+    if len(derivatives) != len(inputs):
+        raise TypeError(
+            f"primitive {str(op)!r} returned {len(derivatives)} local derivative(s) "
+            f"for {len(inputs)} input(s); it must return one per input"
+        )
+    return float(value), derivatives
+
+
+def _parents_only(
+    derivatives: Sequence[float], constants: tuple[float | None, ...]
+) -> tuple[float, ...]:
+    if not constants:
+        return tuple(derivatives)
+    return tuple(d for d, c in zip(derivatives, constants) if c is None)
+
+
+def _describe(op: Primitive, operands: Sequence[Operand]) -> str:
+    """'a / b (a = 1, b = 0)': the op written with its inputs' names and values."""
+    names = []
+    values = []
+    for operand in operands:
+        if isinstance(operand, Value):
+            if operand.label:
+                names.append(operand.label)
+                values.append(f"{operand.label} = {operand.value:g}")
+            else:
+                names.append(f"{operand.value:g}")
+        else:
+            names.append(f"{operand:g}")
+    if op.formula and len(names) < 10:
+        written = op.formula.format(*names)
+    else:
+        shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+        written = f"{op}({shown})"
+    return written + (f" ({', '.join(values[:6])})" if values else "")
+
+
+# ---------------------------------------------------------------------------
+# N-ary nodes and losses.
+# ---------------------------------------------------------------------------
+
+
+def sum(values: Sequence[Operand]) -> Value:  # noqa: A001 - microgrid.sum, like torch.sum
+    """One node for x1 + x2 + ... + xn (numbers and Values mixed).
+
+    >>> sum([Value(1.0), 2, Value(3.0)]).value
+    6.0
+    """
+    values = list(values)
+    if not values:
+        raise ValueError("sum() needs at least one input")
+    return _record(summation, values)
+
+
+def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
+    """One node for w1·x1 + ... + wn·xn: z = w·x, however many features.
+
+    >>> w = [Value(1.0, label="w1"), Value(2.0, label="w2")]
+    >>> dot(w, [3.0, 4.0]).value
+    11.0
+    """
+    ws, xs = list(ws), list(xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot() needs inputs of equal length, got {len(ws)} and {len(xs)}")
+    if not ws:
+        raise ValueError("dot() needs at least one pair of inputs")
+    return _record(dot_product, ws + xs)
+
+
+def binary_cross_entropy(a: Operand, y: Operand) -> Value:
+    """The seed's loss L(a, y) = −(y·log a + (1−y)·log(1−a)) for a prediction a in (0, 1).
+
+    >>> round(binary_cross_entropy(Value(0.8), 1).value, 4)
+    0.2231
+    """
+    return _record(bce, (a, y))
+
+
+def binary_cross_entropy_with_logits(z: Operand, y: Operand) -> Value:
+    """L(σ(z), y) computed from z directly: finite and exact even for |z| = 1000.
+
+    >>> binary_cross_entropy_with_logits(Value(-1000.0), 1).value
+    1000.0
+    """
+    return _record(bce_with_logits, (z, y))
