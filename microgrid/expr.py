@@ -190,7 +190,7 @@ def _parse(text: str) -> ast.Module:
         return ast.parse(text, mode="exec")
     except SyntaxError as error:
         column = None
-        if error.offset is not None and error.lineno is not None:
+        if error.offset and error.offset > 0 and error.lineno:
             column = _absolute_column(text, error.lineno, error.offset - 1)
         where = f" at column {column}" if column is not None else ""
         reason = (error.msg or "invalid syntax").split("\n")[0]
