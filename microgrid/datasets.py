@@ -1,0 +1,368 @@
+"""Data for the seed's cat classifier: pictures as columns, synthetic cats, the course's files.
+
+A 64×64 colour picture is 64·64·3 = 12288 numbers. The seed lists them as all
+the red values, then all the green, then all the blue, and puts each picture
+in a column of X (shape (12288, m)):
+
+>>> images, Y = synthetic_cats(4, seed=0)
+>>> images.shape, images.dtype, Y.shape
+((4, 64, 64, 3), dtype('uint8'), (1, 4))
+>>> X = flatten_images(images)
+>>> X.shape, bool(X[0, 0] == images[0, 0, 0, 0] / 255)  # X[0]: the top-left red value
+((12288, 4), True)
+>>> bool((unflatten_images(X) == images).all())
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Floats = NDArray[np.float64]
+Images = NDArray[np.uint8]
+Labels = NDArray[np.int64]
+
+CLASSES = np.array([b"non-cat", b"cat"])
+
+
+class CatData(NamedTuple):
+    """Training and test pictures as the course gives them.
+
+    ``train_x``/``test_x``: (m, height, width, 3) uint8 pictures (use `flatten_images`);
+    ``train_y``/``test_y``: (1, m) labels, 1 = cat; ``classes``: [b"non-cat", b"cat"].
+    """
+
+    train_x: Images
+    train_y: Labels
+    test_x: Images
+    test_y: Labels
+    classes: NDArray[Any]
+
+
+# ---------------------------------------------------------------------------
+# Pictures ↔ columns.
+# ---------------------------------------------------------------------------
+
+
+def flatten_images(images: ArrayLike) -> Floats:
+    """(m, height, width, 3) uint8 pictures → (height·width·3, m) floats in [0, 1].
+
+    Each column is one picture: its red plane row by row, then green, then blue.
+    Floats already in [0, 1] are accepted as they are.
+
+    >>> picture = np.zeros((1, 2, 2, 3), dtype=np.uint8)
+    >>> picture[0, :, :, 0] = 255   # all red
+    >>> flatten_images(picture)[:, 0].tolist()
+    [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    """
+    array = np.asarray(images)
+    if array.ndim != 4 or array.shape[3] != 3:
+        hint = " (one picture? use images[None])" if array.ndim == 3 else ""
+        raise ValueError(
+            "images must have shape (m, height, width, 3): m colour pictures, "
+            f"channels last; got shape {array.shape}{hint}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError("images is empty: need at least one picture")
+    if array.dtype == np.uint8:
+        scaled = array.astype(np.float64) / 255.0
+    elif np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+            raise ValueError(
+                "float images must hold finite values in [0, 1] "
+                "(uint8 pictures 0..255 are divided by 255 for you)"
+            )
+        scaled = array.astype(np.float64)
+    else:
+        raise ValueError(
+            f"images must be uint8 (0..255) or floats in [0, 1], got dtype {array.dtype}"
+        )
+    m = scaled.shape[0]
+    # (m, h, w, 3) → (m, 3, h, w): colour planes first, so each row of the
+    # reshape lists all red, then all green, then all blue values.
+    result: Floats = scaled.transpose(0, 3, 1, 2).reshape(m, -1).T
+    return result
+
+
+def unflatten_images(X: ArrayLike, height: int = 64, width: int = 64) -> Images:
+    """(height·width·3, m) columns in [0, 1] → (m, height, width, 3) uint8 pictures.
+
+    >>> unflatten_images(np.ones((12, 1)), height=2, width=2).shape
+    (1, 2, 2, 3)
+    """
+    array = np.asarray(X, dtype=np.float64)
+    size = height * width * 3
+    if array.ndim != 2 or array.shape[0] != size:
+        raise ValueError(
+            f"X must have shape ({size}, m) for {height}×{width} colour pictures "
+            f"(one picture per column), got {array.shape}"
+        )
+    if not np.isfinite(array).all() or array.min() < -1e-9 or array.max() > 1 + 1e-9:
+        raise ValueError("X must hold finite values in [0, 1] (as flatten_images makes them)")
+    m = array.shape[1]
+    planes = array.T.reshape(m, 3, height, width).transpose(0, 2, 3, 1)
+    result: Images = np.clip(np.rint(planes * 255.0), 0, 255).astype(np.uint8)
+    return result
+
+
+def pixel_votes(w: ArrayLike, height: int = 64, width: int = 64) -> Floats:
+    """Each pixel's total weight (red + green + blue): > 0 votes "cat", < 0 "not cat".
+
+    >>> pixel_votes(np.arange(12.0).reshape(12, 1), height=2, width=2).tolist()
+    [[12.0, 15.0], [18.0, 21.0]]
+    """
+    array = np.asarray(w, dtype=np.float64)
+    size = height * width * 3
+    if array.size != size or array.ndim not in (1, 2):
+        raise ValueError(
+            f"w must have {size} = {height}·{width}·3 weights, shape ({size}, 1); "
+            f"got shape {array.shape}"
+        )
+    result: Floats = array.reshape(3, height, width).sum(axis=0)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Synthetic pictures: the offline default.
+# ---------------------------------------------------------------------------
+
+_SIZE = 64
+_ROWS, _COLUMNS = np.mgrid[0:_SIZE, 0:_SIZE].astype(np.float64)
+
+# Fur colours: ginger, orange, brown, cream, tabby grey, black.
+_FUR = np.array(
+    [[214, 120, 48], [236, 150, 70], [140, 90, 50], [228, 205, 160], [128, 120, 110], [45, 40, 38]],
+    dtype=np.float64,
+)
+
+
+def _disc(cx: float, cy: float, r: float) -> NDArray[np.bool_]:
+    return np.asarray((_COLUMNS - cx) ** 2 + (_ROWS - cy) ** 2 <= r * r)
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float) -> NDArray[np.bool_]:
+    return np.asarray(((_COLUMNS - cx) / rx) ** 2 + ((_ROWS - cy) / ry) ** 2 <= 1.0)
+
+
+def _triangle(points: list[tuple[float, float]]) -> NDArray[np.bool_]:
+    """Pixels inside the triangle with corners (x, y): on one side of all three edges."""
+    signs = []
+    for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1]):
+        signs.append((x2 - x1) * (_ROWS - y1) - (y2 - y1) * (_COLUMNS - x1))
+    s = np.stack(signs)
+    return np.asarray((s >= 0).all(axis=0) | (s <= 0).all(axis=0))
+
+
+def _background(rng: np.random.Generator) -> Floats:
+    """A smooth two-colour gradient (a wall, the sky, grass…)."""
+    top, bottom = rng.uniform(20, 235, size=(2, 3))
+    t = (_ROWS / (_SIZE - 1))[:, :, None]
+    picture: Floats = (1 - t) * top + t * bottom
+    return picture
+
+
+def _draw_cat(picture: Floats, rng: np.random.Generator) -> None:
+    cx, cy = 32 + rng.uniform(-7, 7), 36 + rng.uniform(-5, 6)
+    r = rng.uniform(12, 17)
+    fur = np.clip(_FUR[rng.integers(len(_FUR))] + rng.normal(0, 12, 3), 0, 255)
+    # Pointed ears first, then the head over their bases.
+    for side in (-1, 1):
+        base_x = cx + side * r * 0.65
+        tip = (cx + side * r * rng.uniform(0.7, 1.0), cy - r * rng.uniform(1.35, 1.7))
+        ear = [(base_x - 0.45 * r, cy - 0.5 * r), (base_x + 0.45 * r, cy - 0.5 * r), tip]
+        picture[_triangle(ear)] = fur
+        inner = [(x * 0.6 + tip[0] * 0.4, y * 0.6 + tip[1] * 0.4) for x, y in ear[:2]] + [tip]
+        picture[_triangle(inner)] = (230, 150, 160)
+    picture[_disc(cx, cy, r)] = fur
+    eye = np.array([rng.uniform(120, 200), rng.uniform(170, 230), 60.0])
+    for side in (-1, 1):
+        ex, ey = cx + side * 0.4 * r, cy - 0.15 * r
+        picture[_ellipse(ex, ey, 0.2 * r, 0.14 * r)] = eye
+        picture[_ellipse(ex, ey, 0.06 * r, 0.13 * r)] = (15, 15, 15)
+    nose = [(cx - 0.12 * r, cy + 0.2 * r), (cx + 0.12 * r, cy + 0.2 * r), (cx, cy + 0.33 * r)]
+    picture[_triangle(nose)] = (235, 130, 140)
+
+
+def _draw_not_cat(picture: Floats, rng: np.random.Generator) -> None:
+    kind = rng.integers(5)
+    colour = rng.uniform(20, 235, 3)
+    if kind == 0:  # a ball
+        cx, cy, r = 32 + rng.uniform(-12, 12), 32 + rng.uniform(-10, 10), rng.uniform(8, 20)
+        picture[_disc(cx, cy, r)] = colour
+        picture[_disc(cx - r / 3, cy - r / 3, r / 4)] = np.minimum(colour + 60, 255)
+    elif kind == 1:  # a house: a box under a roof
+        left, right = rng.uniform(8, 22), rng.uniform(42, 56)
+        top, bottom = rng.uniform(28, 38), rng.uniform(52, 62)
+        picture[(_COLUMNS >= left) & (_COLUMNS <= right) & (_ROWS >= top) & (_ROWS <= bottom)] = (
+            colour
+        )
+        roof = [(left - 4, top), (right + 4, top), ((left + right) / 2, top - rng.uniform(10, 22))]
+        picture[_triangle(roof)] = rng.uniform(60, 200, 3)
+    elif kind == 2:  # stripes
+        period = rng.uniform(6, 16)
+        angle = rng.uniform(0, np.pi)
+        phase = np.cos(angle) * _COLUMNS + np.sin(angle) * _ROWS
+        picture[(phase % period) < period / 2] = colour
+    elif kind == 3:  # a landscape: ground below a wavy horizon
+        horizon = 38 + rng.uniform(-8, 8) + 4 * np.sin(_COLUMNS / rng.uniform(5, 12))
+        picture[_ROWS > horizon] = (rng.uniform(30, 120), rng.uniform(100, 200), 50)
+        picture[_disc(rng.uniform(8, 56), rng.uniform(6, 18), rng.uniform(4, 7))] = (250, 230, 90)
+    else:  # a flower
+        cx, cy = 32 + rng.uniform(-8, 8), 28 + rng.uniform(-6, 6)
+        picture[(np.abs(_COLUMNS - cx) < 1.5) & (_ROWS > cy)] = (40, 140, 40)
+        for k in range(6):
+            t = k * np.pi / 3 + rng.uniform(0, 0.5)
+            picture[_disc(cx + 7 * np.cos(t), cy + 7 * np.sin(t), 5)] = colour
+        picture[_disc(cx, cy, 4)] = (240, 200, 40)
+
+
+def _draw_pictures(m: int, rng: np.random.Generator) -> tuple[Images, Labels]:
+    images = np.empty((m, _SIZE, _SIZE, 3), dtype=np.uint8)
+    labels = (rng.random(m) < 0.4).astype(np.int64)  # about 40 % cats, like the course's files
+    for i in range(m):
+        picture = _background(rng)
+        if labels[i]:
+            _draw_cat(picture, rng)
+        else:
+            _draw_not_cat(picture, rng)
+        picture += rng.normal(0, 8, picture.shape)  # camera noise
+        images[i] = np.clip(np.rint(picture), 0, 255).astype(np.uint8)
+    return images, labels.reshape(1, m)
+
+
+def _check_count(m: object, name: str = "m") -> int:
+    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {m!r}")
+    return int(m)
+
+
+def synthetic_cats(m: int, seed: int = 0) -> tuple[Images, Labels]:
+    """m deterministic 64×64×3 pictures and their (1, m) labels (1 = cat).
+
+    Cats are a fur-coloured head with two pointed ears, eyes and a nose, in
+    varying places, sizes and colours; non-cats are balls, houses, stripes,
+    landscapes and flowers; all on random gradients with camera noise. The
+    same (m, seed) always gives the same pictures.
+
+    >>> images, Y = synthetic_cats(3, seed=1)
+    >>> images.shape, Y.tolist() == synthetic_cats(3, seed=1)[1].tolist()
+    ((3, 64, 64, 3), True)
+    """
+    return _draw_pictures(_check_count(m), np.random.default_rng(seed))
+
+
+def synthetic_catvnoncat(m_train: int = 209, m_test: int = 50, seed: int = 0) -> CatData:
+    """A synthetic stand-in for the course's files: same sizes, same layout.
+
+    >>> data = synthetic_catvnoncat(m_train=5, m_test=2)
+    >>> data.train_x.shape, data.test_y.shape, data.classes.tolist()
+    ((5, 64, 64, 3), (1, 2), [b'non-cat', b'cat'])
+    """
+    train_x, train_y = _draw_pictures(
+        _check_count(m_train, "m_train"), np.random.default_rng([seed, 0])
+    )
+    test_x, test_y = _draw_pictures(_check_count(m_test, "m_test"), np.random.default_rng([seed, 1]))
+    return CatData(train_x, train_y, test_x, test_y, CLASSES.copy())
+
+
+def toy_2d(m: int, seed: int = 0) -> tuple[Floats, Floats]:
+    """Two features x1, x2 per sample, like the seed's small example: X (2, m), Y (1, m).
+
+    Label-1 samples scatter around (1.5, 1.5), label-0 around (−1.5, −1.5).
+
+    >>> X, Y = toy_2d(5, seed=0)
+    >>> X.shape, Y.shape, set(Y.ravel().tolist()) <= {0.0, 1.0}
+    ((2, 5), (1, 5), True)
+    """
+    rng = np.random.default_rng(seed)
+    count = _check_count(m)
+    labels = (rng.random(count) < 0.5).astype(np.float64)
+    centres = np.where(labels == 1, 1.5, -1.5)
+    X = centres + rng.normal(0.0, 1.0, size=(2, count))
+    return X, labels.reshape(1, count)
+
+
+# ---------------------------------------------------------------------------
+# The course's files (h5py, the `data` extra).
+# ---------------------------------------------------------------------------
+
+
+def _h5py() -> Any:
+    try:
+        import h5py
+    except ImportError:
+        raise ImportError(
+            "reading the course's .h5 files needs h5py: pip install 'microgrid[data]'"
+        ) from None
+    return h5py
+
+
+def _read_split(h5py: Any, path: Path, split: str) -> tuple[Images, Labels, NDArray[Any]]:
+    if not path.is_file():
+        found = sorted(p.name for p in path.parent.glob("*.h5"))
+        raise FileNotFoundError(
+            f"{path} not found: expected the course's {path.name} in {path.parent}"
+            + (f" (found: {', '.join(found)})" if found else " (no .h5 files there)")
+        )
+    if not h5py.is_hdf5(path):
+        raise ValueError(f"{path} is not an HDF5 file (expected the course's {path.name})")
+    names = (f"{split}_set_x", f"{split}_set_y", "list_classes")
+    arrays = []
+    try:
+        with h5py.File(path, "r") as file:
+            for name in names:
+                item = file.get(name)
+                if not isinstance(item, h5py.Dataset):
+                    present = ", ".join(sorted(file.keys())) or "nothing"
+                    what = "no dataset" if item is None else "a group, not a dataset,"
+                    raise ValueError(f"{path}: {what} {name!r} (it holds: {present})")
+                arrays.append(np.asarray(item[()]))
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read it as HDF5 ({error})") from None
+    images, labels, classes = arrays
+    if images.ndim != 4 or images.shape[3] != 3 or images.dtype != np.uint8:
+        raise ValueError(
+            f"{path}: {names[0]} must be uint8 pictures of shape (m, height, width, 3), "
+            f"got {images.dtype} {images.shape}"
+        )
+    m = images.shape[0]
+    if labels.size != m or labels.ndim not in (1, 2):
+        raise ValueError(
+            f"{path}: {names[1]} must hold one label per picture ({m}), got shape {labels.shape}"
+        )
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError(f"{path}: {names[1]} must hold 0/1 labels, found {np.unique(labels)}")
+    if classes.shape != (2,):
+        raise ValueError(f"{path}: list_classes must hold 2 names, got shape {classes.shape}")
+    return images, labels.astype(np.int64).reshape(1, m), classes
+
+
+def load_catvnoncat(directory: str | Path) -> CatData:
+    """Read the course's train_catvnoncat.h5 and test_catvnoncat.h5 from a directory.
+
+    Returns the pictures as the course does: (m, 64, 64, 3) uint8 and (1, m)
+    labels. Errors say which file or dataset is missing or malformed.
+    """
+    h5py = _h5py()
+    folder = Path(directory)
+    if not folder.exists():
+        raise FileNotFoundError(
+            f"no directory {folder}: expected a folder holding the course's "
+            "train_catvnoncat.h5 and test_catvnoncat.h5"
+        )
+    if not folder.is_dir():
+        raise NotADirectoryError(
+            f"{folder} is a file: pass the folder holding train_catvnoncat.h5 and test_catvnoncat.h5"
+        )
+    train_x, train_y, classes = _read_split(h5py, folder / "train_catvnoncat.h5", "train")
+    test_x, test_y, _ = _read_split(h5py, folder / "test_catvnoncat.h5", "test")
+    if train_x.shape[1:] != test_x.shape[1:]:
+        raise ValueError(
+            f"{folder}: training pictures are {train_x.shape[1:]} but test pictures are "
+            f"{test_x.shape[1:]}; they must have the same size"
+        )
+    return CatData(train_x, train_y, test_x, test_y, classes)
