@@ -19,23 +19,45 @@ from microgrid.engine import (
     primitive,
     sum,
 )
+from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_table
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
+from microgrid.render import (
+    GraphvizNotFoundError,
+    draw,
+    draw_backward_steps,
+    flipbook_html,
+    render,
+    write_flipbook,
+    write_steps,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Explanation",
     "GraphStats",
+    "GraphvizNotFoundError",
+    "NudgeResult",
     "Primitive",
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "dot",
+    "draw",
+    "draw_backward_steps",
+    "explain",
+    "flipbook_html",
     "graph_stats",
     "is_grad_enabled",
     "leaves",
     "no_grad",
+    "nudge",
+    "nudge_table",
     "primitive",
+    "render",
     "replay",
     "sum",
     "topological_order",
+    "write_flipbook",
+    "write_steps",
 ]

@@ -1,0 +1,581 @@
+"""Pictures of a graph with graphviz: `draw`, `render`, and the backprop flip-book.
+
+>>> from microgrid import Value
+>>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
+>>> J = (3 * (a + (b * c).named("u")).named("v")).named("J")
+>>> J.backward()
+>>> graph = draw(J)
+>>> print([line.strip() for line in graph.source.splitlines() if "->" in line])
+['n1 -> n3', 'n2 -> n3', 'n0 -> n4', 'n3 -> n4', 'n4 -> n5']
+
+Each node is an HTML-like graphviz label built from escaped text: a label is
+data, never markup, so quotes, ``<``, ``{`` or ``|`` in a label are drawn as
+they are. Node ids are n0, n1, … in topological order, never derived from labels.
+Drawing SVG/PNG/PDF needs Graphviz's ``dot`` program; DOT source does not.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+import graphviz
+
+from microgrid.engine import Value
+from microgrid.explain import (
+    backward_deltas,
+    chain_rule,
+    children_of,
+    d_name,
+    format_number,
+    formula,
+    node_names,
+)
+from microgrid.graph import topological_order
+
+__all__ = [
+    "FORMATS",
+    "GraphvizNotFoundError",
+    "draw",
+    "draw_backward_steps",
+    "flipbook_html",
+    "render",
+    "write_flipbook",
+    "write_steps",
+]
+
+FORMATS = ("svg", "png", "pdf", "dot", "gv")
+"""Formats `render` picks from a file's extension (dot/gv are DOT source)."""
+
+INSTALL_HINT = (
+    "install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu) "
+    "or `brew install graphviz` (macOS)"
+)
+
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+# Colours: leaves blue, computed nodes grey, the root gold; highlights red.
+_LEAF = {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbeafe", "color": "#1d4ed8"}
+_COMPUTED = {"shape": "box", "style": "filled", "fillcolor": "#f3f4f6", "color": "#4b5563"}
+_ROOT = {"shape": "box", "style": "filled,bold", "fillcolor": "#fde68a", "color": "#92400e"}
+_HIGHLIGHT = "#dc2626"
+_DELTA_COLOUR = "#b91c1c"
+_UNKNOWN = "?"
+
+# Characters XML (and so graphviz's HTML-like labels) cannot carry, even escaped.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program is needed (for SVG/PNG/PDF) but not installed."""
+
+
+# ---------------------------------------------------------------------------
+# Escaping: every piece of text in a label goes through `_text`.
+# ---------------------------------------------------------------------------
+
+
+def _text(text: str) -> str:
+    """Text as graphviz HTML-label content: entities escaped, newlines as <BR/>."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = _CONTROL.sub(lambda m: _visible(m.group()), text).split("\n")
+    return '<BR ALIGN="CENTER"/>'.join(html.escape(line, quote=True) for line in lines)
+
+
+def _visible(char: str) -> str:
+    """A control character as its escape (``\\t``, ``\\x00``), so it is seen, not lost."""
+    if char == "\t":
+        return "\\t"
+    if "\ud800" <= char <= "\udfff":
+        return "\ufffd"
+    return f"\\x{ord(char):02x}"
+
+
+def _html(label_markup: str) -> str:
+    """Wrap label markup so the graphviz package passes it to DOT as an HTML string."""
+    return f"<{label_markup}>"
+
+
+# ---------------------------------------------------------------------------
+# draw()
+# ---------------------------------------------------------------------------
+
+
+def draw(
+    root: Value,
+    show_delta: bool = True,
+    show_local: bool = False,
+    rankdir: str = "LR",
+    max_nodes: int | None = 500,
+    precision: int = 4,
+    highlight: Value | None = None,
+) -> graphviz.Digraph:
+    """The graph under `root` as a ``graphviz.Digraph`` (shows itself in Jupyter).
+
+    Each computed node shows its name, its formula in its parents' names
+    (``u = b · c``), its value and its delta dJ/dnode (``?`` before ``backward()``).
+    ``show_local=True`` writes ∂child/∂parent on every edge, and with deltas
+    also the delta flowing along it (``← 3 · 1 = 3``). ``highlight=leaf`` marks the
+    paths from that node to the root.
+
+    >>> from microgrid import Value
+    >>> x = Value(2.0, label="x")
+    >>> "?" in draw((x * x).named("y")).source  # before backward: deltas unknown
+    True
+    """
+    order = _checked_order(root, rankdir, max_nodes, precision)
+    # Before backward() every delta is still 0: show "?" rather than a false 0.
+    deltas = {node: node.delta for node in order} if root.delta != 0.0 else None
+    on_path: set[Value] = set()
+    if highlight is not None:
+        on_path = _paths_from(order, highlight)
+    return _digraph(
+        root,
+        order,
+        deltas=deltas if show_delta else None,
+        show_delta=show_delta,
+        show_local=show_local,
+        rankdir=rankdir,
+        precision=precision,
+        on_path=on_path,
+    )
+
+
+def _checked_order(root: Value, rankdir: str, max_nodes: int | None, precision: int) -> list[Value]:
+    if not isinstance(root, Value):
+        raise TypeError(f"draw() needs a Value as its root, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be a whole number from 1 to 17, got {precision!r}")
+    order = topological_order(root)
+    if max_nodes is not None and len(order) > max_nodes:
+        raise ValueError(
+            f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}: too many to "
+            f"read in one picture. Draw it anyway with draw(root, max_nodes={len(order)}) "
+            "(or max_nodes=None; on the command line --max-nodes "
+            f"{len(order)})"
+        )
+    return order
+
+
+def _paths_from(order: Sequence[Value], start: Value) -> set[Value]:
+    """`start` and every node downstream of it: the paths from `start` to the root."""
+    if not isinstance(start, Value):
+        raise TypeError(f"highlight must be a Value, got {type(start).__name__}")
+    if start not in set(order):
+        raise ValueError(f"highlight: {start!r} is not a node of the graph under the root")
+    on_path = {start}
+    for node in order:  # parents come first, so one pass suffices
+        if any(parent in on_path for parent in node.parents):
+            on_path.add(node)
+    return on_path
+
+
+def _digraph(
+    root: Value,
+    order: Sequence[Value],
+    *,
+    deltas: dict[Value, float] | None,
+    show_delta: bool,
+    show_local: bool,
+    rankdir: str,
+    precision: int,
+    on_path: Collection[Value] = (),
+    known: Collection[Value] | None = None,
+    current: Value | None = None,
+    caption: str = "",
+    id_prefix: str = "",
+) -> graphviz.Digraph:
+    """Build the Digraph. `known`: the nodes whose delta is shown (None: all of them)."""
+    names = node_names(root)
+    ids = {node: f"n{index}" for index, node in enumerate(order)}
+    graph = graphviz.Digraph(name="microgrid")
+    graph.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
+    graph.attr("node", fontname="Helvetica", fontsize="12", margin="0.08,0.04")
+    graph.attr("edge", fontname="Helvetica", fontsize="10", color="#6b7280", arrowsize="0.7")
+    if id_prefix:
+        graph.attr(id=f"{id_prefix}graph")
+    if caption:
+        graph.attr(label=_html(f"<B>{_text(caption)}</B>"), labelloc="t", fontsize="14")
+
+    def delta_of(node: Value) -> float | None:
+        if deltas is None or (known is not None and node not in known):
+            return None
+        return deltas[node]
+
+    top = d_name(names[root])
+    for node in order:
+        name = names[node]
+        rows = [f'<TR><TD COLSPAN="2">{_title(node, names, precision)}</TD></TR>']
+        rows.append(_row("value", format_number(node.value, precision)))
+        if show_delta:
+            delta = delta_of(node)
+            shown = _UNKNOWN if delta is None else format_number(delta, precision)
+            rows.append(_row(f"d{top}/d{d_name(name)}", shown, colour=_DELTA_COLOUR))
+        label = (
+            '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows)
+            + "</TABLE>"
+        )
+        style = dict(_ROOT if node is root else _COMPUTED if node.parents else _LEAF)
+        if node in on_path:
+            style.update(color=_HIGHLIGHT, penwidth="2.5")
+        if node is current:
+            style.update(color=_HIGHLIGHT, penwidth="3.5", fillcolor="#fecaca")
+        if id_prefix:
+            style["id"] = f"{id_prefix}{ids[node]}"
+        graph.node(ids[node], label=_html(label), **style)
+
+    edge_number = 0
+    for node in order:
+        for position, parent in enumerate(node.parents):
+            attrs: dict[str, str] = {}
+            if show_local:
+                attrs["label"] = _html(
+                    _edge_label(node, parent, position, names, delta_of(node), precision)
+                )
+            if parent in on_path and node in on_path:
+                attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+            if current is not None and parent is current:
+                # The edges whose flows just summed into the current node's delta.
+                attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)
+            if id_prefix:
+                attrs["id"] = f"{id_prefix}e{edge_number}"
+            edge_number += 1
+            graph.edge(ids[parent], ids[node], **attrs)
+    return graph
+
+
+def _title(node: Value, names: dict[Value, str], precision: int) -> str:
+    # One bold run: mixing bold and plain text on one line lets a browser's
+    # font metrics (not graphviz's) squeeze the two together.
+    written = formula(node, names, precision)
+    title = f"{names[node]} = {written}" if written else names[node]
+    return f"<B>{_text(title)}</B>"
+
+
+def _row(key: str, value: str, colour: str = "") -> str:
+    shown = _text(value)
+    if colour and value != _UNKNOWN:
+        shown = f'<FONT COLOR="{colour}">{shown}</FONT>'
+    return f'<TR><TD ALIGN="LEFT">{_text(key)}</TD><TD ALIGN="RIGHT">{shown}</TD></TR>'
+
+
+def _edge_label(
+    child: Value,
+    parent: Value,
+    position: int,
+    names: dict[Value, str],
+    child_delta: float | None,
+    precision: int,
+) -> str:
+    """``∂v/∂u = 1`` and, once dJ/dv is known, the flow ``← 3 · 1 = 3``."""
+    local = child.local_derivatives[position]
+    lines = [
+        f"∂{d_name(names[child])}/∂{d_name(names[parent])} = {format_number(local, precision)}"
+    ]
+    if child_delta is not None:
+        flow = child_delta * local
+        lines.append(
+            f"← {_number_in_formula(child_delta, precision)} · "
+            f"{_number_in_formula(local, precision)} = {format_number(flow, precision)}"
+        )
+    return '<BR ALIGN="CENTER"/>'.join(_text(line) for line in lines)
+
+
+def _number_in_formula(x: float, precision: int) -> str:
+    text = format_number(x, precision)
+    return f"({text})" if text.startswith("-") else text
+
+
+# ---------------------------------------------------------------------------
+# The flip-book: one frame per backward step.
+# ---------------------------------------------------------------------------
+
+
+def draw_backward_steps(
+    root: Value,
+    show_local: bool = True,
+    rankdir: str = "LR",
+    max_nodes: int | None = 500,
+    precision: int = 4,
+) -> list[graphviz.Digraph]:
+    """One Digraph per backward step, in backward order (the root first).
+
+    Frame k highlights the node whose delta backprop computes at step k, with
+    its chain-rule line as the caption; deltas not yet reached show ``?``. The
+    deltas are computed afresh (as one ``root.backward()`` would), so this works
+    before ``backward()`` and changes no node.
+
+    >>> from microgrid import Value
+    >>> x = Value(3.0, label="x")
+    >>> frames = draw_backward_steps((x * x).named("y"))
+    >>> len(frames), frames[0].source.count("?")
+    (2, 1)
+    """
+    return [frame for frame, _ in _frames(root, show_local, rankdir, max_nodes, precision)]
+
+
+def _frames(
+    root: Value,
+    show_local: bool,
+    rankdir: str,
+    max_nodes: int | None,
+    precision: int,
+    id_prefix: str = "",
+    caption_in_picture: bool = True,
+) -> list[tuple[graphviz.Digraph, str]]:
+    """(frame, caption) pairs; the captions are the explain() chain-rule lines."""
+    order = _checked_order(root, rankdir, max_nodes, precision)
+    names = node_names(root)
+    deltas = backward_deltas(root, order)
+    children = children_of(order)
+    top = d_name(names[root])
+    frames = []
+    known: set[Value] = set()
+    steps = list(reversed(order))  # the order backward() finishes each node's delta
+    for step, node in enumerate(steps, start=1):
+        known.add(node)
+        symbols, numbers = chain_rule(node, root, names, deltas, children, precision)
+        line = " = ".join(
+            part
+            for part in (
+                f"d{top}/d{d_name(names[node])}",
+                symbols,
+                numbers,
+                format_number(deltas[node], precision),
+            )
+            if part
+        )
+        caption = f"Step {step} of {len(steps)}: {line}"
+        frame = _digraph(
+            root,
+            order,
+            deltas=deltas,
+            show_delta=True,
+            show_local=show_local,
+            rankdir=rankdir,
+            precision=precision,
+            known=set(known),
+            current=node,
+            caption=caption if caption_in_picture else "",
+            id_prefix=f"{id_prefix}s{step}-" if id_prefix else "",
+        )
+        frames.append((frame, caption))
+    return frames
+
+
+# ---------------------------------------------------------------------------
+# Files: render(), numbered step SVGs, the one-page flip-book.
+# ---------------------------------------------------------------------------
+
+
+def dot_available() -> bool:
+    """Is Graphviz's ``dot`` program on PATH?"""
+    return shutil.which("dot") is not None
+
+
+def _require_dot(what: str) -> None:
+    if not dot_available():
+        raise GraphvizNotFoundError(
+            f"cannot draw {what}: Graphviz's `dot` program is not installed; {INSTALL_HINT}. "
+            "DOT source (.dot/.gv) and explain() work without it"
+        )
+
+
+def _pipe(graph: graphviz.Digraph, fmt: str, what: str) -> bytes:
+    _require_dot(what)
+    try:
+        data: bytes = graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFoundError(
+            f"cannot draw {what}: Graphviz's `dot` program was not found; {INSTALL_HINT}"
+        ) from None
+    return data
+
+
+def render(
+    root: Value | graphviz.Digraph,
+    path: str | Path,
+    **draw_options: object,
+) -> Path:
+    """Draw `root` to `path`, the format taken from the extension (.svg .png .pdf .dot .gv).
+
+    `root` may also be a Digraph from `draw`; other keyword arguments go to `draw`.
+    SVG/PNG/PDF need Graphviz's ``dot`` (`GraphvizNotFoundError` says how to get it);
+    .dot/.gv is the DOT source and works without it.
+
+    >>> import tempfile, pathlib
+    >>> from microgrid import Value
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "j.dot"
+    >>> render(Value(1.0, label="x") * 2, out).read_text().startswith("digraph")
+    True
+    """
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(
+            f"cannot tell the format of {str(path)!r} from its extension; "
+            f"use one of {', '.join('.' + f for f in FORMATS)}"
+        )
+    if isinstance(root, graphviz.Digraph):
+        if draw_options:
+            raise TypeError("render(graph, path) takes no draw options: pass a Value instead")
+        graph = root
+    else:
+        graph = draw(root, **draw_options)  # type: ignore[arg-type]
+    if fmt in ("dot", "gv"):
+        path.write_text(graph.source, encoding="utf-8")
+    else:
+        path.write_bytes(_pipe(graph, fmt, str(path)))
+    return path
+
+
+def write_steps(root: Value, directory: str | Path, **options: object) -> list[Path]:
+    """Write the flip-book frames as numbered SVG files (step-01.svg, …) into `directory`."""
+    _require_dot(f"the steps in {directory}")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = draw_backward_steps(root, **options)  # type: ignore[arg-type]
+    width = len(str(len(frames)))
+    paths = []
+    for step, frame in enumerate(frames, start=1):
+        path = directory / f"step-{step:0{width}d}.svg"
+        path.write_bytes(_pipe(frame, "svg", str(path)))
+        paths.append(path)
+    return paths
+
+
+def flipbook_html(
+    root: Value,
+    title: str = "",
+    show_local: bool = True,
+    rankdir: str = "LR",
+    max_nodes: int | None = 500,
+    precision: int = 4,
+) -> str:
+    """One self-contained HTML page: every backward step as inline SVG, with
+    previous/next buttons, the arrow keys, and ``#step=N`` in the address."""
+    # The page writes each caption as a heading, so the pictures leave it out.
+    frames = _frames(
+        root, show_local, rankdir, max_nodes, precision, id_prefix="mg-", caption_in_picture=False
+    )
+    total = len(frames)
+    if not title:
+        names = node_names(root)
+        top = names[root]
+        title = f"Backprop, one node at a time: d{d_name(top)}/dnode for {top}"
+    sections = []
+    for step, (frame, caption) in enumerate(frames, start=1):
+        svg = _pipe(frame, "svg", "the flip-book").decode("utf-8")
+        svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: inline SVG
+        sections.append(
+            f'<section class="frame" id="step-{step}" data-step="{step}">\n'
+            f"<h2>{html.escape(caption)}</h2>\n{svg}</section>"
+        )
+    return _PAGE.format(
+        title=html.escape(title),
+        total=total,
+        frames="\n".join(sections),
+        style=_STYLE,
+        script=_SCRIPT,
+    )
+
+
+def write_flipbook(root: Value, path: str | Path, **options: object) -> Path:
+    """Write `flipbook_html(root)` to `path` (UTF-8)."""
+    path = Path(path)
+    path.write_text(flipbook_html(root, **options), encoding="utf-8")  # type: ignore[arg-type]
+    return path
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{style}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<nav>
+<button type="button" id="prev" aria-label="previous step">&#8592; previous</button>
+<span id="counter" aria-live="polite">{total} steps</span>
+<button type="button" id="next" aria-label="next step">next &#8594;</button>
+</nav>
+<p class="hint">The arrow keys &#8592; &#8594; turn the pages too; the address ends in
+#step=N, so a step can be linked. Backprop starts at the root (its delta is 1) and
+computes each node's delta once every node that uses it is done.</p>
+</header>
+<main>
+{frames}
+</main>
+<script>{script}</script>
+</body>
+</html>
+"""
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #111827; }
+h1 { font-size: 1.3rem; }
+h2 { font-size: 1.05rem; font-weight: 600; }
+nav { display: flex; gap: 1rem; align-items: center; }
+button { font-size: 1rem; padding: 0.3rem 0.9rem; }
+.hint { color: #4b5563; font-size: 0.9rem; max-width: 50rem; }
+section.frame svg { max-width: 100%; height: auto; }
+section.frame { border-top: 1px solid #e5e7eb; padding-top: 0.5rem; }
+"""
+
+# Without JavaScript every frame stays visible, one under the other.
+_SCRIPT = """
+(function () {
+  "use strict";
+  var frames = Array.prototype.slice.call(document.querySelectorAll("section.frame"));
+  var total = frames.length;
+  var prev = document.getElementById("prev");
+  var next = document.getElementById("next");
+  var counter = document.getElementById("counter");
+  var current = 1;
+  function clamp(n) { return Math.min(Math.max(n, 1), total); }
+  function fromHash() {
+    var match = /step=(\\d+)/.exec(window.location.hash);
+    return clamp(match ? parseInt(match[1], 10) : 1);
+  }
+  function show(n, writeHash) {
+    current = clamp(n);
+    frames.forEach(function (frame, index) {
+      var active = index + 1 === current;
+      frame.hidden = !active;
+      frame.classList.toggle("active", active);
+    });
+    counter.textContent = "step " + current + " of " + total;
+    prev.disabled = current === 1;
+    next.disabled = current === total;
+    document.body.setAttribute("data-step", String(current));
+    if (writeHash && window.location.hash !== "#step=" + current) {
+      try {
+        window.history.replaceState(null, "", "#step=" + current);
+      } catch (error) {
+        window.location.hash = "step=" + current;
+      }
+    }
+  }
+  prev.addEventListener("click", function () { show(current - 1, true); });
+  next.addEventListener("click", function () { show(current + 1, true); });
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (event.key === "ArrowLeft") { show(current - 1, true); event.preventDefault(); }
+    else if (event.key === "ArrowRight") { show(current + 1, true); event.preventDefault(); }
+    else if (event.key === "Home") { show(1, true); event.preventDefault(); }
+    else if (event.key === "End") { show(total, true); event.preventDefault(); }
+  });
+  window.addEventListener("hashchange", function () { show(fromHash(), false); });
+  show(fromHash(), false);
+})();
+"""
