@@ -1,13 +1,29 @@
-"""The `microgrid` command line (argparse). `python -m microgrid` runs it too."""
+"""The `microgrid` command line (argparse). `python -m microgrid` runs it too.
+
+Each subcommand is one ``_add_NAME(commands)`` function that registers its
+parser and its ``run`` function; `build_parser` calls them in a plain list.
+Errors in what the user typed (a bad expression, log of a negative, ...) end
+as one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from microgrid.engine import Value
+from microgrid.expr import ExpressionError, build, parse_bindings
 from microgrid.graph import topological_order
+
+_EXPRESSION_HELP = """\
+expressions: numbers, names, + - * / **, unary minus, parentheses, the functions
+exp log sigmoid tanh relu sqrt abs, and statements separated by ; so that
+intermediate nodes carry your names: "u = b*c; v = a + u; J = 3*v" (the last
+statement is the root). Give every name a value: a=5 b=3 c=2. An expression
+starting with - needs -- before it: microgrid explain -- "-x*w" x=1 w=2."""
 
 
 def _seed_graph() -> Value:
@@ -18,14 +34,266 @@ def _seed_graph() -> Value:
     return (3 * v).named("J")
 
 
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _graph_from(args: argparse.Namespace) -> Value:
+    return build(args.expression, parse_bindings(args.bindings))
+
+
+def _add_expression_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("expression", metavar="EXPR", help='e.g. "3*(a+b*c)" (quote it)')
+    parser.add_argument(
+        "bindings", nargs="*", metavar="NAME=VALUE", help="a value for every name, e.g. a=5"
+    )
+
+
+def _precision(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 17:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 17, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _step(text: str) -> float:
+    value = float(text)
+    if value == 0 or value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"must be a finite, nonzero number, got {text}")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# microgrid demo
+# ---------------------------------------------------------------------------
+
+
+def _add_demo(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="the seed's J = 3(a + bc), end to end",
+        description="The seed's computation graph u = b·c, v = a + u, J = 3v with a=5, b=3, "
+        "c=2: the values, backprop, the chain rule node by node, the nudge experiment "
+        "(a += 0.001 moves J by 0.003), and a picture of the graph.",
+        epilog="examples:\n  microgrid demo\n  microgrid demo -o seed.png\n"
+        "  microgrid demo --no-picture",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    demo.add_argument(
+        "-o",
+        "--output",
+        default="j.svg",
+        metavar="FILE",
+        help="where to draw the graph (.svg .png .pdf .dot; default: %(default)s)",
+    )
+    demo.add_argument("--no-picture", action="store_true", help="do not write a picture")
+    demo.set_defaults(run=run_demo)
+
+
 def run_demo(args: argparse.Namespace) -> int:
+    from microgrid.explain import explain, nudge_table
+    from microgrid.render import GraphvizNotFoundError, render
+
     J = _seed_graph()
     J.backward()
-    print("The seed's computation graph: u = b·c, v = a + u, J = 3v")
-    print(f"{'node':<6}{'value':>10}{'delta = dJ/dnode':>20}")
+    print("The seed's computation graph: u = b·c, v = a + u, J = 3v  (a = 5, b = 3, c = 2)")
+    print()
+    print("1. Forward pass, then J.backward(): every node's value and delta = dJ/dnode")
+    print(f"   {'node':<6}{'value':>8}{'delta':>8}")
     for node in topological_order(J):
-        print(f"{node.label:<6}{node.value:>10g}{node.delta:>20g}")
+        print(f"   {node.label:<6}{node.value:>8g}{node.delta:>8g}")
+    print()
+    print("2. The chain rule, node by node (microgrid.explain)")
+    for line in explain(J).lines():
+        print(f"   {line}")
+    print()
+    print("3. The nudge experiment: add h = 0.001 to a leaf and watch J (microgrid.nudge)")
+    for line in nudge_table(J, h=1e-3).splitlines():
+        print(f"   {line}")
+    print("   The slope (J' − J)/h matches the delta backprop computed: a += 0.001 moves")
+    print("   J from 33 to 33.003, so dJ/da = 3.")
+    print()
+    print("4. The picture (microgrid.draw)")
+    if args.no_picture:
+        print("   skipped (--no-picture)")
+        return 0
+    try:
+        path = render(J, args.output, show_local=True)
+    except GraphvizNotFoundError as error:
+        print(f"   could not draw {args.output}: {_one_line(error)}")
+        print("   (microgrid demo -o j.dot writes the DOT source without Graphviz)")
+    except OSError as error:
+        print(f"   could not write {args.output}: {_one_line(error)}")
+    else:
+        print(f"   wrote {path}: each edge shows ∂child/∂parent and the delta flowing back")
     return 0
+
+
+# ---------------------------------------------------------------------------
+# microgrid draw
+# ---------------------------------------------------------------------------
+
+
+def _add_draw(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    draw = commands.add_parser(
+        "draw",
+        help="draw an expression's graph (SVG, PNG, PDF, DOT, a flip-book)",
+        description="Build the graph of EXPR, run backprop, and draw it: every node with its "
+        "formula, value and delta dJ/dnode.",
+        epilog="examples:\n"
+        '  microgrid draw "3*(a+b*c)" a=5 b=3 c=2 -o j.svg\n'
+        '  microgrid draw "u = b*c; v = a + u; J = 3*v" a=5 b=3 c=2 -o j.png --local\n'
+        '  microgrid draw "sigmoid(w*x + b)" w=2 x=1 b=-1 -o - | dot -Tpdf > a.pdf\n'
+        '  microgrid draw "3*(a+b*c)" a=5 b=3 c=2 --html backprop.html --steps frames/\n\n'
+        + _EXPRESSION_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_expression_arguments(draw)
+    draw.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the picture; the format comes from the extension (.svg .png .pdf .dot .gv); "
+        "- prints DOT to stdout",
+    )
+    draw.add_argument(
+        "--local", action="store_true", help="write ∂child/∂parent (and the delta flow) on edges"
+    )
+    draw.add_argument("--no-delta", action="store_true", help="leave deltas out (no backprop)")
+    draw.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"], default="LR")
+    draw.add_argument("--highlight", metavar="NAME", help="mark the paths from NAME to the root")
+    draw.add_argument(
+        "--steps", metavar="DIR", help="also write the backprop flip-book as DIR/step-N.svg"
+    )
+    draw.add_argument(
+        "--html", metavar="FILE", help="also write the flip-book as one self-contained web page"
+    )
+    draw.add_argument(
+        "--max-nodes", type=_positive, default=500, metavar="N", help="default: %(default)s"
+    )
+    draw.add_argument(
+        "--precision",
+        type=_precision,
+        default=4,
+        metavar="P",
+        help="significant digits (default: %(default)s)",
+    )
+    draw.set_defaults(run=run_draw)
+
+
+def run_draw(args: argparse.Namespace) -> int:
+    from microgrid.explain import node_names
+    from microgrid.render import GraphvizNotFoundError, draw, render, write_flipbook, write_steps
+
+    if not (args.output or args.steps or args.html):
+        raise ExpressionError(
+            "nothing to write: give -o FILE (or -o -), --steps DIR or --html FILE"
+        )
+    root = _graph_from(args)
+    if not args.no_delta:
+        root.backward()
+    highlight = None
+    if args.highlight:
+        names = node_names(root)
+        matches = [node for node, name in names.items() if name == args.highlight]
+        if not matches:
+            known = ", ".join(names[node] for node in topological_order(root))
+            raise ExpressionError(f"--highlight: no node named {args.highlight!r} (nodes: {known})")
+        highlight = matches[0]
+    options: dict[str, Any] = {
+        "rankdir": args.rankdir,
+        "max_nodes": args.max_nodes,
+        "precision": args.precision,
+    }
+    graph = draw(
+        root,
+        show_delta=not args.no_delta,
+        show_local=args.local,
+        highlight=highlight,
+        **options,
+    )
+    failures = 0
+    jobs: list[tuple[str, Callable[[], Path | list[Path]]]] = []
+    if args.output == "-":
+        sys.stdout.write(graph.source)
+    elif args.output:
+        jobs.append((args.output, lambda: render(graph, args.output)))
+    if args.steps:
+        jobs.append((args.steps, lambda: write_steps(root, args.steps, show_local=True, **options)))
+    if args.html:
+        jobs.append((args.html, lambda: write_flipbook(root, args.html, **options)))
+    for target, job in jobs:
+        try:
+            written = job()
+        except GraphvizNotFoundError as error:
+            failures += 1
+            print(f"microgrid draw: {_one_line(error)}", file=sys.stderr)
+            print("microgrid draw: -o FILE.dot or -o - writes DOT without it", file=sys.stderr)
+        except OSError as error:
+            failures += 1
+            print(f"microgrid draw: cannot write {target}: {_one_line(error)}", file=sys.stderr)
+        else:
+            count = f" ({len(written)} frames)" if isinstance(written, list) else ""
+            print(f"wrote {target}{count}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+# ---------------------------------------------------------------------------
+# microgrid explain
+# ---------------------------------------------------------------------------
+
+
+def _add_explain(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    explain = commands.add_parser(
+        "explain",
+        help="the forward pass and the chain rule, node by node",
+        description="Print every node's value (u = b · c = 3 · 2 = 6), then every node's "
+        "delta by the chain rule (dJ/du = dJ/dv · ∂v/∂u = 3 · 1 = 3).",
+        epilog="examples:\n"
+        '  microgrid explain "3*(a+b*c)" a=5 b=3 c=2\n'
+        '  microgrid explain "u = b*c; v = a + u; J = 3*v" a=5 b=3 c=2 --nudge\n\n'
+        + _EXPRESSION_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_expression_arguments(explain)
+    explain.add_argument(
+        "--nudge", action="store_true", help="also nudge every leaf by h and compare slopes"
+    )
+    explain.add_argument(
+        "--h", type=_step, default=1e-3, metavar="H", help="the nudge (default: %(default)s)"
+    )
+    explain.add_argument(
+        "--precision",
+        type=_precision,
+        default=4,
+        metavar="P",
+        help="significant digits (default: %(default)s)",
+    )
+    explain.set_defaults(run=run_explain)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from microgrid.explain import explain, nudge_table
+
+    root = _graph_from(args)
+    print(explain(root, precision=args.precision))
+    if args.nudge:
+        print()
+        print(f"Nudge each leaf by h = {args.h:g} and watch the root:")
+        print(nudge_table(root, h=args.h))
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# Other subcommands (each added by its own helper function).
+# ---------------------------------------------------------------------------
 
 
 def _add_logreg(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -83,15 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="microgrid",
         description="A tiny scalar autograd engine for learning backpropagation.",
+        epilog='example: microgrid explain "3*(a+b*c)" a=5 b=3 c=2   '
+        "(microgrid COMMAND --help shows more)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser(
-        "demo",
-        help="the seed's J = 3(a + bc), end to end",
-        description="Run the seed's graph J = 3(a + b·c) with a=5, b=3, c=2.",
-        epilog="example: microgrid demo",
-    )
-    demo.set_defaults(run=run_demo)
+    # One line per subcommand.
+    _add_demo(commands)
+    _add_draw(commands)
+    _add_explain(commands)
     _add_logreg(commands)
     return parser
 
@@ -99,7 +366,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+    except (ExpressionError, ValueError, ZeroDivisionError, TypeError, OverflowError) as error:
+        # A mistake in what was typed: one line, no traceback.
+        print(f"microgrid {args.command}: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # `microgrid draw ... -o - | head`: the reader left; not an error of ours.
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        return 130
     return result
 
 
