@@ -151,7 +151,7 @@ def _ellipse(cx: float, cy: float, rx: float, ry: float) -> NDArray[np.bool_]:
 def _triangle(points: list[tuple[float, float]]) -> NDArray[np.bool_]:
     """Pixels inside the triangle with corners (x, y): on one side of all three edges."""
     signs = []
-    for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1]):
+    for (x1, y1), (x2, y2) in zip(points, points[1:] + points[:1], strict=True):
         signs.append((x2 - x1) * (_ROWS - y1) - (y2 - y1) * (_COLUMNS - x1))
     s = np.stack(signs)
     return np.asarray((s >= 0).all(axis=0) | (s <= 0).all(axis=0))
@@ -265,7 +265,9 @@ def synthetic_catvnoncat(m_train: int = 209, m_test: int = 50, seed: int = 0) ->
     train_x, train_y = _draw_pictures(
         _check_count(m_train, "m_train"), np.random.default_rng([seed, 0])
     )
-    test_x, test_y = _draw_pictures(_check_count(m_test, "m_test"), np.random.default_rng([seed, 1]))
+    test_x, test_y = _draw_pictures(
+        _check_count(m_test, "m_test"), np.random.default_rng([seed, 1])
+    )
     return CatData(train_x, train_y, test_x, test_y, CLASSES.copy())
 
 
@@ -356,7 +358,8 @@ def load_catvnoncat(directory: str | Path) -> CatData:
         )
     if not folder.is_dir():
         raise NotADirectoryError(
-            f"{folder} is a file: pass the folder holding train_catvnoncat.h5 and test_catvnoncat.h5"
+            f"{folder} is a file: pass the folder holding "
+            "train_catvnoncat.h5 and test_catvnoncat.h5"
         )
     train_x, train_y, classes = _read_split(h5py, folder / "train_catvnoncat.h5", "train")
     test_x, test_y, _ = _read_split(h5py, folder / "test_catvnoncat.h5", "test")

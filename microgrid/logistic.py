@@ -93,7 +93,7 @@ def _as_labels(Y: ArrayLike, m: int | None = None) -> Floats:
     if bad.size:
         j = int(bad[0])
         raise ValueError(
-            f"labels must be 0 or 1 (1 = cat, 0 = not cat); Y[0, {j}] is {array[0, j]!r}"
+            f"labels must be 0 or 1 (1 = cat, 0 = not cat); Y[0, {j}] is {float(array[0, j])!r}"
         )
     return array
 
@@ -123,7 +123,7 @@ def _check_finite(X: Floats) -> None:
     if not np.isfinite(X).all():
         i, j = (int(k) for k in np.argwhere(~np.isfinite(X))[0])
         raise ValueError(
-            f"X[{i}, {j}] is {X[i, j]}: features must be finite numbers "
+            f"X[{i}, {j}] is {float(X[i, j])}: features must be finite numbers "
             "(a missing value? pixels should be in [0, 1])"
         )
 
@@ -139,6 +139,9 @@ def _as_weights(w: ArrayLike, n: int) -> Floats:
             f"w must have shape (n, 1) = ({n}, 1), a column with one weight per feature; "
             f"got shape {array.shape}{hint}"
         )
+    if not np.isfinite(array).all():
+        i = int(np.argwhere(~np.isfinite(array))[0][0])
+        raise ValueError(f"w[{i}, 0] is {float(array[i, 0])}: weights must be finite numbers")
     return array
 
 
@@ -147,6 +150,8 @@ def _as_bias(b: object) -> float:
         b = b.item()
     if isinstance(b, bool) or not isinstance(b, numbers.Real):
         raise ValueError(f"b must be a single real number, got {type(b).__name__} {b!r}")
+    if not math.isfinite(b):
+        raise ValueError(f"b is {float(b)}: the bias must be a finite number")
     return float(b)
 
 
@@ -157,8 +162,8 @@ def _check_problem(
     return features, labels, _as_weights(w, features.shape[0]), _as_bias(b)
 
 
-def _explain_non_finite(result: Gradients, X: Floats, w: Floats, b: float) -> Gradients:
-    """A NaN result almost always comes from a NaN input: name it.
+def _explain_non_finite(result: Gradients, X: Floats) -> Gradients:
+    """A NaN result almost always comes from a NaN in X: name it.
 
     Checking the *result* costs O(n); scanning X on every call would cost as
     much as the products themselves, so X is only searched when needed.
@@ -166,11 +171,6 @@ def _explain_non_finite(result: Gradients, X: Floats, w: Floats, b: float) -> Gr
     if math.isfinite(result.cost) and np.isfinite(result.dw).all() and math.isfinite(result.db):
         return result
     _check_finite(X)
-    if not np.isfinite(w).all():
-        i = int(np.argwhere(~np.isfinite(w))[0][0])
-        raise ValueError(f"w[{i}, 0] is {w[i, 0]}: weights must be finite numbers")
-    if not math.isfinite(b):
-        raise ValueError(f"b is {b}: the bias must be a finite number")
     return result
 
 
@@ -278,13 +278,16 @@ def cost_graph(
 
     >>> g = cost_graph([[1.0, 2.0], [3.0, 4.0]], [[1, 0]], [[0.1], [-0.2]], 0.0)
     >>> g.backward()
-    >>> [round(2 * z.delta, 12) == round(a.value - y, 12) for z, a, y in zip(g.z, g.a, [1, 0])]
+    >>> [math.isclose(2 * z.delta, a.value - y) for z, a, y in zip(g.z, g.a, [1, 0])]
     [True, True]
     """
     features, labels = _check_data(X, Y)
     n = features.shape[0]
-    if isinstance(w, Sequence) and len(w) == n and all(isinstance(v, Value) for v in w):
-        ws = list(w)  # type: ignore[arg-type]
+    ws: list[Value]
+    if isinstance(w, Sequence) and any(isinstance(v, Value) for v in w):
+        ws = [v for v in w if isinstance(v, Value)]
+        if len(ws) != len(w) or len(ws) != n:
+            raise ValueError(f"w as Values must be a list of n = {n} Values, got {w!r}")
     else:
         ws = _weight_leaves(_as_weights(w, n)[:, 0].tolist())  # type: ignore[arg-type]
     bias = b if isinstance(b, Value) else Value(_as_bias(b), "b")
@@ -300,7 +303,7 @@ def _build_cost_graph(
 ) -> CostGraph:
     m = len(columns)
     zs, as_, Ls = [], [], []
-    for i, (x, y) in enumerate(zip(columns, labels), start=1):
+    for i, (x, y) in enumerate(zip(columns, labels, strict=True), start=1):
         z = (dot(w, x).named(f"wᵀx({i})") + b).named(f"z({i})")
         a = z.sigmoid().named(f"a({i})")
         try:
@@ -324,7 +327,7 @@ def graph_gradients(X: ArrayLike, Y: ArrayLike, w: ArrayLike, b: float) -> Gradi
     """J, dw, db by building `cost_graph` and backpropagating through it."""
     features, labels, weights, bias = _check_problem(X, Y, w, b)
     result = _graph_pass(features.T.tolist(), labels[0].tolist(), weights[:, 0].tolist(), bias)
-    return _explain_non_finite(result, features, weights, bias)
+    return _explain_non_finite(result, features)
 
 
 def _graph_pass(
@@ -348,7 +351,7 @@ def loop_gradients(X: ArrayLike, Y: ArrayLike, w: ArrayLike, b: float) -> Gradie
     """
     features, labels, weights, bias = _check_problem(X, Y, w, b)
     result = _loop_pass(features.T.tolist(), labels[0].tolist(), weights[:, 0].tolist(), bias)
-    return _explain_non_finite(result, features, weights, bias)
+    return _explain_non_finite(result, features)
 
 
 def _loop_pass(
@@ -395,7 +398,7 @@ def vectorized_gradients(X: ArrayLike, Y: ArrayLike, w: ArrayLike, b: float) -> 
     """
     features, labels, weights, bias = _check_problem(X, Y, w, b)
     result = _vectorized_pass(features, labels, weights, bias)
-    return _explain_non_finite(result, features, weights, bias)
+    return _explain_non_finite(result, features)
 
 
 def _vectorized_pass(X: Floats, Y: Floats, w: Floats, b: float) -> Gradients:
@@ -437,9 +440,7 @@ class Descent(NamedTuple):
     costs: list[float]
 
 
-def _gradient_function(
-    engine: str, X: Floats, Y: Floats
-) -> Callable[[Floats, float], Gradients]:
+def _gradient_function(engine: str, X: Floats, Y: Floats) -> Callable[[Floats, float], Gradients]:
     """One full-batch gradient per call; X is converted once, not every iteration."""
     if engine == "vectorized":
         return lambda w, b: _vectorized_pass(X, Y, w, b)
@@ -483,26 +484,31 @@ def gradient_descent(
     dw, db = np.zeros_like(weights), 0.0
     bar = _progress_bar(count, engine) if progress else None
     steps: Iterable[int] = range(count) if bar is None else bar
-    for i in steps:
-        cost, dw, db = gradient(weights, bias)
-        if not math.isfinite(cost):
-            raise ValueError(
-                f"the cost became {cost} at iteration {i}: the learning rate {rate:g} "
-                "is probably too large"
-            )
-        costs.append(cost)
-        weights -= rate * dw
-        bias -= rate * db
-        if bar is not None:
-            bar.set_postfix_str(f"cost {cost:.6f}", refresh=False)
-        if every and i % every == 0:
-            line = f"Cost after iteration {i}: {cost:f}"
+    # Overflow is caught below as a non-finite cost, with a clearer message
+    # than NumPy's RuntimeWarning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            for i in steps:
+                cost, dw, db = gradient(weights, bias)
+                if not math.isfinite(cost):
+                    raise ValueError(
+                        f"the cost became {cost} at iteration {i}: the learning rate "
+                        f"{rate:g} is probably too large"
+                    )
+                costs.append(cost)
+                weights -= rate * dw
+                bias -= rate * db
+                if bar is not None:
+                    bar.set_postfix_str(f"cost {cost:.6f}", refresh=False)
+                if every and i % every == 0:
+                    line = f"Cost after iteration {i}: {cost:f}"
+                    if bar is not None:
+                        bar.write(line, file=out)
+                    else:
+                        print(line, file=out)
+        finally:
             if bar is not None:
-                bar.write(line, file=out)
-            else:
-                print(line, file=out)
-    if bar is not None:
-        bar.close()
+                bar.close()
     return Descent(weights, bias, dw, db, costs)
 
 
@@ -518,13 +524,14 @@ def _progress_bar(count: int, engine: str) -> Any:
 def _positive_number(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a positive number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
+    number = float(value)
+    if not (math.isfinite(number) and number > 0):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
+    return number
 
 
 def _count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
         raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     return int(value)
 
@@ -633,9 +640,7 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise ImportError(
-            "drawing plots needs matplotlib: pip install 'microgrid[plot]'"
-        ) from None
+        raise ImportError("drawing plots needs matplotlib: pip install 'microgrid[plot]'") from None
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt
 
