@@ -189,7 +189,7 @@ def measure(build: Callable[[], tuple[Any, int]], repeats: int) -> Result:
 
 
 MICROGRAD_CHAIN = """
-import sys, time, tracemalloc
+import gc, sys, time, tracemalloc
 sys.setrecursionlimit(10 * {depth} + 1000)
 from micrograd.engine import Value
 def build():
@@ -197,8 +197,6 @@ def build():
     for _ in range({depth} // 2):
         y = y * 0.999 + 0.001
     return y + x
-import gc
-import itertools
 def median_time():
     times = []
     for _ in range({repeats}):
