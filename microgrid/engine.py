@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Union
+from typing import Any, Union, overload
 
 from microgrid.graph import topological_order
 
@@ -96,9 +97,21 @@ class Primitive(str):
         return (Primitive, (str(self), self.forward, self.formula))
 
 
+@overload
+def primitive(
+    function: Forward, *, name: str | None = None, formula: str | None = None
+) -> Primitive: ...
+
+
+@overload
+def primitive(
+    function: None = None, *, name: str | None = None, formula: str | None = None
+) -> Callable[[Forward], Primitive]: ...
+
+
 def primitive(
     function: Forward | None = None, *, name: str | None = None, formula: str | None = None
-) -> Any:
+) -> Primitive | Callable[[Forward], Primitive]:
     """Turn ``f(x, ...) -> (value, (∂f/∂x, ...))`` into an op on Values.
 
     This is how every built-in op is defined, and how you add your own:
@@ -218,7 +231,7 @@ def dot_product(*ws_then_xs: float) -> tuple[float, tuple[float, ...]]:
     # Inputs are w1..wn then x1..xn; ∂/∂wi = xi and ∂/∂xi = wi.
     n = len(ws_then_xs) // 2
     ws, xs = ws_then_xs[:n], ws_then_xs[n:]
-    return math.fsum(map(float.__mul__, ws, xs)), xs + ws
+    return math.fsum(map(operator.mul, ws, xs)), xs + ws
 
 
 @primitive(name="bce", formula="−({1}·log {0} + (1−{1})·log(1−{0}))")
@@ -276,7 +289,8 @@ class Value:
     (4.0, 4.0)
     """
 
-    __slots__ = ("value", "delta", "label", "op", "parents", "local_derivatives", "constants")
+    # In reading order, not sorted: the number, its delta, then how it was made.
+    __slots__ = ("value", "delta", "label", "op", "parents", "local_derivatives", "constants")  # noqa: RUF023
 
     # NumPy: `np.float64(2) * Value(3)` defers to Value.__rmul__ instead of
     # making a 0-d object array.
@@ -315,7 +329,9 @@ class Value:
 
     @data.setter
     def data(self, value: float) -> None:
-        self.value = value
+        if not _is_number(value):
+            raise TypeError(f"data must be a real number, got {type(value).__name__} {value!r}")
+        self.value = float(value)
 
     @property
     def grad(self) -> float:
@@ -349,14 +365,18 @@ class Value:
         # Deltas from earlier calls are set aside so this pass computes clean
         # dJ/dnode values, then added back: repeated calls accumulate.
         earlier = [node.delta for node in order]
-        for node in order:
-            node.delta = 0.0
+        accumulate = any(earlier)
+        if accumulate:
+            for node in order:
+                node.delta = 0.0
         self.delta = float(delta)
         for node in reversed(order):  # children before parents
-            for parent, local in zip(node.parents, node.local_derivatives):
-                parent.delta += local * node.delta  # the chain rule
-        if any(earlier):
-            for node, before in zip(order, earlier):
+            node_delta = node.delta
+            # Aligned by construction; zip(strict=True) would double this loop's cost.
+            for parent, local in zip(node.parents, node.local_derivatives):  # noqa: B905
+                parent.delta += local * node_delta  # the chain rule
+        if accumulate:
+            for node, before in zip(order, earlier, strict=True):
                 node.delta += before
 
     def zero_grad(self) -> None:
@@ -422,39 +442,70 @@ class Value:
         return _binary(power, other, self)
 
     def __neg__(self) -> Value:
-        return _record(neg, (self,))
+        return _unary(neg, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _record(absolute, (self,))
+        return _unary(absolute, self)
 
     def exp(self) -> Value:
-        return _record(exp, (self,))
+        return _unary(exp, self)
 
     def log(self) -> Value:
-        return _record(log, (self,))
+        return _unary(log, self)
 
     def sigmoid(self) -> Value:
-        return _record(sigmoid, (self,))
+        return _unary(sigmoid, self)
 
     def tanh(self) -> Value:
-        return _record(tanh, (self,))
+        return _unary(tanh, self)
 
     def relu(self) -> Value:
-        return _record(relu, (self,))
+        return _unary(relu, self)
 
     def sqrt(self) -> Value:
-        return _record(sqrt, (self,))
+        return _unary(sqrt, self)
 
     def abs(self) -> Value:
-        return _record(absolute, (self,))
+        return _unary(absolute, self)
 
 
 # ---------------------------------------------------------------------------
 # Recording a node.
+#
+# These functions run once per operation, so they are the engine's hot path:
+# `_binary` and `_unary` handle the everyday cases (Value op Value, Value op
+# number) with exact type tests and no loops; `_record` is the general path
+# for any primitive, any number of inputs. All of them end in `_node`.
 # ---------------------------------------------------------------------------
+
+_PLAIN_NUMBERS = frozenset({float, int})  # numbers used as they are (others via _is_number)
+_value_of_node = operator.attrgetter("value")
+
+
+def _node(
+    op: Primitive,
+    value: float,
+    parents: tuple[Value, ...],
+    local_derivatives: tuple[float, ...],
+    constants: tuple[float | None, ...],
+) -> Value:
+    """A computed node; under `no_grad()` it is connected to nothing."""
+    # object.__new__ skips Value.__init__'s checks: the inputs are already checked.
+    node: Value = object.__new__(Value)
+    node.value = value
+    node.delta = 0.0
+    node.label = ""
+    node.op = op
+    if _recording.get():
+        node.parents = parents
+        node.local_derivatives = local_derivatives
+        node.constants = constants
+    else:
+        node.parents = node.local_derivatives = node.constants = ()
+    return node
 
 
 def _is_number(x: object) -> bool:
@@ -464,17 +515,66 @@ def _is_number(x: object) -> bool:
 
 
 def _binary(op: Primitive, left: Operand, right: Operand) -> Value:
-    # Anything but a Value or a real number: let Python try the other operand
-    # (a NumPy array of Values, say) or raise its usual TypeError.
-    for operand in (left, right):
-        if not isinstance(operand, Value) and not _is_number(operand):
-            return NotImplemented  # type: ignore[no-any-return]
-    if op is power and isinstance(right, Value) and _value_of(left) < 0:
+    """Record `left op right`: every two-input operator comes here."""
+    if op is power:
+        _check_power(left, right)
+    derivatives: tuple[float, ...]
+    constants: tuple[float | None, ...]
+    try:
+        if type(left) is Value and type(right) is Value:
+            # (Built-in primitives return their derivatives as a tuple: stored as is.)
+            value, derivatives = op.forward(left.value, right.value)  # type: ignore[assignment]
+            parents: tuple[Value, ...] = (left, right)  # x * x keeps both edges
+            constants = ()
+        elif type(left) is Value and type(right) in _PLAIN_NUMBERS:  # x - 1
+            constant = float(right)  # type: ignore[arg-type]
+            value, (derivative, _) = op.forward(left.value, constant)
+            parents, derivatives, constants = (left,), (derivative,), (None, constant)
+        elif type(right) is Value and type(left) in _PLAIN_NUMBERS:  # 3 * v
+            constant = float(left)  # type: ignore[arg-type]
+            value, (_, derivative) = op.forward(constant, right.value)
+            parents, derivatives, constants = (right,), (derivative,), (constant, None)
+        else:
+            # NumPy scalars, bools, Value subclasses go the general way; for a
+            # non-number, let Python try the other operand (a NumPy array of
+            # Values, say) or raise its usual TypeError.
+            for operand in (left, right):
+                if not isinstance(operand, Value) and not _is_number(operand):
+                    return NotImplemented  # type: ignore[no-any-return]
+            return _record(op, (left, right))
+    except (ValueError, ZeroDivisionError) as error:
+        raise type(error)(f"{_describe(op, (left, right))}: {error}") from None
+    # `_node`, written out: this line runs for every + - * / ** in a model.
+    node: Value = object.__new__(Value)
+    node.value = value
+    node.delta = 0.0
+    node.label = ""
+    node.op = op
+    if _recording.get():
+        node.parents = parents
+        node.local_derivatives = derivatives
+        node.constants = constants
+    else:
+        node.parents = node.local_derivatives = node.constants = ()
+    return node
+
+
+def _unary(op: Primitive, x: Value) -> Value:
+    """Record `op(x)` for the one-input methods (exp, log, relu, ...)."""
+    try:
+        value, derivatives = op.forward(x.value)
+    except (ValueError, ZeroDivisionError) as error:
+        raise type(error)(f"{_describe(op, (x,))}: {error}") from None
+    return _node(op, value, (x,), derivatives, ())  # type: ignore[arg-type]
+
+
+def _check_power(base: Operand, exponent: Operand) -> None:
+    # d(x^y)/dy = x^y · ln x needs x >= 0 once y is a Value (something we differentiate by).
+    if isinstance(exponent, Value) and _value_of(base) < 0:
         raise ValueError(
-            f"{_describe(op, (left, right))}: a Value exponent needs a base >= 0 "
+            f"{_describe(power, (base, exponent))}: a Value exponent needs a base >= 0 "
             "(∂/∂exponent = base^exponent · ln(base))"
         )
-    return _record(op, (left, right))
 
 
 def _value_of(operand: Operand) -> float:
@@ -482,43 +582,36 @@ def _value_of(operand: Operand) -> float:
 
 
 def _record(op: Primitive, operands: Sequence[Operand]) -> Value:
-    """Run `op` forward on the operands and, unless in no_grad, record the node."""
-    inputs = []
-    for position, operand in enumerate(operands):
-        if isinstance(operand, Value):
-            inputs.append(operand.value)
-        elif _is_number(operand):
-            inputs.append(float(operand))
-        else:
-            raise TypeError(
-                f"{op}: input {position + 1} is {type(operand).__name__} {operand!r}; "
-                "expected a Value or a real number"
-            )
-    value, derivatives = _evaluate(op, inputs, operands)
+    """Run `op` forward on the operands and, unless in no_grad, record the node.
 
-    node = Value.__new__(Value)
-    node.value = value
-    node.delta = 0.0
-    node.label = ""
-    node.op = op
-    node.parents = ()
-    node.local_derivatives = ()
-    node.constants = ()
-    if not _recording.get():
-        return node
-    if len(inputs) == 2 and isinstance(operands[0], Value) and isinstance(operands[1], Value):
-        node.parents = (operands[0], operands[1])  # x * x keeps both edges
-        node.local_derivatives = (derivatives[0], derivatives[1])
-    elif all(isinstance(operand, Value) for operand in operands):
-        node.parents = tuple(operands)  # type: ignore[arg-type]
-        node.local_derivatives = tuple(derivatives)
+    The general path: any primitive, Values and plain numbers mixed.
+    """
+    operands = tuple(operands)
+    if op is power and len(operands) == 2:
+        _check_power(*operands)
+    constants: tuple[float | None, ...] = ()
+    if set(map(type, operands)) == {Value}:  # every input is a parent (C-speed test)
+        inputs: list[float] = list(map(_value_of_node, operands))
+        parents: tuple[Value, ...] = operands  # type: ignore[assignment]
     else:
-        node.constants = tuple(
-            None if isinstance(operand, Value) else x for operand, x in zip(operands, inputs)
-        )
-        node.parents = tuple(operand for operand in operands if isinstance(operand, Value))
-        node.local_derivatives = _parents_only(derivatives, node.constants)
-    return node
+        inputs = []
+        template: list[float | None] = []
+        for position, operand in enumerate(operands, start=1):
+            if isinstance(operand, Value):
+                inputs.append(operand.value)
+                template.append(None)
+            elif _is_number(operand):
+                inputs.append(float(operand))
+                template.append(inputs[-1])
+            else:
+                raise TypeError(
+                    f"{op}: input {position} is {type(operand).__name__} {operand!r}; "
+                    "expected a Value or a real number"
+                )
+        parents = tuple(operand for operand in operands if isinstance(operand, Value))
+        constants = tuple(template)
+    value, derivatives = _evaluate(op, inputs, operands)
+    return _node(op, value, parents, _parents_only(derivatives, constants), constants)
 
 
 def _evaluate(
@@ -534,8 +627,7 @@ def _evaluate(
         count = len(derivatives)
     except (TypeError, ValueError):
         raise TypeError(
-            f"primitive {str(op)!r} must return (value, (∂/∂input1, ...)), "
-            f"got {result!r}"
+            f"primitive {str(op)!r} must return (value, (∂/∂input1, ...)), got {result!r}"
         ) from None
     if count != len(inputs):
         raise TypeError(
@@ -549,8 +641,8 @@ def _parents_only(
     derivatives: Sequence[float], constants: tuple[float | None, ...]
 ) -> tuple[float, ...]:
     if not constants:
-        return tuple(derivatives)
-    return tuple(d for d, c in zip(derivatives, constants) if c is None)
+        return tuple(derivatives)  # the same object when it already is a tuple
+    return tuple(d for d, c in zip(derivatives, constants, strict=True) if c is None)
 
 
 def _describe(op: Primitive, operands: Sequence[Operand]) -> str:
@@ -598,11 +690,21 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
     >>> dot(w, [3.0, 4.0]).value
     11.0
     """
-    ws, xs = list(ws), list(xs)
-    if len(ws) != len(xs):
-        raise ValueError(f"dot() needs inputs of equal length, got {len(ws)} and {len(xs)}")
-    if not ws:
+    ws, xs = tuple(ws), tuple(xs)  # tuple() of a tuple is free: callers can share one
+    n = len(ws)
+    if n != len(xs):
+        raise ValueError(f"dot() needs inputs of equal length, got {n} and {len(xs)}")
+    if not n:
         raise ValueError("dot() needs at least one pair of inputs")
+    if set(map(type, ws)) == {Value} and set(map(type, xs)) <= _PLAIN_NUMBERS:
+        # The logistic-regression case, z = w·x with Values w and plain numbers x
+        # (12288 of them): the same primitive, with C-speed bookkeeping.
+        numbers: tuple[float, ...] = tuple(map(float, xs))  # type: ignore[arg-type]
+        parents: tuple[Value, ...] = ws  # type: ignore[assignment]
+        inputs = [*map(_value_of_node, parents), *numbers]
+        value, derivatives = _evaluate(dot_product, inputs, parents + numbers)
+        template: tuple[float | None, ...] = (None,) * n + numbers
+        return _node(dot_product, value, parents, tuple(derivatives[:n]), template)
     return _record(dot_product, ws + xs)
 
 
