@@ -1,0 +1,331 @@
+"""Pictures as columns, synthetic cats, toy data, and the course's .h5 loader."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from microgrid.datasets import (
+    CatData,
+    flatten_images,
+    load_catvnoncat,
+    pixel_votes,
+    synthetic_cats,
+    synthetic_catvnoncat,
+    toy_2d,
+    unflatten_images,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cat_data_dir() -> Path | None:
+    folder = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
+    return folder if (folder / "train_catvnoncat.h5").is_file() else None
+
+
+# ---------------------------------------------------------------------------
+# flatten / unflatten: all red, then all green, then all blue.
+# ---------------------------------------------------------------------------
+
+
+def test_flatten_order_written_out() -> None:
+    # 2 pictures of 2×3 pixels; every value distinct so the order is visible.
+    images = np.arange(2 * 2 * 3 * 3, dtype=np.uint8).reshape(2, 2, 3, 3)
+    X = flatten_images(images)
+    assert X.shape == (18, 2) and X.dtype == np.float64
+    for i in range(2):
+        expected = []
+        for channel in range(3):  # R plane, then G, then B
+            for row in range(2):
+                for column in range(3):
+                    expected.append(images[i, row, column, channel] / 255)
+        assert X[:, i].tolist() == expected
+
+
+def test_flatten_is_the_seed_recipe_at_64x64() -> None:
+    images, _ = synthetic_cats(3, seed=2)
+    X = flatten_images(images)
+    assert X.shape == (12288, 3)
+    np.testing.assert_array_equal(X, images.transpose(0, 3, 1, 2).reshape(3, -1).T / 255)
+    assert X.min() >= 0 and X.max() <= 1
+    # Feature 4096 is the green value of the top-left pixel of each picture.
+    np.testing.assert_array_equal(X[4096], images[:, 0, 0, 1] / 255)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    hnp.arrays(
+        np.uint8,
+        st.tuples(st.integers(1, 4), st.integers(1, 5), st.integers(1, 5), st.just(3)),
+    )
+)
+def test_flatten_roundtrip(images: np.ndarray) -> None:
+    m, height, width, _ = images.shape
+    X = flatten_images(images)
+    assert X.shape == (height * width * 3, m)
+    np.testing.assert_array_equal(unflatten_images(X, height, width), images)
+
+
+def test_flatten_accepts_floats_in_unit_range() -> None:
+    images = np.full((1, 2, 2, 3), 0.25)
+    np.testing.assert_array_equal(flatten_images(images), np.full((12, 1), 0.25))
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        (np.zeros((64, 64, 3), np.uint8), r"shape \(m, height, width, 3\).*images\[None\]"),
+        (np.zeros((2, 64, 64, 4), np.uint8), r"channels last; got shape \(2, 64, 64, 4\)"),
+        (np.zeros((0, 64, 64, 3), np.uint8), "at least one picture"),
+        (np.full((1, 2, 2, 3), 2.0), r"float images must hold finite values in \[0, 1\]"),
+        (np.full((1, 2, 2, 3), np.nan), r"finite values in \[0, 1\]"),
+        (np.zeros((1, 2, 2, 3), np.int32), "uint8 .* got dtype int32"),
+    ],
+)
+def test_flatten_errors(images: np.ndarray, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        flatten_images(images)
+
+
+def test_unflatten_errors() -> None:
+    with pytest.raises(ValueError, match=r"shape \(12288, m\) for 64×64"):
+        unflatten_images(np.zeros((100, 2)))
+    with pytest.raises(ValueError, match=r"finite values in \[0, 1\]"):
+        unflatten_images(np.full((12, 1), 1.5), height=2, width=2)
+
+
+def test_pixel_votes_adds_the_three_planes() -> None:
+    w = np.zeros((12, 1))
+    w[0] = 1.0  # red of pixel (0, 0)
+    w[4 + 3] = 2.0  # green of pixel (1, 1)
+    w[8 + 3] = -5.0  # blue of pixel (1, 1)
+    np.testing.assert_array_equal(pixel_votes(w, 2, 2), [[1.0, 0.0], [0.0, -3.0]])
+    with pytest.raises(ValueError, match=r"12288 = 64·64·3 weights"):
+        pixel_votes(np.zeros((10, 1)))
+
+
+# ---------------------------------------------------------------------------
+# Synthetic pictures.
+# ---------------------------------------------------------------------------
+
+
+def test_synthetic_cats_deterministic() -> None:
+    images, Y = synthetic_cats(20, seed=5)
+    again, Y_again = synthetic_cats(20, seed=5)
+    other, _ = synthetic_cats(20, seed=6)
+    assert images.shape == (20, 64, 64, 3) and images.dtype == np.uint8
+    assert Y.shape == (1, 20) and set(Y.ravel().tolist()) == {0, 1}
+    np.testing.assert_array_equal(images, again)
+    np.testing.assert_array_equal(Y, Y_again)
+    assert not np.array_equal(images, other)
+
+
+def test_synthetic_cats_are_pictures_not_noise() -> None:
+    images, Y = synthetic_cats(60, seed=1)
+    pictures = images.astype(np.float64)
+    # Neighbouring pixels are alike in a picture made of shapes (noise would
+    # give ~85 for uniform random values); and the pictures use the range.
+    step = np.abs(np.diff(pictures, axis=2)).mean()
+    assert step < 15
+    assert pictures.std() > 40
+    # Cats and non-cats differ on average where the head and ears are drawn,
+    # i.e. in shapes and colours rather than only in brightness noise.
+    cats, others = pictures[Y[0] == 1], pictures[Y[0] == 0]
+    assert len(cats) >= 10 and len(others) >= 10
+    difference = np.abs(cats.mean(axis=0) - others.mean(axis=0)).mean(axis=2)
+    assert difference[20:50, 18:46].mean() > 2 * difference[:6, :].mean()
+
+
+def test_synthetic_catvnoncat_layout() -> None:
+    data = synthetic_catvnoncat()
+    assert isinstance(data, CatData)
+    assert data.train_x.shape == (209, 64, 64, 3) and data.test_x.shape == (50, 64, 64, 3)
+    assert data.train_y.shape == (1, 209) and data.test_y.shape == (1, 50)
+    assert data.classes.tolist() == [b"non-cat", b"cat"]
+    assert 0.25 < data.train_y.mean() < 0.55
+    # Train and test are different pictures.
+    assert not np.array_equal(data.train_x[:50], data.test_x)
+    np.testing.assert_array_equal(synthetic_catvnoncat().train_x, data.train_x)
+
+
+@pytest.mark.parametrize("m", [0, -3, 2.5, True, "10"])
+def test_synthetic_bad_m(m: Any) -> None:
+    with pytest.raises(ValueError, match="m must be a whole number >= 1"):
+        synthetic_cats(m)
+    with pytest.raises(ValueError, match="m must be a whole number >= 1"):
+        toy_2d(m)
+
+
+def test_toy_2d() -> None:
+    X, Y = toy_2d(200, seed=9)
+    assert X.shape == (2, 200) and Y.shape == (1, 200)
+    np.testing.assert_array_equal(X, toy_2d(200, seed=9)[0])
+    # Mostly separable by the line x1 + x2 = 0, like the seed's two-feature example.
+    predicted = (X[0] + X[1] > 0).astype(float)
+    assert (predicted == Y[0]).mean() > 0.95
+    assert 0.35 < Y.mean() < 0.65
+
+
+# ---------------------------------------------------------------------------
+# The course's .h5 files: small fakes built here, and the real ones if present.
+# ---------------------------------------------------------------------------
+
+try:
+    import h5py
+except ImportError:  # the `data` extra is not installed: the loader tests skip
+    h5py = None
+
+needs_h5py = pytest.mark.skipif(h5py is None, reason="h5py (the `data` extra) is not installed")
+
+
+def write_split(
+    folder: Path,
+    split: str,
+    m: int = 4,
+    images: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+    classes: np.ndarray | None = None,
+    skip: str = "",
+) -> None:
+    rng = np.random.default_rng(len(split))
+    data = {
+        f"{split}_set_x": rng.integers(0, 256, (m, 8, 8, 3), dtype=np.uint8)
+        if images is None
+        else images,
+        f"{split}_set_y": np.arange(m) % 2 if labels is None else labels,
+        "list_classes": np.array([b"non-cat", b"cat"]) if classes is None else classes,
+    }
+    with h5py.File(folder / f"{split}_catvnoncat.h5", "w") as f:
+        for name, value in data.items():
+            if name != skip:
+                f[name] = value
+
+
+@needs_h5py
+def test_load_small_files(tmp_path: Path) -> None:
+    write_split(tmp_path, "train", m=5)
+    write_split(tmp_path, "test", m=3)
+    data = load_catvnoncat(tmp_path)
+    assert data.train_x.shape == (5, 8, 8, 3) and data.test_x.shape == (3, 8, 8, 3)
+    assert data.train_y.tolist() == [[0, 1, 0, 1, 0]] and data.test_y.tolist() == [[0, 1, 0]]
+    assert data.classes.tolist() == [b"non-cat", b"cat"]
+    with h5py.File(tmp_path / "train_catvnoncat.h5") as f:
+        np.testing.assert_array_equal(data.train_x, f["train_set_x"][()])
+    # Labels stored as a (1, m) row are fine too.
+    write_split(tmp_path, "test", m=3, labels=np.array([[1, 1, 0]]))
+    assert load_catvnoncat(str(tmp_path)).test_y.tolist() == [[1, 1, 0]]
+
+
+@needs_h5py
+def test_load_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no directory .*nowhere.*train_catvnoncat\.h5"):
+        load_catvnoncat(tmp_path / "nowhere")
+
+
+@needs_h5py
+def test_load_file_instead_of_directory(tmp_path: Path) -> None:
+    path = tmp_path / "train_catvnoncat.h5"
+    write_split(tmp_path, "train")
+    with pytest.raises(NotADirectoryError, match="is a file: pass the folder"):
+        load_catvnoncat(path)
+
+
+@needs_h5py
+def test_load_missing_file(tmp_path: Path) -> None:
+    write_split(tmp_path, "train")
+    with pytest.raises(FileNotFoundError, match=r"test_catvnoncat\.h5 not found.*found: train"):
+        load_catvnoncat(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match=r"train_catvnoncat\.h5 not found.*no \.h5 files"):
+        load_catvnoncat(empty)
+
+
+@needs_h5py
+def test_load_not_hdf5(tmp_path: Path) -> None:
+    (tmp_path / "train_catvnoncat.h5").write_text("these are not the pictures you are looking for")
+    write_split(tmp_path, "test")
+    with pytest.raises(ValueError, match=r"train_catvnoncat\.h5 is not an HDF5 file"):
+        load_catvnoncat(tmp_path)
+
+
+@needs_h5py
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"skip": "train_set_x"},
+            r"no dataset 'train_set_x' \(it holds: list_classes, train_set_y\)",
+        ),
+        ({"skip": "list_classes"}, r"no dataset 'list_classes'"),
+        ({"images": np.zeros((4, 8, 8), np.uint8)}, r"train_set_x must be uint8 pictures of shape"),
+        ({"images": np.zeros((4, 8, 8, 3), np.float32)}, r"got float32 \(4, 8, 8, 3\)"),
+        ({"labels": np.array([0, 1, 1])}, r"one label per picture \(4\), got shape \(3,\)"),
+        ({"labels": np.array([0, 1, 2, 1])}, "must hold 0/1 labels"),
+        ({"classes": np.array([b"a", b"b", b"c"])}, "list_classes must hold 2 names"),
+    ],
+)
+def test_load_bad_datasets(tmp_path: Path, kwargs: dict[str, Any], message: str) -> None:
+    write_split(tmp_path, "train", **kwargs)
+    write_split(tmp_path, "test")
+    with pytest.raises(ValueError, match=message):
+        load_catvnoncat(tmp_path)
+
+
+@needs_h5py
+def test_load_group_instead_of_dataset(tmp_path: Path) -> None:
+    write_split(tmp_path, "train")
+    with h5py.File(tmp_path / "test_catvnoncat.h5", "w") as f:
+        f.create_group("test_set_x")
+        f["test_set_y"] = np.zeros(2)
+        f["list_classes"] = np.array([b"non-cat", b"cat"])
+    with pytest.raises(ValueError, match="a group, not a dataset, 'test_set_x'"):
+        load_catvnoncat(tmp_path)
+
+
+@needs_h5py
+def test_load_train_and_test_sizes_differ(tmp_path: Path) -> None:
+    write_split(tmp_path, "train")
+    write_split(tmp_path, "test", images=np.zeros((4, 16, 16, 3), np.uint8))
+    with pytest.raises(ValueError, match=r"training pictures are \(8, 8, 3\) but test"):
+        load_catvnoncat(tmp_path)
+
+
+def test_load_without_h5py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "h5py", None)  # makes `import h5py` fail
+    with pytest.raises(ImportError, match=r"pip install 'microgrid\[data\]'"):
+        load_catvnoncat(tmp_path)
+
+
+@pytest.mark.skipif(
+    cat_data_dir() is None,
+    reason="the course's catvnoncat .h5 files are not at ../shared/data/catvnoncat "
+    "(set MICROGRID_CATVNONCAT to their folder to run this test)",
+)
+def test_load_course_files() -> None:
+    folder = cat_data_dir()
+    assert folder is not None
+    expected = {
+        "train_catvnoncat.h5": "fbe56ab67c3ae28d564e3a644189117976d6b31af0a3ce9bb17dbf22908af242",
+        "test_catvnoncat.h5": "6a9d39ce52fa85953c5834695b8534a30ed8cfd54971fb2f080b5a24d002b951",
+    }
+    for name, digest in expected.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+    data = load_catvnoncat(folder)
+    assert data.train_x.shape == (209, 64, 64, 3) and data.train_x.dtype == np.uint8
+    assert data.test_x.shape == (50, 64, 64, 3)
+    assert data.train_y.shape == (1, 209) and int(data.train_y.sum()) == 72
+    assert data.test_y.shape == (1, 50) and int(data.test_y.sum()) == 33
+    assert data.classes.tolist() == [b"non-cat", b"cat"]
+    X = flatten_images(data.train_x)
+    assert X.shape == (12288, 209) and 0 <= X.min() and X.max() <= 1
