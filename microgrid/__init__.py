@@ -8,6 +8,7 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
+from microgrid import datasets, logistic
 from microgrid.engine import (
     Primitive,
     Value,
@@ -21,6 +22,7 @@ from microgrid.engine import (
 )
 from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_table
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
+from microgrid.logistic import LogisticRegression
 from microgrid.render import (
     GraphvizNotFoundError,
     draw,
@@ -37,11 +39,13 @@ __all__ = [
     "Explanation",
     "GraphStats",
     "GraphvizNotFoundError",
+    "LogisticRegression",
     "NudgeResult",
     "Primitive",
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "datasets",
     "dot",
     "draw",
     "draw_backward_steps",
@@ -50,6 +54,7 @@ __all__ = [
     "graph_stats",
     "is_grad_enabled",
     "leaves",
+    "logistic",
     "no_grad",
     "nudge",
     "nudge_table",
