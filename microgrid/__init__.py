@@ -8,7 +8,7 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
-from microgrid import datasets, logistic
+from microgrid import datasets, logistic, testing
 from microgrid.engine import (
     Primitive,
     Value,
@@ -21,6 +21,7 @@ from microgrid.engine import (
     sum,
 )
 from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_table
+from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
 from microgrid.render import (
@@ -37,6 +38,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Explanation",
+    "GradcheckError",
+    "GradcheckReport",
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
@@ -51,6 +54,7 @@ __all__ = [
     "draw_backward_steps",
     "explain",
     "flipbook_html",
+    "gradcheck",
     "graph_stats",
     "is_grad_enabled",
     "leaves",
@@ -62,6 +66,7 @@ __all__ = [
     "render",
     "replay",
     "sum",
+    "testing",
     "topological_order",
     "write_flipbook",
     "write_steps",

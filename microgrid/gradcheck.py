@@ -34,6 +34,7 @@ from typing import Any
 
 from microgrid import engine
 from microgrid.engine import Primitive, Value, no_grad
+from microgrid.explain import formula, node_names
 from microgrid.graph import replay, topological_order
 
 METHODS = ("central", "forward", "richardson")
@@ -681,7 +682,7 @@ def _graph_problem(root: Value, inputs: Any, wrt: Any) -> _Problem:
             "choose leaves with wrt=[...]"
         )
     order = topological_order(root)
-    names = node_names(order)
+    names = node_names(root)
     all_leaves = [node for node in order if not node.parents]
     if wrt is None:
         rows = all_leaves
@@ -1076,7 +1077,7 @@ def _switching_kink(problem: _Problem, i: int, x: float, settings: _Settings) ->
     if not kinks:
         return ""
     h = settings.eps * max(1.0, abs(x))
-    names = node_names(graph.order)
+    names = node_names(graph.root)
     found = ""
     graph.home()
     with graph.preserved():
@@ -1177,7 +1178,7 @@ def _delta_notes(report: GradcheckReport, problem: _Problem, settings: _Settings
 def _wrong_ops(problem: _Problem, failing: list[int], settings: _Settings) -> list[WrongOp]:
     """Check each node's stored ∂node/∂input against a central difference of its op."""
     graph = problem.graph
-    names = node_names(graph.order)
+    names = node_names(graph.root)
     central = _Settings(settings.eps, settings.atol, settings.rtol, "central")
     # Only nodes downstream of a failing input can explain it.
     affected = {graph.leaves[i] for i in failing}
@@ -1267,36 +1268,9 @@ def _sweep(report: GradcheckReport, problem: _Problem, steps: list[float]) -> Gr
 # ---------------------------------------------------------------------------
 
 
-def node_names(order: Sequence[Value]) -> dict[Value, str]:
-    """A name for every node: its label, or t1, t2, ... for unlabelled nodes in order.
-
-    >>> from microgrid import Value
-    >>> x = Value(2.0, label="x")
-    >>> y = (x * 3).exp()
-    >>> list(node_names(topological_order(y)).values())
-    ['x', 't1', 't2']
-    """
-    names: dict[Value, str] = {}
-    counter = 0
-    for node in order:
-        if node.label:
-            names[node] = node.label
-        else:
-            counter += 1
-            names[node] = f"t{counter}"
-    return names
-
-
 def _describe(node: Value, names: dict[Value, str]) -> str:
     """'t3 = bad_cube(x)': the node's name and its op written with its inputs."""
-    shown = [names[o] if isinstance(o, Value) else _g(o) for o in node._operands()]
-    op = node.op
-    formula = op.formula if isinstance(op, Primitive) else None
-    if formula and len(shown) < 10:
-        written = formula.format(*shown)
-    else:
-        written = f"{op}({', '.join(shown[:6])}{', …' if len(shown) > 6 else ''})"
-    return f"{names[node]} = {written}"
+    return f"{names[node]} = {formula(node, names)}"
 
 
 def _unique(names: list[str]) -> list[str]:
