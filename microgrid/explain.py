@@ -137,28 +137,37 @@ def formula(
     """
     if not node.parents:
         return ""
-    operands = [
-        _operand_number(operand, precision)
-        if not isinstance(operand, Value)
-        else (_operand_number(operand.value, precision) if values else names[operand])
-        for operand in node._operands()
-    ]
+    raw: list[str] = []  # each input as written: a name, or a number as is
+    for operand in node._operands():
+        if isinstance(operand, Value) and not values:
+            raw.append(names[operand])
+        else:
+            number = operand.value if isinstance(operand, Value) else operand
+            raw.append(format_number(number, precision))
+    # Negative numbers get parentheses, 3 · (-2), except where the formula
+    # already encloses them: σ(-2), |-2|, f(-2, 1).
+    wrapped = [f"({text})" if text.startswith("-") else text for text in raw]
     op = node.op
     name = str(op)
     if name == "**":
-        return _power(node, operands)
+        return _power(node, wrapped)
     if name == "sum":
-        return _terms(operands)
+        return _terms(wrapped)
     if name == "dot":
-        half = len(operands) // 2
-        return _terms([f"{w} · {x}" for w, x in zip(operands[:half], operands[half:], strict=True)])
+        half = len(wrapped) // 2
+        pairs = zip(wrapped[:half], wrapped[half:], strict=True)
+        return _terms([f"{w} · {x}" for w, x in pairs])
     template = op.formula if isinstance(op, Primitive) else None
     if template:
+        operands = [
+            text if f"({{{i}}})" in template or f"|{{{i}}}|" in template else wrapped[i]
+            for i, text in enumerate(raw)
+        ]
         try:
             return template.format(*operands)
         except (IndexError, KeyError, ValueError):
             pass  # a user primitive whose formula does not fit its inputs
-    shown = operands if len(operands) <= 6 else [*operands[:3], "…", operands[-1]]
+    shown = raw if len(raw) <= 6 else [*raw[:3], "…", raw[-1]]
     return f"{name}({', '.join(shown)})"
 
 
