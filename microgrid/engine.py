@@ -248,7 +248,10 @@ def bce(a: float, y: float) -> tuple[float, tuple[float, float]]:
     value = -(y * log_a + (1 - y) * log_1_minus_a)
     # ∂L/∂a = −y/a + (1−y)/(1−a), skipping a term whose label weight is 0.
     d_a = (-y / a if y != 0 else 0.0) + ((1 - y) / (1 - a) if y != 1 else 0.0)
-    return value, (d_a, log_1_minus_a - log_a)
+    # ∂L/∂y = log(1−a) − log(a) needs both logs even where y zeroed one term
+    # out of the value (gradcheck found this); ±inf when a sits on 0 or 1.
+    d_y = (math.log1p(-a) if a < 1 else -math.inf) - (math.log(a) if a > 0 else -math.inf)
+    return value, (d_a, d_y)
 
 
 @primitive(name="bce_with_logits", formula="bce(σ({0}), {1})")
