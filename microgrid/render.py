@@ -82,7 +82,10 @@ def _text(text: str) -> str:
     """Text as graphviz HTML-label content: entities escaped, newlines as <BR/>."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = _CONTROL.sub(lambda m: _visible(m.group()), text).split("\n")
-    return '<BR ALIGN="CENTER"/>'.join(html.escape(line, quote=True) for line in lines)
+    # Graphviz expands \N, \G, … (node and graph names) even in HTML-like labels;
+    # a doubled backslash comes out as one literal backslash.
+    escaped = (html.escape(line, quote=True).replace("\\", "\\\\") for line in lines)
+    return '<BR ALIGN="CENTER"/>'.join(escaped)
 
 
 def _visible(char: str) -> str:

@@ -1,0 +1,150 @@
+"""Draw the figures in docs/figures/ with microgrid itself.
+
+    python docs/make_figures.py           # write every figure (.dot always, .svg with Graphviz)
+    python docs/make_figures.py --check   # exit 1 if a checked-in .dot source is stale
+
+Each figure is a function decorated with ``@figure("name")`` that returns a
+graphviz Digraph (or a list of them, written as one .gv file with one graph per
+frame). Its DOT source is checked in next to the SVG, and
+tests/test_render.py fails when a source no longer matches what microgrid
+draws, so the pictures in the docs cannot drift from the code. Pages (the
+flip-book) are written from the same figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import graphviz
+
+from microgrid import Value, draw, draw_backward_steps, write_flipbook
+
+FIGURES_DIR = Path(__file__).resolve().parent / "figures"
+
+Figure = graphviz.Digraph | list[graphviz.Digraph]
+FIGURES: dict[str, Callable[[], Figure]] = {}
+PAGES: dict[str, Callable[[Path], object]] = {}
+
+
+def figure(name: str) -> Callable[[Callable[[], Figure]], Callable[[], Figure]]:
+    """Register a figure function under `name` (files name.dot and name.svg)."""
+
+    def register(function: Callable[[], Figure]) -> Callable[[], Figure]:
+        if name in FIGURES:
+            raise ValueError(f"two figures are called {name!r}")
+        FIGURES[name] = function
+        return function
+
+    return register
+
+
+def seed_graph() -> Value:
+    """The seed's J = 3(a + bc) with a = 5, b = 3, c = 2, labelled as in the course."""
+    a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
+    u = (b * c).named("u")
+    v = (a + u).named("v")
+    return (3 * v).named("J")
+
+
+@figure("seed_forward")
+def seed_forward() -> graphviz.Digraph:
+    """Before backward(): values only, every delta still '?'."""
+    return draw(seed_graph())
+
+
+@figure("seed_graph")
+def seed_backprop() -> graphviz.Digraph:
+    """After J.backward(): values and deltas."""
+    J = seed_graph()
+    J.backward()
+    return draw(J)
+
+
+@figure("seed_graph_local")
+def seed_local() -> graphviz.Digraph:
+    """The chain rule on the picture: ∂child/∂parent and the delta flowing on each edge."""
+    J = seed_graph()
+    J.backward()
+    return draw(J, show_local=True)
+
+
+@figure("seed_flipbook_frames")
+def seed_frames() -> list[graphviz.Digraph]:
+    """The backprop flip-book, one frame per node (drawn into seed_flipbook.html too)."""
+    return draw_backward_steps(seed_graph())
+
+
+def _seed_flipbook(path: Path) -> object:
+    return write_flipbook(
+        seed_graph(), path, title="Backprop through the seed's J = 3(a + bc), one node at a time"
+    )
+
+
+PAGES["seed_flipbook.html"] = _seed_flipbook
+
+
+def dot_source(made: Figure) -> str:
+    """One DOT file: a figure's source, or every frame's source one after another."""
+    if isinstance(made, list):
+        return "".join(frame.source for frame in made)
+    return str(made.source)
+
+
+def dot_path(name: str, made: Figure) -> Path:
+    return FIGURES_DIR / f"{name}.{'gv' if isinstance(made, list) else 'dot'}"
+
+
+def stale_figures() -> list[str]:
+    """Names of figures whose checked-in DOT source differs from a fresh drawing."""
+    stale = []
+    for name, make in FIGURES.items():
+        made = make()
+        path = dot_path(name, made)
+        if not path.exists() or path.read_text(encoding="utf-8") != dot_source(made):
+            stale.append(name)
+    return stale
+
+
+def write_figures() -> list[Path]:
+    """Write every figure's DOT source, its SVG (needs dot) and the pages."""
+    FIGURES_DIR.mkdir(parents=True, exist_ok=True)
+    have_dot = shutil.which("dot") is not None
+    written = []
+    for name, make in FIGURES.items():
+        made = make()
+        path = dot_path(name, made)
+        path.write_text(dot_source(made), encoding="utf-8")
+        written.append(path)
+        if have_dot and not isinstance(made, list):
+            svg = FIGURES_DIR / f"{name}.svg"
+            svg.write_bytes(made.pipe(format="svg"))
+            written.append(svg)
+    if have_dot:
+        for page, write in PAGES.items():
+            write(FIGURES_DIR / page)
+            written.append(FIGURES_DIR / page)
+    else:
+        print("Graphviz's dot is not installed: wrote DOT sources only", file=sys.stderr)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check for stale sources")
+    args = parser.parse_args(argv)
+    if args.check:
+        stale = stale_figures()
+        for name in stale:
+            print(f"stale: {name} (run python docs/make_figures.py)", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_figures():
+        print(f"wrote {path.relative_to(FIGURES_DIR.parent.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
