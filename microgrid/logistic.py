@@ -210,10 +210,11 @@ def single_example(
     Numbers become leaves labelled x1, x2, …, w1, w2, …, b; Values are used as
     given. After ``L.backward()``: z.delta = a − y and w1.delta = x1 · dz.
 
+    >>> from microgrid import topological_order
     >>> L = single_example([1.0, 2.0], 1, [0.5, -0.25], 0.1)
     >>> L.backward()
-    >>> nodes = {node.label: node for node in __import__("microgrid").topological_order(L)}
-    >>> [name for name in nodes]
+    >>> nodes = {node.label: node for node in topological_order(L)}
+    >>> list(nodes)
     ['w1', 'w2', 'x1', 'x2', 'wᵀx', 'b', 'z', 'a', 'L']
     >>> a, z = nodes["a"], nodes["z"]
     >>> math.isclose(z.delta, a.value - 1), math.isclose(nodes["w1"].delta, 1.0 * z.delta)
@@ -516,7 +517,7 @@ def _progress_bar(count: int, engine: str) -> Any:
     """A tqdm bar on a terminal; None when stderr is a file or a pipe."""
     if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
         return None
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     return tqdm(range(count), desc=f"gradient descent ({engine})", unit="it", leave=False)
 
