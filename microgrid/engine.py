@@ -258,8 +258,11 @@ def bce(a: float, y: float) -> tuple[float, tuple[float, float]]:
 def bce_with_logits(z: float, y: float) -> tuple[float, tuple[float, float]]:
     # L = max(z, 0) − z·y + log(1 + e^−|z|): never overflows, exact for |z| ~ 1000.
     value = max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+    # dL/dz = σ(z) − y, written as (1 − y)·σ(z) − y·σ(−z): for y = 1 and z = 37,
+    # σ(z) − 1 would round to 0 while −σ(−z) keeps its 16 digits.
     a, _ = sigmoid.forward(z)
-    return value, (a - y, -z)
+    one_minus_a, _ = sigmoid.forward(-z)
+    return value, ((1.0 - y) * a - y * one_minus_a, -z)
 
 
 def _ieee_exp(x: float) -> float:
