@@ -80,6 +80,7 @@ class GradcheckRow:
     hints: list[str] = field(default_factory=list)  # likely causes of a FAIL
     left: float | None = None  # one-sided slopes (J(x) − J(x−h))/h ...
     right: float | None = None  # ... and (J(x+h) − J(x))/h
+    step: float = math.nan  # the step h used (Richardson: the widest of its steps)
 
     @property
     def ok(self) -> bool:
@@ -603,7 +604,7 @@ def _function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> _Proble
         analytic=analytic,
         fresh=analytic,
         output=root.value,
-        source="analytic: a backward pass through the graph f records",
+        source="analytic: backward() through the graph that f records",
         evaluate=evaluate,
         session=nullcontext,
         graph=_Replayer(root, [leaves[i] for i in rows], [values[i] for i in rows]),
@@ -787,6 +788,7 @@ class _Estimate:
     failure: str = ""  # non-empty when no numeric derivative could be formed
     notes: list[str] = field(default_factory=list)
     noise: float = 0.0  # round-off uncertainty of `numeric`
+    step: float = math.nan
 
 
 def _try(g: Callable[[float], float], t: float) -> tuple[float | None, str]:
@@ -840,7 +842,7 @@ def _estimate(g: Callable[[float], float], x: float, gx: float, settings: _Setti
     right, left = (gp - gx) / hp, (gx - gm) / hm
     noise = 2 * _EPSILON * max(abs(gp), abs(gm), abs(gx)) / h
     numeric = (gp - gm) / (hp + hm) if settings.method != "forward" else right
-    estimate = _Estimate(numeric, left=left, right=right, noise=noise, notes=notes)
+    estimate = _Estimate(numeric, left=left, right=right, noise=noise, notes=notes, step=h)
     if not all(map(math.isfinite, (gp, gm, gx))):
         return estimate
     estimate.kink = _kinked(g, x, gx, h, left, right, noise, settings)
@@ -852,9 +854,8 @@ def _estimate(g: Callable[[float], float], x: float, gx: float, settings: _Setti
                 "a wider step here, so this is a plain central difference"
             )
         else:
-            estimate.numeric, start = better
-            estimate.noise = noise * settings.eps * max(1.0, abs(x)) / start
-            estimate.notes.append(f"Richardson extrapolation from h = {_g(start)}")
+            estimate.numeric, estimate.step = better
+            estimate.noise = noise * h / estimate.step
     return estimate
 
 
@@ -871,7 +872,7 @@ def _one_sided(
     numeric = side * (-3 * gx + 4 * g1 - g2) / (2 * h)
     noise = 8 * _EPSILON * max(abs(gx), abs(g1), abs(g2)) / h
     note = f"one-sided difference: the output is undefined at {where} ({why})"
-    return _Estimate(numeric, noise=noise, notes=[note])
+    return _Estimate(numeric, noise=noise, notes=[note], step=h)
 
 
 def _kinked(
@@ -1016,7 +1017,7 @@ def _row(
     row = GradcheckRow(
         name, x, analytic, numeric, abs_error, rel_error, "ok", notes=list(estimate.notes)
     )
-    row.left, row.right = estimate.left, estimate.right
+    row.left, row.right, row.step = estimate.left, estimate.right, estimate.step
     if estimate.failure:
         row.status, row.reason = "FAIL", f"no numeric derivative: {estimate.failure}"
     elif not math.isfinite(analytic):
