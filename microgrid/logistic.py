@@ -277,6 +277,13 @@ def cost_graph(
     b a number (leaf "b") or a Value. The features of X are constants of the dot
     nodes, so only w and b get deltas. After backward, m · z⁽ⁱ⁾.delta = a⁽ⁱ⁾ − y⁽ⁱ⁾.
 
+    The loss is `binary_cross_entropy(a, y)`, not the with-logits form: the graph
+    is then the seed's z → a → L, and backprop visibly goes through a
+    (da = −y/a + (1−y)/(1−a), times σ'(z) = a(1−a), gives dz = a − y). The price:
+    if a sample is so confidently wrong that σ(z) rounds to exactly 0 or 1
+    (|z| > ~37), L is infinite in floating point and a ValueError names the sample;
+    the loop and vectorized ways compute L from z and stay finite there.
+
     >>> g = cost_graph([[1.0, 2.0], [3.0, 4.0]], [[1, 0]], [[0.1], [-0.2]], 0.0)
     >>> g.backward()
     >>> [math.isclose(2 * z.delta, a.value - y) for z, a, y in zip(g.z, g.a, [1, 0])]

@@ -28,9 +28,11 @@ from microgrid.datasets import (
 REPO = Path(__file__).resolve().parents[1]
 
 
+CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
+
+
 def cat_data_dir() -> Path | None:
-    folder = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
-    return folder if (folder / "train_catvnoncat.h5").is_file() else None
+    return CAT_DIR if (CAT_DIR / "train_catvnoncat.h5").is_file() else None
 
 
 # ---------------------------------------------------------------------------
@@ -309,8 +311,9 @@ def test_load_without_h5py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 @pytest.mark.skipif(
     cat_data_dir() is None,
-    reason="the course's catvnoncat .h5 files are not at ../shared/data/catvnoncat "
-    "(set MICROGRID_CATVNONCAT to their folder to run this test)",
+    reason=f"the course's catvnoncat .h5 files are not in {CAT_DIR} "
+    "(they live beside the checkout in ../shared/data/catvnoncat; "
+    "set MICROGRID_CATVNONCAT to their folder to run this test)",
 )
 def test_load_course_files() -> None:
     folder = cat_data_dir()

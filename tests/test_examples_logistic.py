@@ -92,8 +92,9 @@ def test_05_cat_classifier_course_files() -> None:
     folder = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
     if not (folder / "train_catvnoncat.h5").is_file():
         pytest.skip(
-            "the course's catvnoncat .h5 files are not at ../shared/data/catvnoncat "
-            "(set MICROGRID_CATVNONCAT to their folder to run this test)"
+            f"the course's catvnoncat .h5 files are not in {folder} "
+            "(they live beside the checkout in ../shared/data/catvnoncat; "
+            "set MICROGRID_CATVNONCAT to their folder to run this test)"
         )
     out = run("05_cat_classifier.py", "--data", str(folder))
     assert "Cost after iteration 100: 0.584508" in out

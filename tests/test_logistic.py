@@ -40,16 +40,19 @@ COURSE_W = np.array([[1.0], [2.0]])
 COURSE_B = 2.0
 
 
+CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
+
+
 def cat_data_dir() -> Path | None:
     """The course's files: $MICROGRID_CATVNONCAT or ../shared/data/catvnoncat beside the repo."""
-    folder = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
-    return folder if (folder / "train_catvnoncat.h5").is_file() else None
+    return CAT_DIR if (CAT_DIR / "train_catvnoncat.h5").is_file() else None
 
 
 needs_cat_files = pytest.mark.skipif(
     cat_data_dir() is None,
-    reason="the course's catvnoncat .h5 files are not at ../shared/data/catvnoncat "
-    "(set MICROGRID_CATVNONCAT to their folder to run this test)",
+    reason=f"the course's catvnoncat .h5 files are not in {CAT_DIR} "
+    "(they live beside the checkout in ../shared/data/catvnoncat; "
+    "set MICROGRID_CATVNONCAT to their folder to run this test)",
 )
 
 
