@@ -825,3 +825,30 @@ def test_cli_bad_input_exits_2(args: tuple[str, ...]) -> None:
     result = run_cli(*args)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr and result.stderr.strip()
+
+
+# ---------------------------------------------------------------------------
+# The example script.
+# ---------------------------------------------------------------------------
+
+
+def test_example_06_runs_and_says_what_it_should() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "06_gradient_checking.py")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    # 1. the seed's dw1 = x1·(a − y) for x = (1.5, 2), y = 1, w = (0.4, −0.1), b = 0.2
+    a = sigmoid(0.4 * 1.5 - 0.1 * 2.0 + 0.2)
+    line = next(line for line in out.splitlines() if line.strip().startswith("dL/dw1"))
+    assert f"{1.5 * (a - 1):+.10f}" in line and line.endswith("agree")
+    # 2. the wrong primitive is named; 3. the kink; 4. the sweep; 5. the doubled deltas
+    assert "first wrong op: node J = wrong_softplus(t1): ∂/∂t1 stored 0.268941" in out
+    assert "1 input: 1 kink (not a failure)" in out
+    assert "smallest central error at h" in out
+    assert "backward() ran 2 times" in out and "After J.zero_grad(); J.backward(): ok" in out
+    assert out.rstrip().endswith("All checks behaved as expected.")
