@@ -673,15 +673,22 @@ def plot_costs(costs: Sequence[float], path: str | Path, title: str = "") -> Pat
     return target
 
 
-def save_weights_image(w: ArrayLike, path: str | Path, height: int = 64, width: int = 64) -> Path:
+def save_weights_image(
+    w: ArrayLike, path: str | Path, height: int = 64, width: int = 64, scale: int = 4
+) -> Path:
     """Write w as a height×width picture: red pixels vote "cat", blue ones "not cat".
 
     A pixel's vote is its three weights added (R + G + B planes): how much a
-    brighter pixel there pushes z up (towards cat) or down.
+    brighter pixel there pushes z up (towards cat) or down. White is 0. Each
+    pixel is drawn as a `scale`×`scale` block so that the picture is visible.
     """
     from microgrid.datasets import pixel_votes
 
     votes = pixel_votes(w, height, width)
+    size = _count(scale, "scale")
+    if size < 1:
+        raise ValueError(f"scale must be a whole number >= 1, got {scale!r}")
+    votes = np.repeat(np.repeat(votes, size, axis=0), size, axis=1)
     limit = float(np.max(np.abs(votes))) or 1.0
     plt = _pyplot()
     target = Path(path)

@@ -476,9 +476,12 @@ def test_weights_image_colours(tmp_path: Path) -> None:
     planes = np.zeros((3, 4, 4))
     planes[:, :, :2] = 1.0
     planes[:, :, 2:] = -1.0
-    path = save_weights_image(planes.reshape(-1, 1), tmp_path / "w.png", height=4, width=4)
+    path = save_weights_image(planes.reshape(-1, 1), tmp_path / "w.png", 4, 4, scale=1)
     rgb = plt.imread(path)[:, :, :3]
     assert rgb.shape == (4, 4, 3)
+    big = plt.imread(save_weights_image(planes.reshape(-1, 1), tmp_path / "w3.png", 4, 4, 3))
+    assert big.shape[:2] == (12, 12)
+    np.testing.assert_array_equal(big[::3, ::3, :3], rgb)
     left, right = rgb[:, :2].reshape(-1, 3), rgb[:, 2:].reshape(-1, 3)
     assert (left[:, 0] > left[:, 2] + 0.5).all()  # red
     assert (right[:, 2] > right[:, 0] + 0.5).all()  # blue
