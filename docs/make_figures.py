@@ -14,6 +14,7 @@ flip-book) are written from the same figures.
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import sys
 from collections.abc import Callable
@@ -21,7 +22,15 @@ from pathlib import Path
 
 import graphviz
 
-from microgrid import Value, draw, draw_backward_steps, write_flipbook
+from microgrid import (
+    LogisticRegression,
+    Value,
+    datasets,
+    draw,
+    draw_backward_steps,
+    logistic,
+    write_flipbook,
+)
 
 FIGURES_DIR = Path(__file__).resolve().parent / "figures"
 
@@ -87,6 +96,75 @@ def _seed_flipbook(path: Path) -> object:
 PAGES["seed_flipbook.html"] = _seed_flipbook
 
 
+# ---------------------------------------------------------------------------
+# Logistic regression (docs chapters 3-5): the single-example graph, and a model
+# trained on the synthetic cats, whose numbers are checked like DOT sources.
+# ---------------------------------------------------------------------------
+
+# Text files (name -> function returning the text), compared by stale_figures().
+NUMBERS: dict[str, Callable[[], str]] = {}
+# Pictures drawn by matplotlib (name -> writer); written, never byte-compared.
+PLOTS: dict[str, Callable[[Path], object]] = {}
+
+# Short enough for the staleness test: the synthetic cats, the course's learning
+# rate, fewer iterations than the course's 2000 (the curve has the same shape).
+CATS_ITERATIONS = 600
+CATS_LEARNING_RATE = 0.005
+
+
+@figure("logistic_one_example")
+def logistic_one_example() -> graphviz.Digraph:
+    """The seed's x1, x2, w1, w2, b → z → a → L after backward, with local derivatives."""
+    L = logistic.single_example([1.5, 2.0], 1, [0.4, -0.1], 0.2)
+    L.backward()
+    return draw(L, show_local=True)
+
+
+@functools.cache
+def _cats_model() -> tuple[LogisticRegression, float, float]:
+    """The cat classifier on the synthetic pictures: (model, train accuracy, test accuracy)."""
+    cats = datasets.synthetic_catvnoncat()
+    train_x = datasets.flatten_images(cats.train_x)
+    test_x = datasets.flatten_images(cats.test_x)
+    model = LogisticRegression(CATS_LEARNING_RATE, CATS_ITERATIONS, print_every=0)
+    model.fit(train_x, cats.train_y)
+    return model, model.score(train_x, cats.train_y), model.score(test_x, cats.test_y)
+
+
+def cats_training_text() -> str:
+    """The numbers behind the learning curve, rounded so that BLAS differences do not show."""
+    model, train, test = _cats_model()
+    costs = model.costs_
+    lines = [
+        "# python docs/make_figures.py: LogisticRegression on datasets.synthetic_catvnoncat()",
+        f"learning_rate {CATS_LEARNING_RATE:g}, iterations {CATS_ITERATIONS}, w = 0, b = 0",
+        *(f"cost after iteration {i}: {costs[i]:.4f}" for i in range(0, len(costs), 100)),
+        f"cost after iteration {len(costs) - 1}: {costs[-1]:.4f}",
+        f"train accuracy: {100 * train:.1f} %",
+        f"test accuracy: {100 * test:.1f} %",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+NUMBERS["cats_training.txt"] = cats_training_text
+
+
+def _cats_learning_curve(path: Path) -> object:
+    model = _cats_model()[0]
+    title = f"synthetic cats, learning rate {CATS_LEARNING_RATE:g}"
+    return logistic.plot_costs(model.costs_, path, title)
+
+
+def _cats_weights(path: Path) -> object:
+    model = _cats_model()[0]
+    assert model.w_ is not None  # fitted above
+    return logistic.save_weights_image(model.w_, path)
+
+
+PLOTS["cats_learning_curve.png"] = _cats_learning_curve
+PLOTS["cats_weights.png"] = _cats_weights
+
+
 def dot_source(made: Figure) -> str:
     """One DOT file: a figure's source, or every frame's source one after another."""
     if isinstance(made, list):
@@ -106,6 +184,10 @@ def stale_figures() -> list[str]:
         path = dot_path(name, made)
         if not path.exists() or path.read_text(encoding="utf-8") != dot_source(made):
             stale.append(name)
+    for name, make_text in NUMBERS.items():
+        path = FIGURES_DIR / name
+        if not path.exists() or path.read_text(encoding="utf-8") != make_text():
+            stale.append(name)
     return stale
 
 
@@ -123,6 +205,12 @@ def write_figures() -> list[Path]:
             svg = FIGURES_DIR / f"{name}.svg"
             svg.write_bytes(made.pipe(format="svg"))
             written.append(svg)
+    for name, make_text in NUMBERS.items():
+        (FIGURES_DIR / name).write_text(make_text(), encoding="utf-8")
+        written.append(FIGURES_DIR / name)
+    for name, plot in PLOTS.items():
+        plot(FIGURES_DIR / name)  # needs matplotlib (the `plot` extra)
+        written.append(FIGURES_DIR / name)
     if have_dot:
         for page, write in PAGES.items():
             write(FIGURES_DIR / page)
