@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,7 @@ __all__ = [
 MAX_TERMS = 4
 
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 # ---------------------------------------------------------------------------
@@ -63,7 +65,8 @@ def node_names(root: Value) -> dict[Value, str]:
     """A name for every node under `root`: its label, or t1, t2, … in topological order.
 
     An unlabelled root is called J (the seed's name for the cost) unless a label
-    already uses J. Automatic names skip any name a label already uses.
+    already uses J. Automatic names skip any name a label already uses. A label
+    shared by several nodes gets subscripts (z₁, z₂, …) so no two nodes share a name.
 
     >>> from microgrid import Value
     >>> a = Value(2.0, label="a")
@@ -73,12 +76,17 @@ def node_names(root: Value) -> dict[Value, str]:
     ['a', 't1', 't2', 'J']
     """
     order = topological_order(root)
-    taken = {node.label for node in order if node.label}
+    uses = Counter(node.label for node in order if node.label)
+    taken = set(uses)
+    seen: Counter[str] = Counter()
     names: dict[Value, str] = {}
     counter = 0
     for node in order:
-        if node.label:
+        if node.label and uses[node.label] == 1:
             names[node] = node.label
+        elif node.label:
+            seen[node.label] += 1
+            names[node] = node.label + str(seen[node.label]).translate(_SUBSCRIPTS)
         elif node is root and "J" not in taken:
             names[node] = "J"
         else:

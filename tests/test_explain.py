@@ -108,6 +108,16 @@ def test_automatic_names_skip_names_that_labels_use() -> None:
     assert [names[n] for n in topological_order(root)] == ["t1", "J", "t2", "t3", "t4"]
 
 
+def test_a_label_shared_by_several_nodes_gets_subscripts() -> None:
+    w = Value(2.0, label="w")
+    zs = [(w * float(x)).named("z") for x in (1, 2)]
+    J = (zs[0] + zs[1]).named("J")
+    names = node_names(J)
+    assert [names[n] for n in topological_order(J)] == ["w", "z₁", "z₂", "J"]
+    assert "  J = z₁ + z₂ = 2 + 4 = 6" in str(explain(J))
+    assert all(node.label == "z" for node in zs)  # the labels themselves are untouched
+
+
 @pytest.mark.parametrize(
     ("make", "expected", "with_values"),
     [
