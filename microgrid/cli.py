@@ -306,9 +306,11 @@ def _add_logreg(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Logistic regression on 64×64×3 pictures, as in the seed: zero "
         "initialisation, full-batch gradient descent; prints the cost every 100 iterations "
         "and the train/test accuracy.",
-        epilog="examples: microgrid logreg --plot costs.png --weights-image w.png   |   "
-        "microgrid logreg --data DIR  (the course's train/test_catvnoncat.h5)   |   "
-        "microgrid logreg --engine graph --iterations 5  (slow: Values and backprop)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+        "  microgrid logreg --plot costs.png --weights-image w.png\n"
+        "  microgrid logreg --data DIR     # the course's train/test_catvnoncat.h5\n"
+        "  microgrid logreg --engine graph --iterations 5   # slow: Values and backprop",
     )
     logreg.add_argument(
         "--data",
@@ -317,7 +319,11 @@ def _add_logreg(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="built-in synthetic pictures (default) or a folder with the course's .h5 files",
     )
     logreg.add_argument(
-        "--engine", choices=ENGINES, default="vectorized", help="default: %(default)s"
+        "--engine",
+        choices=ENGINES,
+        default="vectorized",
+        help="vectorized (NumPy, default), loop (the seed's for-loops, ~0.2 s per iteration "
+        "on 209 pictures) or graph (Values + backprop, ~0.5 s per iteration)",
     )
     logreg.add_argument(
         "--iterations", type=int, default=2000, metavar="N", help="default: %(default)s"

@@ -715,6 +715,8 @@ def run_logreg(
     from microgrid import datasets
 
     out = sys.stdout if file is None else file
+    # Settings are checked before the (possibly slow) loading of the pictures.
+    model = LogisticRegression(learning_rate, iterations, engine, print_every)
     cats: CatData = (
         datasets.synthetic_catvnoncat() if data == "synthetic" else datasets.load_catvnoncat(data)
     )
@@ -724,7 +726,6 @@ def run_logreg(
         f"{train_x.shape[0]} features each; engine: {engine}",
         file=out,
     )
-    model = LogisticRegression(learning_rate, iterations, engine, print_every)
     model.fit(train_x, cats.train_y, file=out)
     train_accuracy = 100 * model.score(train_x, cats.train_y)
     test_accuracy = 100 * model.score(test_x, cats.test_y)
