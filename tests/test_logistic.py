@@ -587,6 +587,13 @@ def test_cli_logreg_missing_directory(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_cli_logreg_bad_settings() -> None:
+    result = run_cli("--lr", "0")
+    assert result.returncode == 2
+    assert "learning_rate must be a positive finite number, got 0.0" in result.stderr
+    assert result.stdout == ""  # checked before any data is loaded
+
+
 def test_cli_logreg_bad_engine() -> None:
     result = run_cli("--engine", "gpu")
     assert result.returncode == 2 and "invalid choice" in result.stderr
