@@ -217,6 +217,31 @@ def test_console_blocks_print_what_they_show(
             )
 
 
+def quoted_files(markdown: str) -> list[tuple[int, str, str]]:
+    """(line, file, block text) for each block right after ``<!-- same as path/to/file -->``."""
+    lines = markdown.splitlines()
+    quotes = []
+    for block in fenced_blocks(markdown):
+        # The fence is on line block.line - 1; the comment on the line before it.
+        above = lines[block.line - 3].strip() if block.line >= 3 else ""
+        match = re.fullmatch(r"<!--\s*same as\s+(\S+)\s*-->", above)
+        if match:
+            quotes.append((block.line, match.group(1), block.text))
+    return quotes
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_id)
+def test_quoted_files_match_the_files(page: Path) -> None:
+    # Numbers from generated files (docs/figures/*.txt, made by make_figures.py and
+    # checked there for staleness) are quoted in the pages: the quote must match.
+    for line, name, text in quoted_files(page.read_text(encoding="utf-8")):
+        quoted = page.parent / name
+        assert quoted.exists(), f"{_id(page)}:{line}: quotes {name}, which does not exist"
+        assert text == quoted.read_text(encoding="utf-8"), (
+            f"{_id(page)}:{line}: the block differs from {name}; copy the file in again"
+        )
+
+
 @pytest.mark.parametrize("page", PAGES, ids=_id)
 def test_links_and_images_point_at_files_that_exist(page: Path) -> None:
     broken = []
@@ -276,6 +301,11 @@ def test_a_wrong_shown_output_is_caught() -> None:
 def test_a_right_page_passes_and_blocks_share_a_namespace() -> None:
     page = "```python\n>>> x = 2\n```\n\n```python\n>>> x + 1\n3\n```\n"
     assert run_python_blocks("right.md", page)[:2] == (0, 2)
+
+
+def test_quoted_blocks_are_found() -> None:
+    page = "Text\n\n<!-- same as figures/x.txt -->\n```text\nJ = 1\n```\n\n```text\nno\n```\n"
+    assert quoted_files(page) == [(5, "figures/x.txt", "J = 1\n")]
 
 
 def test_an_unclosed_fence_is_an_error() -> None:
