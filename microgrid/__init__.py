@@ -26,6 +26,7 @@ from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological
 from microgrid.logistic import LogisticRegression
 from microgrid.render import (
     GraphvizNotFoundError,
+    RenderError,
     draw,
     draw_backward_steps,
     flipbook_html,
@@ -45,6 +46,7 @@ __all__ = [
     "LogisticRegression",
     "NudgeResult",
     "Primitive",
+    "RenderError",
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",

@@ -170,10 +170,16 @@ def _add_draw(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     draw.add_argument("--rankdir", choices=["LR", "TB", "RL", "BT"], default="LR")
     draw.add_argument("--highlight", metavar="NAME", help="mark the paths from NAME to the root")
     draw.add_argument(
-        "--steps", metavar="DIR", help="also write the backprop flip-book as DIR/step-N.svg"
+        "--steps",
+        metavar="DIR",
+        help="also write the backprop flip-book as DIR/step-N.svg, one frame per node "
+        "(frames always show ∂child/∂parent on the edges)",
     )
     draw.add_argument(
-        "--html", metavar="FILE", help="also write the flip-book as one self-contained web page"
+        "--html",
+        metavar="FILE",
+        help="also write the flip-book as one self-contained web page "
+        "(buttons, arrow keys, FILE#step=N)",
     )
     draw.add_argument(
         "--max-nodes", type=_positive, default=500, metavar="N", help="default: %(default)s"
@@ -190,7 +196,14 @@ def _add_draw(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def run_draw(args: argparse.Namespace) -> int:
     from microgrid.explain import node_names
-    from microgrid.render import GraphvizNotFoundError, draw, render, write_flipbook, write_steps
+    from microgrid.render import (
+        GraphvizNotFoundError,
+        RenderError,
+        draw,
+        render,
+        write_flipbook,
+        write_steps,
+    )
 
     if not (args.output or args.steps or args.html):
         raise ExpressionError(
@@ -236,6 +249,9 @@ def run_draw(args: argparse.Namespace) -> int:
             failures += 1
             print(f"microgrid draw: {_one_line(error)}", file=sys.stderr)
             print("microgrid draw: -o FILE.dot or -o - writes DOT without it", file=sys.stderr)
+        except RenderError as error:
+            failures += 1
+            print(f"microgrid draw: {_one_line(error)}", file=sys.stderr)
         except OSError as error:
             failures += 1
             print(f"microgrid draw: cannot write {target}: {_one_line(error)}", file=sys.stderr)

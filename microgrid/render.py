@@ -39,6 +39,7 @@ from microgrid.graph import topological_order
 __all__ = [
     "FORMATS",
     "GraphvizNotFoundError",
+    "RenderError",
     "draw",
     "draw_backward_steps",
     "flipbook_html",
@@ -69,7 +70,11 @@ _UNKNOWN = "?"
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\ud800-\udfff]")
 
 
-class GraphvizNotFoundError(RuntimeError):
+class RenderError(RuntimeError):
+    """Graphviz could not draw a picture."""
+
+
+class GraphvizNotFoundError(RenderError):
     """Graphviz's ``dot`` program is needed (for SVG/PNG/PDF) but not installed."""
 
 
@@ -398,6 +403,11 @@ def _pipe(graph: graphviz.Digraph, fmt: str, what: str) -> bytes:
         raise GraphvizNotFoundError(
             f"cannot draw {what}: Graphviz's `dot` program was not found; {INSTALL_HINT}"
         ) from None
+    except graphviz.CalledProcessError as error:
+        # dot itself failed (out of memory on a huge graph, a broken install, ...).
+        detail = (error.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        reason = detail[-1] if detail else f"exit status {error.returncode}"
+        raise RenderError(f"cannot draw {what}: dot failed: {reason}") from None
     return data
 
 

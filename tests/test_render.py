@@ -13,6 +13,7 @@ import pytest
 
 from microgrid import (
     GraphvizNotFoundError,
+    RenderError,
     Value,
     draw,
     draw_backward_steps,
@@ -414,3 +415,15 @@ def test_checked_in_figures_are_not_stale() -> None:
     spec.loader.exec_module(module)
     stale = module.stale_figures()
     assert not stale, f"regenerate with: python docs/make_figures.py ({', '.join(stale)} stale)"
+
+
+def test_a_failing_dot_is_a_render_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_pipe(self: graphviz.Digraph, **options: object) -> bytes:
+        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: out of memory\n")
+
+    monkeypatch.setattr(render_module.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(graphviz.Digraph, "pipe", failing_pipe)
+    with pytest.raises(
+        RenderError, match=r"cannot draw .*j\.svg: dot failed: Error: out of memory"
+    ):
+        render(seed(), tmp_path / "j.svg")
