@@ -310,9 +310,10 @@ def _build_cost_graph(
     columns: list[list[float]], labels: list[float], w: list[Value], b: Value
 ) -> CostGraph:
     m = len(columns)
+    weights = tuple(w)  # one tuple shared by all m dot nodes (dot need not copy it)
     zs, as_, Ls = [], [], []
     for i, (x, y) in enumerate(zip(columns, labels, strict=True), start=1):
-        z = (dot(w, x).named(f"wᵀx({i})") + b).named(f"z({i})")
+        z = (dot(weights, x).named(f"wᵀx({i})") + b).named(f"z({i})")
         a = z.sigmoid().named(f"a({i})")
         try:
             # The seed's z → a → L: backprop goes through a, so the graph itself
