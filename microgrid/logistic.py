@@ -555,7 +555,13 @@ class LogisticRegression:
 
     `engine` picks how each gradient is computed: "vectorized" (NumPy, fast),
     "loop" (the seed's two for-loops) or "graph" (Values and backprop; slow,
-    for learning). All three give the same numbers.
+    for learning). All three give the same numbers. On the cat pictures
+    (12288 features, 209 samples) one iteration takes about 0.3 ms vectorized,
+    0.2 s with the loop and 0.5 s with the graph (see docs/performance.md).
+
+    While training, the cost is printed every `print_every` iterations (0: never)
+    and a tqdm bar shows the current cost when stderr is a terminal;
+    `verbose=False` or `print_every=0` trains silently.
 
     >>> from microgrid.datasets import toy_2d
     >>> X, Y = toy_2d(40, seed=0)
