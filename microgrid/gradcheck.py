@@ -789,6 +789,9 @@ class _Estimate:
     notes: list[str] = field(default_factory=list)
     noise: float = 0.0  # round-off uncertainty of `numeric`
     step: float = math.nan
+    kind: str = "central"  # or "forward", "one-sided", "richardson"
+    rough: bool = False  # not smooth within ±h, smooth closer in: see _kink_test
+    central: float = math.nan  # the central difference, whatever the method
 
 
 def _try(g: Callable[[float], float], t: float) -> tuple[float | None, str]:
@@ -843,10 +846,14 @@ def _estimate(g: Callable[[float], float], x: float, gx: float, settings: _Setti
     noise = 2 * _EPSILON * max(abs(gp), abs(gm), abs(gx)) / h
     numeric = (gp - gm) / (hp + hm) if settings.method != "forward" else right
     estimate = _Estimate(numeric, left=left, right=right, noise=noise, notes=notes, step=h)
+    estimate.central = (gp - gm) / (hp + hm)
+    estimate.kind = settings.method if settings.method == "forward" else "central"
     if not all(map(math.isfinite, (gp, gm, gx))):
         return estimate
-    estimate.kink = _kinked(g, x, gx, h, left, right, noise, settings)
-    if settings.method == "richardson" and not estimate.kink and not notes:
+    shape = _kink_test(g, x, gx, h, (left, right, noise), settings)
+    estimate.kink = shape == "kink"
+    estimate.rough = shape == "rough"
+    if settings.method == "richardson" and shape == "smooth" and not notes:
         better = _richardson(g, x, gx, settings)
         if better is None:
             estimate.notes.append(
@@ -855,8 +862,47 @@ def _estimate(g: Callable[[float], float], x: float, gx: float, settings: _Setti
             )
         else:
             estimate.numeric, estimate.step = better
+            estimate.kind = "richardson"
             estimate.noise = noise * h / estimate.step
     return estimate
+
+
+def _refine(
+    g: Callable[[float], float], x: float, gx: float, estimate: _Estimate, settings: _Settings
+) -> None:
+    """Shrink the step while the central difference has not settled.
+
+    Where the function bends sharply (log x at x = 1e-5), the h² error at the
+    default step is large. A tenfold smaller step tells: if the estimate moves
+    by more than the tolerance, the first one was not to be trusted.
+    """
+    first, h, d = estimate.step, estimate.step, estimate.numeric
+    if not math.isfinite(d):
+        return
+    noise = estimate.noise
+    for _ in range(4):
+        small = h / 10
+        gp, _ = _try(g, x + small)
+        gm, _ = _try(g, x - small)
+        if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
+            break
+        d_small = (gp - gm) / ((x + small) - (x - small))
+        noise_small = 2 * _EPSILON * max(abs(gp), abs(gm), abs(gx)) / small
+        tolerance = settings.atol + settings.rtol * abs(d_small)
+        if noise_small > tolerance / 4:
+            break  # round-off would swamp the smaller step
+        settled = abs(d_small - d) <= tolerance / 4
+        if settled and h == first:
+            return  # the first estimate was already good: the analytic is what differs
+        h, d, noise = small, d_small, noise_small
+        if settled:
+            break
+    if h != first:
+        estimate.notes.append(
+            f"step refined to h = {_g(h)}: at h = {_g(first)} the difference quotient had "
+            "not settled (the function bends sharply here)"
+        )
+        estimate.numeric, estimate.step, estimate.noise = d, h, noise
 
 
 def _one_sided(
@@ -872,39 +918,68 @@ def _one_sided(
     numeric = side * (-3 * gx + 4 * g1 - g2) / (2 * h)
     noise = 8 * _EPSILON * max(abs(gx), abs(g1), abs(g2)) / h
     note = f"one-sided difference: the output is undefined at {where} ({why})"
-    return _Estimate(numeric, noise=noise, notes=[note], step=h)
+    return _Estimate(numeric, noise=noise, notes=[note], step=h, kind="one-sided")
 
 
-def _kinked(
+def _smooth_at(
     g: Callable[[float], float],
     x: float,
     gx: float,
     h: float,
-    left: float,
-    right: float,
-    noise: float,
+    slopes: tuple[float, float, float] | None,
     settings: _Settings,
 ) -> bool:
-    """Do the one-sided slopes disagree in a way no smooth function explains?
+    """Do the one-sided slopes at steps h, h/2, h/4 behave like a smooth function's?
 
     For a smooth g, right − left ≈ h·g''(x): halving h halves the gap. At a kink
     the gap stays (relu at 0: slopes 0 and 1 at every h) or jumps about.
+    `slopes` is (left, right, noise) at h when the caller has them already.
     """
+    if slopes is None:
+        gp, _ = _try(g, x + h)
+        gm, _ = _try(g, x - h)
+        if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
+            return False
+        left, right = (gx - gm) / h, (gp - gx) / h
+        noise = 2 * _EPSILON * max(abs(gp), abs(gm), abs(gx)) / h
+    else:
+        left, right, noise = slopes
     gap = right - left
     if abs(gap) <= max(settings.atol + settings.rtol * max(abs(left), abs(right)), 16 * noise):
-        return False  # the slopes agree to within the check's own tolerance
+        return True  # the slopes agree to within the check's own tolerance
     curvature = gap / h
     for k in (2, 4):
         step = h / k
         gp, _ = _try(g, x + step)
         gm, _ = _try(g, x - step)
         if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
-            return True
+            return False
         c = ((gp - gx) - (gx - gm)) / (step * step)
         slack = 0.25 * abs(curvature) + 16 * noise * k * k / h
         if abs(c - curvature) > slack:
-            return True
-    return False
+            return False
+    return True
+
+
+def _kink_test(
+    g: Callable[[float], float],
+    x: float,
+    gx: float,
+    h: float,
+    slopes: tuple[float, float, float],
+    settings: _Settings,
+) -> str:
+    """Classify g near x as "smooth", "kink", or "rough" (smooth only at a smaller step).
+
+    "rough" is a function that bends sharply within ±h (log x just above
+    x = h), or a kink near x but not at it (relu at x = 0.3h): smooth at x.
+    """
+    if _smooth_at(g, x, gx, h, slopes, settings):
+        return "smooth"
+    for smaller in (h / 10, h / 100):
+        if _smooth_at(g, x, gx, smaller, None, settings):
+            return "rough"
+    return "kink"
 
 
 def _richardson(
@@ -979,7 +1054,16 @@ def _check(problem: _Problem, settings: _Settings) -> GradcheckReport:
             return problem.evaluate(i, t)
 
         estimate = _estimate(g, x, problem.output, settings)
-        rows.append(_row(problem, i, name, x, analytic, estimate, settings))
+        switch = ""
+        if estimate.rough:
+            # relu or abs switching within ±h is a kink by definition, even if a
+            # smaller step would find a clean slope on x's side of it.
+            switch = _switching_kink(problem, i, x, settings)
+            estimate.kink = bool(switch)
+        if estimate.kind == "central" and not estimate.kink:
+            if not settings.close(analytic, estimate.numeric):
+                _refine(g, x, problem.output, estimate, settings)
+        rows.append(_row(problem, i, name, x, analytic, estimate, settings, switch))
     problem.graph.home()
     report = GradcheckReport(
         title=problem.title,
@@ -1009,6 +1093,7 @@ def _row(
     analytic: float,
     estimate: _Estimate,
     settings: _Settings,
+    switch: str,
 ) -> GradcheckRow:
     numeric = estimate.numeric
     abs_error = abs(analytic - numeric)
@@ -1029,7 +1114,7 @@ def _row(
             + ("not finite near x" if not math.isfinite(problem.output) else "not finite at x ± h"),
         )
     elif estimate.kink:
-        _kink_row(row, problem, i, settings)
+        _kink_row(row, problem, i, settings, switch)
     elif not settings.close(analytic, numeric):
         switch = _switching_kink(problem, i, x, settings)
         if switch:
@@ -1046,10 +1131,12 @@ def _row(
     return row
 
 
-def _kink_row(row: GradcheckRow, problem: _Problem, i: int, settings: _Settings) -> None:
+def _kink_row(
+    row: GradcheckRow, problem: _Problem, i: int, settings: _Settings, switch: str
+) -> None:
     row.status = "kink"
     assert row.left is not None and row.right is not None  # a kink is found from both sides
-    switch = _switching_kink(problem, i, row.value, settings)
+    switch = switch or _switching_kink(problem, i, row.value, settings)
     slopes = f"one-sided slopes disagree: left {_g(row.left)}, right {_g(row.right)}"
     row.reason = f"{switch}; {slopes}" if switch else f"not differentiable here: {slopes}"
     _subgradient_check(row, settings)
@@ -1115,6 +1202,12 @@ def _hints(
             f"{_g(estimate.noise, 2)} (the output is large next to eps); try a larger eps "
             "or method='richardson' (see report.sweep())"
         )
+    if estimate.kind == "forward" and settings.close(a, estimate.central):
+        hints.append(
+            f"the central difference {_g(estimate.central)} agrees: forward differences are "
+            "off by about h·J''/2, so try method='central'"
+        )
+        return hints
     if not problem.function_form and problem.root_delta not in (0.0, 1.0):
         k = problem.root_delta
         if settings.close(a, k * n):

@@ -852,3 +852,35 @@ def test_example_06_runs_and_says_what_it_should() -> None:
     assert "smallest central error at h" in out
     assert "backward() ran 2 times" in out and "After J.zero_grad(); J.backward(): ok" in out
     assert out.rstrip().endswith("All checks behaved as expected.")
+
+
+# ---------------------------------------------------------------------------
+# Sharp bends: a smaller step, not a false kink or a false failure.
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [1.2e-6, 3e-6, 1e-5])
+def test_log_just_above_the_step_is_ok(x: float) -> None:
+    # log x bends sharply where x is a few steps from 0: the default step is too
+    # wide there, and gradcheck shrinks it instead of failing or calling a kink.
+    row = gradcheck(lambda x: x.log(), [x]).rows[0]
+    assert row.status == "ok", row
+    assert row.numeric == pytest.approx(1 / x, rel=1e-3)
+    assert row.step < 1e-6 and any("step refined" in note for note in row.notes)
+
+
+def test_a_smaller_step_does_not_rescue_a_wrong_derivative() -> None:
+    @primitive
+    def bad_log(x: float) -> tuple[float, tuple[float]]:
+        return math.log(x), (1 / (1.01 * x),)  # 1% off
+
+    report = gradcheck(bad_log, [1e-5])
+    assert report.rows[0].status == "FAIL"
+    assert report.rows[0].numeric == pytest.approx(1e5, rel=1e-4)
+
+
+def test_forward_differences_get_a_hint_when_central_agrees() -> None:
+    row = gradcheck(lambda x: x.log(), [3e-4], method="forward").rows[0]
+    assert row.status == "FAIL"
+    assert any("method='central'" in hint for hint in row.hints)
+    assert gradcheck(lambda x: x.log(), [3e-4]).ok
