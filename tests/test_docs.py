@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import inspect
 import io
 import os
 import re
@@ -274,13 +275,26 @@ def test_every_chapter_exists_and_is_linked_from_index() -> None:
     assert not unlinked, f"docs/index.md does not link {unlinked}"
 
 
-def test_api_page_lists_every_public_name() -> None:
-    api = (DOCS / "api.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"^\|\s*\[?`([\w.]+)", api, flags=re.M)) | set(
-        re.findall(r"^[-*]\s+\[?`([\w.]+)", api, flags=re.M)
-    )
-    missing = [name for name in microgrid.__all__ if name not in listed]
+API_ROW = re.compile(r"^\s*[-*]\s+\[`([\w.]+)`\]\(([^)\s]+)\)", flags=re.M)
+
+
+def test_api_page_lists_every_public_name_with_its_source() -> None:
+    rows = dict(API_ROW.findall((DOCS / "api.md").read_text(encoding="utf-8")))
+    missing = [name for name in microgrid.__all__ if name not in rows]
     assert not missing, f"docs/api.md does not list {missing}"
+    wrong = []
+    for name, link in rows.items():
+        obj: object = microgrid
+        for part in name.split("."):
+            obj = getattr(obj, part, None)
+        if obj is None:
+            wrong.append(f"{name}: no such name in microgrid")
+            continue
+        # The link must open the file that defines the name (where its docstring is).
+        source = inspect.getsourcefile(inspect.unwrap(obj))  # type: ignore[arg-type]
+        if source is None or (DOCS / link).resolve() != Path(source).resolve():
+            wrong.append(f"{name}: links {link}, defined in {source}")
+    assert not wrong, f"docs/api.md: {wrong}"
 
 
 def test_glossary_has_every_seed_term() -> None:
