@@ -37,16 +37,21 @@ from microgrid.engine import Primitive, Value
 from microgrid.graph import replay, topological_order
 
 __all__ = [
+    "BackwardRow",
     "Explanation",
+    "ForwardRow",
     "NudgeResult",
     "backward_deltas",
+    "chain_rule",
     "children_of",
+    "d_name",
     "explain",
     "format_number",
     "formula",
     "node_names",
     "nudge",
     "nudge_table",
+    "number_in_formula",
 ]
 
 # n-ary nodes (sum, dot) and long path sums are written in full up to this many terms.
@@ -110,7 +115,7 @@ def format_number(x: float, precision: int = 4) -> str:
     return f"{x:.{precision}g}"
 
 
-def _operand_number(x: float, precision: int) -> str:
+def number_in_formula(x: float, precision: int) -> str:
     """A number inside a formula: negative numbers in parentheses, ``3 · (-2)``."""
     text = format_number(x, precision)
     return f"({text})" if text.startswith("-") else text
@@ -254,7 +259,7 @@ def chain_rule(
         symbols.append(f"d{top}/d{kid} · ∂{kid}/∂{me}")
         local = child.local_derivatives[position]
         numbers.append(
-            f"{_operand_number(deltas[child], precision)} · {_operand_number(local, precision)}"
+            f"{number_in_formula(deltas[child], precision)} · {number_in_formula(local, precision)}"
         )
     count = len(symbols)
     if count > MAX_TERMS:

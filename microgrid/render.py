@@ -26,6 +26,7 @@ import graphviz
 
 from microgrid.engine import Value
 from microgrid.explain import (
+    BackwardRow,
     backward_deltas,
     chain_rule,
     children_of,
@@ -33,6 +34,7 @@ from microgrid.explain import (
     format_number,
     formula,
     node_names,
+    number_in_formula,
 )
 from microgrid.graph import topological_order
 
@@ -289,15 +291,10 @@ def _edge_label(
     if child_delta is not None:
         flow = child_delta * local
         lines.append(
-            f"← {_number_in_formula(child_delta, precision)} · "
-            f"{_number_in_formula(local, precision)} = {format_number(flow, precision)}"
+            f"← {number_in_formula(child_delta, precision)} · "
+            f"{number_in_formula(local, precision)} = {format_number(flow, precision)}"
         )
     return '<BR ALIGN="CENTER"/>'.join(_text(line) for line in lines)
-
-
-def _number_in_formula(x: float, precision: int) -> str:
-    text = format_number(x, precision)
-    return f"({text})" if text.startswith("-") else text
 
 
 # ---------------------------------------------------------------------------
@@ -349,16 +346,8 @@ def _frames(
     for step, node in enumerate(steps, start=1):
         known.add(node)
         symbols, numbers = chain_rule(node, root, names, deltas, children, precision)
-        line = " = ".join(
-            part
-            for part in (
-                f"d{top}/d{d_name(names[node])}",
-                symbols,
-                numbers,
-                format_number(deltas[node], precision),
-            )
-            if part
-        )
+        derivative = f"d{top}/d{d_name(names[node])}"
+        line = BackwardRow(derivative, symbols, numbers, format_number(deltas[node], precision))
         caption = f"Step {step} of {len(steps)}: {line}"
         frame = _digraph(
             root,
