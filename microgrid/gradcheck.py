@@ -592,7 +592,7 @@ def _function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> _Proble
         args = list(values)
         args[rows[row]] = t
         with no_grad():  # values only: faster, and f runs exactly as the user wrote it
-            out = f(*(Value(a) for a in args))
+            out = f(*(Value(a, label=n) for a, n in zip(args, names, strict=True)))
         if not isinstance(out, Value):
             raise TypeError(f"gradcheck: {fname} returned {type(out).__name__} {out!r}")
         return out.value
@@ -700,7 +700,9 @@ def _graph_problem(root: Value, inputs: Any, wrt: Any) -> _Problem:
                     f"{type(item).__name__} {item!r}"
                 )
             if item not in under_root:
-                raise ValueError(f"gradcheck: wrt {item!r} is not a node of the graph under J")
+                raise ValueError(
+                    f"gradcheck: wrt {item!r} is not a node of the graph under {names[root]}"
+                )
             if item.parents:
                 raise ValueError(
                     f"gradcheck: wrt {names[item]!r} is computed by {str(item.op)!r}, not a "
@@ -1302,9 +1304,12 @@ def _wrong_ops(problem: _Problem, failing: list[int], settings: _Settings) -> li
                 wrong.append(WrongOp(node, description, input_name, inputs[j], stored, math.nan))
                 continue
 
-            estimate = _estimate(_op_slice(op, inputs, j), inputs[j], node.value, central)
+            g = _op_slice(op, inputs, j)
+            estimate = _estimate(g, inputs[j], node.value, central)
             if estimate.failure or estimate.kink or not math.isfinite(estimate.numeric):
                 continue  # no trustworthy slope to compare with
+            if not central.close(stored, estimate.numeric):
+                _refine(g, inputs[j], node.value, estimate, central)
             if not central.close(stored, estimate.numeric):
                 wrong.append(
                     WrongOp(node, description, input_name, inputs[j], stored, estimate.numeric)

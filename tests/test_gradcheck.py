@@ -884,3 +884,14 @@ def test_forward_differences_get_a_hint_when_central_agrees() -> None:
     assert row.status == "FAIL"
     assert any("method='central'" in hint for hint in row.hints)
     assert gradcheck(lambda x: x.log(), [3e-4]).ok
+
+
+def test_the_op_check_does_not_blame_a_right_op_at_a_sharp_bend() -> None:
+    @primitive
+    def bad_scale(x: float) -> tuple[float, tuple[float]]:
+        return 2 * x, (3.0,)  # should be 2
+
+    # log at 2e-6 bends sharply, and its stored derivative is right; bad_scale is not.
+    report = gradcheck(lambda x: bad_scale(x.log()), [2e-6])
+    assert report.rows[0].status == "FAIL"
+    assert [w.description for w in report.wrong_ops] == ["J = bad_scale(t1)"]
