@@ -237,7 +237,7 @@ def micrograd_chain(depth: int, repeats: int) -> Result | str:
     return Result(seconds, paused, held / ops, ops)
 
 
-def run(quick: bool, repeats: int) -> int:
+def run(quick: bool, repeats: int, markdown: bool = False) -> int:
     features, samples = (200, 5) if quick else (FEATURES, SAMPLES)
     points = 20 if quick else MLP_POINTS
     depth = 10_000 if quick else CHAIN_DEPTH
@@ -295,35 +295,96 @@ def run(quick: bool, repeats: int) -> int:
         )
     )
 
+    report(rows, repeats, markdown)
+    return 0
+
+
+def report(
+    rows: list[tuple[str, Result, Result | str | None]], repeats: int, markdown: bool
+) -> None:
+    """The comparison table, then each target with what was measured."""
+    columns = [
+        "case", "ops", "microgrid", "micrograd", "speed-up", "gc off: microgrid",
+        "gc off: micrograd", "gc off: speed-up", "B/op", "micrograd B/op", "memory",
+    ]  # fmt: skip
+    table = []
+    for name, mine, theirs in rows:
+        cells = [name, f"{mine.ops:,}", f"{mine.seconds * 1e3:.1f} ms"]
+        if isinstance(theirs, Result):
+            cells += [
+                f"{theirs.seconds * 1e3:.0f} ms",
+                f"{theirs.seconds / mine.seconds:.1f}×",
+                f"{mine.paused * 1e3:.1f} ms",
+                f"{theirs.paused * 1e3:.0f} ms",
+                f"{theirs.paused / mine.paused:.1f}×",
+                f"{mine.bytes_per_op:.0f}",
+                f"{theirs.bytes_per_op:.0f}",
+                f"{mine.bytes_per_op / theirs.bytes_per_op:.2f}×",
+            ]
+        else:
+            cells += [theirs or "not installed", "—", f"{mine.paused * 1e3:.1f} ms", "—", "—"]
+            cells += [f"{mine.bytes_per_op:.0f}", "—", "—"]
+        table.append(cells)
+
     print(f"microgrid engine benchmark — Python {platform.python_version()}, {platform.machine()}")
     print(f"forward+backward, median of {repeats} runs; memory held by the graph (tracemalloc)\n")
-    header = (
-        f"{'case':<32}{'ops':>8}{'microgrid':>11}{'micrograd':>11}{'speed-up':>10}"
-        f"{'(gc off)':>10}{'B/op':>6}{'mg B/op':>8}{'mem':>6}"
-    )
-    print(header)
-    print("-" * len(header))
-    for name, mine, theirs in rows:
-        if isinstance(theirs, Result):
-            their_time = f"{theirs.seconds * 1e3:.0f} ms"
-            speed = f"{theirs.seconds / mine.seconds:.1f}×"
-            speed_paused = f"{theirs.paused / mine.paused:.1f}×"
-            their_mem = f"{theirs.bytes_per_op:.0f}"
-            mem_ratio = f"{mine.bytes_per_op / theirs.bytes_per_op:.2f}"
-        else:
-            speed = speed_paused = their_mem = mem_ratio = "—"
-            their_time = theirs or "not installed"
-        print(
-            f"{name:<32}{mine.ops:>8,}{mine.seconds * 1e3:>8.1f} ms{their_time:>11}{speed:>10}"
-            f"{speed_paused:>10}{mine.bytes_per_op:>6.0f}{their_mem:>8}{mem_ratio:>6}"
-        )
+    print_table(columns, table, markdown)
+
+    ratios = {name[:3]: (mine, theirs) for name, mine, theirs in rows}
+    targets = []
+
+    def target(what: str, measured: float | None, goal: float, at_least: bool) -> None:
+        if measured is None:
+            targets.append([what, "—", "not measured"])
+            return
+        met = measured >= goal if at_least else measured <= goal
+        targets.append([what, f"{measured:.2f}×", "yes" if met else "no"])
+
+    def speed(case: str, against: str | None = None) -> float | None:
+        mine, _ = ratios[case]
+        theirs = ratios[against or case][1]
+        return theirs.seconds / mine.seconds if isinstance(theirs, Result) else None
+
+    def memory(case: str) -> float | None:
+        mine, theirs = ratios[case]
+        return mine.bytes_per_op / theirs.bytes_per_op if isinstance(theirs, Result) else None
+
+    target("(a) ≥ 10× micrograd's speed", speed("(a)"), 10, True)
+    target("(c) ≥ 10× micrograd's speed", speed("(c)"), 10, True)
+    target("(b) ≥ 50× micrograd's speed on (a)", speed("(b)", "(a)"), 50, True)
+    for case in ("(a)", "(c)", "(d)"):
+        target(f"{case} ≤ ¼ of micrograd's bytes per op", memory(case), 0.25, False)
+    print()
+    print_table(["target", "measured", "met"], targets, markdown)
     print(
-        "\nspeed-up = micrograd time ÷ microgrid time, garbage collector on (as in a real\n"
-        "training loop); (gc off) = both timed with the collector paused (timeit's convention).\n"
-        "(b) is compared with micrograd's (a): the same loss, written the way each library\n"
-        "allows; its ops are counted as in (a). mem = microgrid B/op ÷ micrograd B/op."
+        "\nspeed-up = micrograd time ÷ microgrid time with the garbage collector on, as in a\n"
+        "real training loop; the gc-off columns time both with the collector paused (timeit's\n"
+        "convention). (b) is compared with micrograd's (a): the same loss, written the way each\n"
+        "library allows, its ops counted as in (a). memory = microgrid B/op ÷ micrograd B/op."
     )
-    return 0
+
+
+def print_table(columns: list[str], rows: list[list[str]], markdown: bool) -> None:
+    if markdown:
+        print("| " + " | ".join(columns) + " |")
+        print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(columns))) + "|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        return
+    widths = [max(len(c), *(len(row[i]) for row in rows)) for i, c in enumerate(columns)]
+    line = "  ".join(
+        c.ljust(w) if i == 0 else c.rjust(w)
+        for i, (c, w) in enumerate(zip(columns, widths, strict=True))
+    )
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
 
 
 def main() -> int:
@@ -332,8 +393,9 @@ def main() -> int:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes (a few seconds)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per case (median)")
+    parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     args = parser.parse_args()
-    return run(args.quick, args.repeats)
+    return run(args.quick, args.repeats, args.markdown)
 
 
 if __name__ == "__main__":
