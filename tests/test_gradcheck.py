@@ -803,6 +803,16 @@ def test_cli_options_and_kinks() -> None:
     assert result.returncode == 0 and "smallest central error" in result.stdout
 
 
+def test_cli_wrt_picks_variables() -> None:
+    result = run_cli("u = x*w; J = exp(u)", "x=0.5", "w=2", "--wrt", "w")
+    assert result.returncode == 0, result.stderr
+    assert "1 input: all ok" in result.stdout
+    row = next(line.split() for line in result.stdout.splitlines() if line.startswith("w "))
+    assert float(row[2]) == pytest.approx(0.5 * math.e, rel=1e-9)  # dJ/dw = x·e^(xw)
+    result = run_cli("x*w", "x=0.5", "w=2", "--wrt", "u")
+    assert result.returncode == 2 and "no variable named 'u'" in result.stderr
+
+
 def test_cli_failure_exits_1() -> None:
     # atol = rtol = 0 and a huge step: truncation error makes the row fail.
     result = run_cli("exp(x)", "x=1", "--eps", "0.1", "--atol", "0", "--rtol", "0")
