@@ -308,6 +308,27 @@ def test_readme_shows_the_two_setup_commands() -> None:
     assert "make demo" in readme and "make test" in readme and "make bench" in readme
 
 
+def test_readme_claims_about_micrograd_hold() -> None:
+    # The README's comparison table says what micrograd 0.1.0 lacks and where its
+    # recursive backward stops; check it against the real package (the `compare` extra).
+    micrograd = pytest.importorskip("micrograd.engine")
+    ops = {"exp", "log", "sigmoid", "tanh", "sqrt", "abs"}
+    assert not ops & set(dir(micrograd.Value)), "micrograd gained ops: update the README"
+    x = micrograd.Value(0.5)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0
+    with pytest.raises(RecursionError):
+        y.backward()
+    # And microgrid, at twenty times the depth, under the same recursion limit:
+    v = microgrid.Value(0.5)
+    w = v
+    for _ in range(100_000):
+        w = w * 1.0
+    w.backward()
+    assert v.delta == 1.0
+
+
 # ---------------------------------------------------------------------------
 # The harness itself: a wrong page must fail.
 # ---------------------------------------------------------------------------
