@@ -126,7 +126,8 @@ def draw(
     """The graph under `root` as a ``graphviz.Digraph`` (shows itself in Jupyter).
 
     Each computed node shows its name, its formula in its parents' names
-    (``u = b · c``), its value and its delta dJ/dnode (``?`` before ``backward()``).
+    (``u = b · c``), its value and its ``delta`` (``?`` before ``backward()``),
+    named dJ/dnode when ``backward()`` started at this root (J is the root's name).
     ``show_local=True`` writes ∂child/∂parent on every edge, and with deltas
     also the delta flowing along it (``← 3 · 1 = 3``). ``highlight=leaf`` marks the
     paths from that node to the root.
@@ -139,6 +140,10 @@ def draw(
     order = _checked_order(root, rankdir, max_nodes, precision)
     # Before backward() every delta is still 0: show "?" rather than a false 0.
     deltas = {node: node.delta for node in order} if root.delta != 0.0 else None
+    # node.delta is d(whatever backward() started from)/dnode. Only when the root
+    # holds the seed 1 can the picture call it d(root)/dnode; otherwise (a part of
+    # a bigger graph, or deltas accumulated over several calls) it is just "delta".
+    derivative_names = root.delta in (0.0, 1.0)
     on_path: set[Value] = set()
     if highlight is not None:
         on_path = _paths_from(order, highlight)
@@ -151,6 +156,7 @@ def draw(
         rankdir=rankdir,
         precision=precision,
         on_path=on_path,
+        derivative_names=derivative_names,
     )
 
 
@@ -199,8 +205,12 @@ def _digraph(
     current: Value | None = None,
     caption: str = "",
     id_prefix: str = "",
+    derivative_names: bool = True,
 ) -> graphviz.Digraph:
-    """Build the Digraph. `known`: the nodes whose delta is shown (None: all of them)."""
+    """Build the Digraph. `known`: the nodes whose delta is shown (None: all of them).
+
+    `derivative_names`: call each delta dJ/dnode (J the root) rather than "delta".
+    """
     names = node_names(root)
     ids = {node: f"n{index}" for index, node in enumerate(order)}
     graph = graphviz.Digraph(name="microgrid")
@@ -225,7 +235,8 @@ def _digraph(
         if show_delta:
             delta = delta_of(node)
             shown = _UNKNOWN if delta is None else format_number(delta, precision)
-            rows.append(_row(f"d{top}/d{d_name(name)}", shown, colour=_DELTA_COLOUR))
+            key = f"d{top}/d{d_name(name)}" if derivative_names else "delta"
+            rows.append(_row(key, shown, colour=_DELTA_COLOUR))
         label = (
             '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
             + "".join(rows)

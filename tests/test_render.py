@@ -104,6 +104,18 @@ def test_deltas_before_backward_are_question_marks_not_zeros() -> None:
     assert "?" not in draw(J).source
 
 
+def test_deltas_from_another_root_are_not_called_d_root() -> None:
+    J = seed()
+    J.backward()
+    v = J.parents[0]
+    # v.delta = dJ/dv = 3, so these are not dv/dnode: the rows just say "delta".
+    source = draw(v).source
+    assert "dv/d" not in source
+    assert '>delta</TD><TD ALIGN="RIGHT"><FONT COLOR="#b91c1c">9</FONT>' in source  # dJ/dc
+    J.backward()  # accumulated: J.delta is 2, no longer dJ/dJ
+    assert "dJ/d" not in draw(J).source
+
+
 def test_no_delta_hides_the_delta_rows() -> None:
     J = seed()
     J.backward()
