@@ -195,6 +195,8 @@ def _parse(text: str) -> ast.Module:
         where = f" at column {column}" if column is not None else ""
         reason = (error.msg or "invalid syntax").split("\n")[0]
         raise ExpressionError(f"syntax error{where}: {reason}", text, column) from None
+    except ValueError as error:  # null bytes (Python 3.11), lone surrogates, ...
+        raise ExpressionError(f"cannot read the expression: {error}", text) from None
     except (RecursionError, MemoryError):
         # CPython gives up on very deeply nested input before we see it.
         raise ExpressionError(

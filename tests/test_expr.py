@@ -277,6 +277,12 @@ def test_pathological_input_is_built_or_refused_never_a_crash(text: str, value: 
         assert root.value == value
 
 
+@pytest.mark.parametrize("text", ["x\x00", "x\ud800", "\ufeffx"])
+def test_unreadable_characters_are_expression_errors(text: str) -> None:
+    with pytest.raises(ExpressionError):
+        build(text, {"x": 1.0})
+
+
 def test_unknown_variable_is_named() -> None:
     with pytest.raises(ExpressionError, match=r"unknown variable 'd'.*d=1.*known: a, b"):
         build("a*b + d", {"a": 1, "b": 2})
