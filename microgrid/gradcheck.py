@@ -186,8 +186,8 @@ class GradcheckReport:
             "richardson": "Richardson extrapolation",
         }[self.method]
         return (
-            f"{method}, eps={_g(self.eps)}; pass: |analytic − numeric| ≤ "
-            f"atol + rtol·|numeric| with atol={_g(self.atol)}, rtol={_g(self.rtol)}"
+            f"{method}, eps={_g(self.eps)}; a row passes when |analytic − numeric| ≤ "
+            f"{_g(self.atol)} + {_g(self.rtol)}·|numeric| (atol + rtol·|numeric|)"
         )
 
     def __str__(self) -> str:
@@ -241,9 +241,8 @@ class GradcheckReport:
                 )
         elif self.ops_checked:
             lines.append(
-                "every node's local derivatives match its op, so no primitive is wrong; "
-                "the difference comes from elsewhere (see the hints, or report.sweep() "
-                "for the effect of the step size)"
+                "no op is wrong: every node's local derivatives match its own function "
+                "(see the hints, and report.sweep() for the step size)"
             )
         return lines
 
