@@ -9,6 +9,7 @@ as one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -65,7 +66,7 @@ def _positive(text: str) -> int:
 
 def _step(text: str) -> float:
     value = float(text)
-    if value == 0 or value != value or value in (float("inf"), float("-inf")):
+    if value == 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite, nonzero number, got {text}")
     return value
 
