@@ -905,3 +905,19 @@ def test_the_op_check_does_not_blame_a_right_op_at_a_sharp_bend() -> None:
     report = gradcheck(lambda x: bad_scale(x.log()), [2e-6])
     assert report.rows[0].status == "FAIL"
     assert [w.description for w in report.wrong_ops] == ["J = bad_scale(t1)"]
+
+
+def test_duplicate_labels_get_distinct_row_names() -> None:
+    x1, x2 = Value(1.0, label="x"), Value(2.0, label="x")
+    report = gradcheck((x1 * x2).exp())
+    first, second = (row.name for row in report.rows)
+    assert first != second and first.startswith("x") and second.startswith("x")
+    assert report[second].analytic == pytest.approx(math.exp(2.0), rel=1e-14)  # x1·e^(x1·x2)
+
+
+def test_failures_and_kinks_lists() -> None:
+    report = gradcheck(lambda x, y, z: bad_cube(x) + y.relu() + z, [1.0, 0.0, 2.0])
+    assert [row.name for row in report.failures] == ["x"]
+    assert [row.name for row in report.kinks] == ["y"]
+    assert report.summary() == "3 inputs: 1 FAIL, 1 kink (not a failure)"
+    assert not report and not report.ok
