@@ -1,0 +1,86 @@
+"""The learners' notebook runs, top to bottom, in a real Jupyter kernel.
+
+The kernel is this interpreter (``sys.executable``, the project's .venv under
+``make test``): a kernel spec written to a temporary JUPYTER_PATH says so, so a
+``python3`` kernel installed elsewhere on the machine can never be picked up
+instead. Any cell error (an exception or a failed ``assert`` in the notebook)
+fails the test, naming the cell.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "examples" / "backprop_tour.ipynb"
+KERNEL = "microgrid-test-python"
+
+
+@pytest.fixture
+def kernel_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A kernel spec that runs ipykernel in this very interpreter."""
+    spec_dir = tmp_path / "jupyter" / "kernels" / KERNEL
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "microgrid tests",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    # Matplotlib and IPython write caches and history; keep them out of $HOME.
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    return KERNEL
+
+
+def executed(kernel_name: str, workdir: Path) -> Any:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name=kernel_name,
+        timeout=300,  # per cell; the training cell takes a few seconds on a busy machine
+        resources={"metadata": {"path": str(workdir)}},  # files the notebook writes go here
+    )
+    client.execute()
+    return notebook
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the notebook draws graphs: needs dot")
+def test_the_notebook_runs_and_shows_its_pictures(kernel_name: str, tmp_path: Path) -> None:
+    try:
+        notebook = executed(kernel_name, tmp_path)
+    except nbclient.exceptions.CellExecutionError as error:
+        pytest.fail(f"{NOTEBOOK.name}: a cell failed:\n{error}")
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    outputs = [output for cell in code_cells for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    mimetypes = [set(o.get("data", {})) for o in outputs]
+    # The graphs are drawn inline as SVG, explain() and the gradcheck report as HTML
+    # tables, and the learning curve as a PNG from matplotlib.
+    assert sum("image/svg+xml" in m for m in mimetypes) >= 4
+    assert sum("text/html" in m for m in mimetypes) >= 2
+    assert any("image/png" in m for m in mimetypes)
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "a  value    5  delta 3" in printed
+    assert "nudge a by h = 0.001: J goes from 33 to 33.003" in printed
+    assert "train accuracy" in printed
+    assert (tmp_path / "backprop_flipbook.html").exists()
+
+
+def test_the_checked_in_notebook_has_no_outputs() -> None:
+    # Outputs are made by running it; checked-in outputs would go stale unseen.
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(notebook)
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code_cells
+    assert all(not cell.outputs and cell.execution_count is None for cell in code_cells)
