@@ -527,27 +527,24 @@ def _binary(op: Primitive, left: Operand, right: Operand) -> Value:
     derivatives: tuple[float, ...]
     constants: tuple[float | None, ...]
     try:
-        if type(left) is Value and type(right) is Value:
-            # (Built-in primitives return their derivatives as a tuple: stored as is.)
-            value, derivatives = op.forward(left.value, right.value)  # type: ignore[assignment]
-            parents: tuple[Value, ...] = (left, right)  # x * x keeps both edges
-            constants = ()
-        elif type(left) is Value and type(right) in _PLAIN_NUMBERS:  # x - 1
-            constant = float(right)  # type: ignore[arg-type]
-            value, (derivative, _) = op.forward(left.value, constant)
-            parents, derivatives, constants = (left,), (derivative,), (None, constant)
-        elif type(right) is Value and type(left) in _PLAIN_NUMBERS:  # 3 * v
-            constant = float(left)  # type: ignore[arg-type]
+        if type(left) is Value:
+            if type(right) is Value:
+                # (Built-in primitives return their derivatives as a tuple: stored as is.)
+                value, derivatives = op.forward(left.value, right.value)  # type: ignore[assignment]
+                parents: tuple[Value, ...] = (left, right)  # x * x keeps both edges
+                constants = ()
+            elif type(right) is float or type(right) is int:  # x - 1
+                constant = float(right)
+                value, (derivative, _) = op.forward(left.value, constant)
+                parents, derivatives, constants = (left,), (derivative,), (None, constant)
+            else:
+                return _binary_general(op, left, right)
+        elif type(right) is Value and (type(left) is float or type(left) is int):  # 3 * v
+            constant = float(left)
             value, (_, derivative) = op.forward(constant, right.value)
             parents, derivatives, constants = (right,), (derivative,), (constant, None)
         else:
-            # NumPy scalars, bools, Value subclasses go the general way; for a
-            # non-number, let Python try the other operand (a NumPy array of
-            # Values, say) or raise its usual TypeError.
-            for operand in (left, right):
-                if not isinstance(operand, Value) and not _is_number(operand):
-                    return NotImplemented  # type: ignore[no-any-return]
-            return _record(op, (left, right))
+            return _binary_general(op, left, right)
     except (ValueError, ZeroDivisionError) as error:
         raise type(error)(f"{_describe(op, (left, right))}: {error}") from None
     # `_node`, written out: this line runs for every + - * / ** in a model.
@@ -563,6 +560,16 @@ def _binary(op: Primitive, left: Operand, right: Operand) -> Value:
     else:
         node.parents = node.local_derivatives = node.constants = ()
     return node
+
+
+def _binary_general(op: Primitive, left: Operand, right: Operand) -> Value:
+    """`left op right` for NumPy scalars, bools, Value subclasses: the general path."""
+    # For a non-number, let Python try the other operand (a NumPy array of
+    # Values, say) or raise its usual TypeError.
+    for operand in (left, right):
+        if not isinstance(operand, Value) and not _is_number(operand):
+            return NotImplemented  # type: ignore[no-any-return]
+    return _record(op, (left, right))
 
 
 def _unary(op: Primitive, x: Value) -> Value:
