@@ -296,7 +296,57 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
     )
 
     report(rows, repeats, markdown)
+    print()
+    breakdown(
+        {"(a)": lambda: build_a(Value, w, xs), "(c)": lambda: build_c(ours, Value, mx, my)},
+        repeats,
+        markdown,
+    )
     return 0
+
+
+def breakdown(
+    cases: dict[str, Callable[[], tuple[Any, int]]], repeats: int, markdown: bool
+) -> None:
+    """Where microgrid's time goes, per op: building the graph, sorting it, the chain rule."""
+    rows = []
+    for name, build in cases.items():
+        samples: dict[str, list[float]] = {
+            "build": [],
+            "build, gc off": [],
+            "sort": [],
+            "chain": [],
+        }
+        for _ in range(repeats):
+            gc.collect()
+            start = time.perf_counter()
+            loss, ops = build()
+            samples["build"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            microgrid.topological_order(loss)
+            samples["sort"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            loss.backward()  # sorts again, then the chain-rule loop
+            samples["chain"].append(time.perf_counter() - start - samples["sort"][-1])
+            del loss
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                loss, ops = build()
+                samples["build, gc off"].append(time.perf_counter() - start)
+            finally:
+                gc.enable()
+            del loss
+        per_op = {k: statistics.median(v) / ops * 1e9 for k, v in samples.items()}
+        gc_share = per_op["build"] - per_op["build, gc off"]
+        rows.append(
+            [name, f"{per_op['build, gc off']:.0f} ns", f"{gc_share:.0f} ns",
+             f"{per_op['sort']:.0f} ns", f"{per_op['chain']:.0f} ns",
+             f"{per_op['build'] + per_op['sort'] + per_op['chain']:.0f} ns"]
+        )  # fmt: skip
+    columns = ["microgrid, per op", "build", "+ collector", "sort", "chain rule", "total"]
+    print_table(columns, rows, markdown)
 
 
 def report(
