@@ -567,12 +567,10 @@ def _function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> _Proble
             )
     fname = _function_name(f)
     parameters = _check_arity(f, fname, len(values))
-    names = _unique(
-        [
-            label or (parameters[i] if i < len(parameters) else f"x{i + 1}")
-            for i, label in enumerate(labels)
-        ]
-    )
+    names = [
+        label or (parameters[i] if i < len(parameters) else f"x{i + 1}")
+        for i, label in enumerate(labels)
+    ]
     rows = _select_inputs(wrt, names, inputs)
 
     with _recording():
@@ -586,6 +584,10 @@ def _function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> _Proble
         )
     order = topological_order(root)
     analytic = _fresh_deltas(root, order, [leaves[i] for i in rows])
+    # The shared names (explain, draw) where the graph has the input; an input
+    # f ignores is not in the graph and keeps its own name.
+    shared = node_names(root)
+    names = _unique([shared.get(leaf, name) for leaf, name in zip(leaves, names, strict=True)])
 
     def evaluate(row: int, t: float) -> float:
         args = list(values)
