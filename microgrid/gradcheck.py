@@ -828,19 +828,6 @@ def _estimate(g: Callable[[float], float], x: float, gx: float, settings: _Setti
                 break
         else:
             return _one_sided(g, x, gx, first_h, 1.0 if gm is None else -1.0, why)
-        # Near the edge the function bends sharply (log x near 0): keep shrinking
-        # while the central difference still moves by more than the tolerance.
-        assert gp is not None and gm is not None
-        for _ in range(4):
-            d = (gp - gm) / (2 * h)
-            gp2, _ = _try(g, x + h / 10)
-            gm2, _ = _try(g, x - h / 10)
-            if gp2 is None or gm2 is None or not math.isfinite(d):
-                break
-            d2 = (gp2 - gm2) / (2 * h / 10)
-            if abs(d2 - d) <= (settings.atol + settings.rtol * abs(d2)) / 4:
-                break
-            h, gp, gm = h / 10, gp2, gm2
         notes.append(
             f"step shrunk to h = {_g(h)}: the output is undefined at ±{_g(first_h)} ({why})"
         )
@@ -856,6 +843,10 @@ def _estimate(g: Callable[[float], float], x: float, gx: float, settings: _Setti
     shape = _kink_test(g, x, gx, h, (left, right, noise), settings)
     estimate.kink = shape == "kink"
     estimate.rough = shape == "rough"
+    if notes and not estimate.kink:
+        # Near a domain edge the function bends sharply (log x near 0): make
+        # sure the central difference has settled at this step.
+        _refine(g, x, gx, estimate, settings)
     if settings.method == "richardson" and shape == "smooth" and not notes:
         better = _richardson(g, x, gx, settings)
         if better is None:
