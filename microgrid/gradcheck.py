@@ -20,6 +20,7 @@ Beyond a pass/fail table it marks kinks (relu and abs switching inside the
 step, where no derivative exists), names the first op whose stored local
 derivative disagrees with its own function, and hints at common mistakes
 (a flipped sign, a factor of 2, deltas that were never zeroed).
+docs/gradient-checking.md is the guide.
 """
 
 from __future__ import annotations
@@ -36,6 +37,18 @@ from microgrid import engine
 from microgrid.engine import Primitive, Value, no_grad
 from microgrid.explain import formula, node_names
 from microgrid.graph import replay, topological_order
+
+__all__ = [
+    "KINK_OPS",
+    "METHODS",
+    "GradcheckError",
+    "GradcheckReport",
+    "GradcheckRow",
+    "GradcheckSweep",
+    "SweepRow",
+    "WrongOp",
+    "gradcheck",
+]
 
 METHODS = ("central", "forward", "richardson")
 
@@ -474,6 +487,7 @@ class _Problem:
     graph: _Replayer  # the recorded graph: to name kinks and the wrong op
     function_form: bool
     root_delta: float = 0.0  # the root's delta before the check (graph form)
+    stale: bool = False  # the graph's values did not match its leaves (graph form)
     notes: list[str] = field(default_factory=list)
 
 
@@ -770,6 +784,7 @@ def _graph_analytic(problem: _Problem, replayer: _Replayer, stored_output: float
         problem.analytic = list(problem.fresh)
         problem.source = "analytic: a fresh backward pass (the graph's deltas were restored)"
     if not _same(stored_output, problem.output):
+        problem.stale = True
         problem.notes.append(
             f"the graph was stale: {name}.value was {_g(stored_output)} but its leaves give "
             f"{_g(problem.output)} (a leaf changed after the forward pass); checked at the "
@@ -1214,10 +1229,15 @@ def _hints(
     if not problem.function_form and problem.analytic[i] != problem.fresh[i]:
         fresh = problem.fresh[i]
         if settings.close(fresh, n):
+            why = (
+                "was computed before the leaves changed (rebuild the graph, or replay it, "
+                "and run backward() again)"
+                if problem.stale
+                else "accumulated from an earlier backward() (call zero_grad() before "
+                "backward()), or it was set by hand"
+            )
             hints.append(
-                f"a fresh backward gives {_g(fresh)}, which matches: the delta on {name} "
-                "accumulated from an earlier backward() (call zero_grad() before backward()), "
-                "or it was set by hand"
+                f"a fresh backward gives {_g(fresh)}, which matches: the delta on {name} {why}"
             )
             return hints
     if a == 0 and n != 0:

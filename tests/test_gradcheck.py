@@ -921,3 +921,18 @@ def test_failures_and_kinks_lists() -> None:
     assert [row.name for row in report.kinks] == ["y"]
     assert report.summary() == "3 inputs: 1 FAIL, 1 kink (not a failure)"
     assert not report and not report.ok
+
+
+def test_stale_deltas_after_a_parameter_update_get_their_own_hint() -> None:
+    w, x = Value(0.5, label="w"), Value(2.0, label="x")
+    J = (w * x).tanh().named("J")
+    J.backward()
+    w.value -= 0.1 * w.delta  # a gradient step, but no new forward pass or backward()
+    before = snapshot(J)
+    report = gradcheck(J)
+    assert [row.status for row in report.rows] == ["FAIL", "FAIL"]
+    t = math.tanh(w.value * 2.0)
+    assert report["w"].numeric == pytest.approx(2.0 * (1 - t * t), rel=1e-8)
+    assert any("computed before the leaves changed" in hint for hint in report["w"].hints)
+    assert any("stale" in note for note in report.notes)
+    assert snapshot(J) == before
