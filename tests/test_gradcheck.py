@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import microgrid
@@ -671,7 +671,6 @@ BUILT_INS: list[tuple[str, Callable[..., Value], list[st.SearchStrategy[float]]]
 def test_every_built_in_op_passes_over_its_domain(
     name: str, f: Callable[..., Value], domains: list[st.SearchStrategy[float]]
 ) -> None:
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.tuples(*domains))
     def check(xs: tuple[float, ...]) -> None:
         report = gradcheck(f, list(xs))
@@ -729,7 +728,6 @@ def random_graph(draw: st.DrawFn) -> tuple[Value, list[Value]]:
     return root, leaves
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_graph(), st.booleans())
 def test_random_graphs_pass_and_are_left_unchanged(
     graph: tuple[Value, list[Value]], backward_first: bool
