@@ -18,7 +18,7 @@ from microgrid.engine import (
     is_grad_enabled,
     no_grad,
     primitive,
-    sum,
+    sum,  # noqa: A004 - microgrid.sum: one n-ary node, like torch.sum
 )
 from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_table
 from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
