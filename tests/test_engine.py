@@ -213,6 +213,44 @@ def test_sqrt_at_zero_has_infinite_slope() -> None:
 # ---------------------------------------------------------------------------
 
 
+def test_every_built_in_primitive_has_a_derivative_check() -> None:
+    built_in = {obj for obj in vars(E).values() if isinstance(obj, E.Primitive)}
+    checked = {op for op, _ in UNARY_DOMAINS.values()} | {
+        E.add, E.sub, E.mul, E.div, E.power, E.summation, E.dot_product, E.bce, E.bce_with_logits
+    }  # fmt: skip
+    assert built_in == checked
+
+
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda x, y: x + y,
+    "-": lambda x, y: x - y,
+    "*": lambda x, y: x * y,
+    "/": lambda x, y: x / y,
+    "**": lambda x, y: x**y,
+}
+
+
+@given(
+    op=st.sampled_from(sorted(OPERATORS)),
+    x=reals(0.1, 10),
+    c=st.integers(1, 5),
+    constant_first=st.booleans(),
+)
+def test_fast_and_general_paths_agree(op: str, x: float, c: int, constant_first: bool) -> None:
+    """A constant as float, int or NumPy scalar, or a Value: the same value and derivative."""
+    apply = OPERATORS[op]
+    results = []
+    for constant in (float(c), c, np.float64(c), Value(float(c))):
+        v = Value(x, label="v")
+        node = apply(constant, v) if constant_first else apply(v, constant)
+        node.backward()
+        results.append((node.value, v.delta, node.op))
+        if not isinstance(constant, Value):
+            assert node.parents == (v,)
+            assert node.constants == ((float(c), None) if constant_first else (None, float(c)))
+    assert results[0] == results[1] == results[2] == results[3]
+
+
 def test_operators_with_numbers_on_either_side() -> None:
     x = Value(4.0, label="x")
     cases = [
