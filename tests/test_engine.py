@@ -592,8 +592,8 @@ def assert_bce_with_logits_exact(z: float, y: float) -> None:
         assert node.local_derivatives[0] == pytest.approx(slope, rel=1e-12, abs=1e-300)
     else:
         # With a fractional label, σ(z) − y cancels when σ(z) ≈ y: the best any
-        # float computation can promise is an error of a few ulps of y.
-        assert abs(node.local_derivatives[0] - slope) <= 4 * EPS * y
+        # float computation can promise is an error of a few ulps of 1 (labels are <= 1).
+        assert abs(node.local_derivatives[0] - slope) <= 8 * EPS
 
 
 @pytest.mark.parametrize("z", [-1000.0, -700.0, -40.0, -1.0, -1e-8, 0.0, 1e-8, 2.5, 37.0, 1000.0])
