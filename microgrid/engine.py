@@ -257,7 +257,12 @@ def bce(a: float, y: float) -> tuple[float, tuple[float, float]]:
 @primitive(name="bce_with_logits", formula="bce(σ({0}), {1})")
 def bce_with_logits(z: float, y: float) -> tuple[float, tuple[float, float]]:
     # L = max(z, 0) − z·y + log(1 + e^−|z|): never overflows, exact for |z| ~ 1000.
-    value = max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+    # Written so that no two terms cancel (z = 17, y = 0.99999: 17 − 16.99983 would
+    # lose 5 digits), one form for each sign of z.
+    if z >= 0:
+        value = z * (1.0 - y) + math.log1p(math.exp(-z))
+    else:
+        value = -z * y + math.log1p(math.exp(z))
     # dL/dz = σ(z) − y, written as (1 − y)·σ(z) − y·σ(−z): for y = 1 and z = 37,
     # σ(z) − 1 would round to 0 while −σ(−z) keeps its 16 digits.
     a, _ = sigmoid.forward(z)

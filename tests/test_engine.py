@@ -596,13 +596,15 @@ def assert_bce_with_logits_exact(z: float, y: float) -> None:
         assert abs(node.local_derivatives[0] - slope) <= 8 * EPS
 
 
-@pytest.mark.parametrize("z", [-1000.0, -700.0, -40.0, -1.0, -1e-8, 0.0, 1e-8, 2.5, 37.0, 1000.0])
-@pytest.mark.parametrize("y", [0.0, 1.0, 0.25])
+@pytest.mark.parametrize(
+    "z", [-1000.0, -700.0, -40.0, -1.0, -1e-8, 0.0, 1e-8, 2.5, 17.0, 37.0, 1000.0]
+)
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.25, 0.99999])
 def test_bce_with_logits_exact_to_1e_12(z: float, y: float) -> None:
     assert_bce_with_logits_exact(z, y)
 
 
-@given(z=reals(-1000, 1000), y=st.sampled_from([0.0, 1.0, 0.5, 0.9]))
+@given(z=reals(-1000, 1000), y=st.sampled_from([0.0, 1.0, 0.5, 0.9, 0.99999, 1e-5]))
 def test_bce_with_logits_exact_property(z: float, y: float) -> None:
     assert_bce_with_logits_exact(z, y)
 
