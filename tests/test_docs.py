@@ -308,6 +308,21 @@ def test_readme_shows_the_two_setup_commands() -> None:
     assert "make demo" in readme and "make test" in readme and "make bench" in readme
 
 
+def test_readme_speed_table_quotes_performance_md() -> None:
+    # Each README row "| (a) ... |" may only show numbers that performance.md's rows
+    # for the same case (a) show: measured numbers are never typed in by hand twice.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    performance = (DOCS / "performance.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| \((\w)\) (.*)$", readme, flags=re.M)
+    assert len(rows) >= 4, "the README's speed table is gone"
+    for case, row in rows:
+        measured = " ".join(re.findall(rf"^\| \({case}\) .*$", performance, flags=re.M))
+        cells = row.split("|")[1:]  # the first cell describes the case in words
+        numbers = re.findall(r"\d[\d,.]*(?: ms|×)?", " ".join(cells))
+        unmatched = [n for n in numbers if n not in measured]
+        assert not unmatched, f"README row ({case}) shows {unmatched}, not in performance.md"
+
+
 def test_readme_claims_about_micrograd_hold() -> None:
     # The README's comparison table says what micrograd 0.1.0 lacks and where its
     # recursive backward stops; check it against the real package (the `compare` extra).
