@@ -27,7 +27,7 @@ import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Union, overload
+from typing import Union, overload
 
 from microgrid.graph import topological_order
 
@@ -88,13 +88,17 @@ class Primitive(str):
         op = super().__new__(cls, name)
         op.forward = forward
         op.formula = formula
+        # Where `@primitive` put it (e.g. microgrid.engine.mul): pickle finds it there.
+        op.__module__ = getattr(forward, "__module__", None) or __name__
+        op.__qualname__ = getattr(forward, "__qualname__", name)
         return op
 
     def __call__(self, *operands: Operand) -> Value:
         return _record(self, operands)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Primitive, (str(self), self.forward, self.formula))
+    def __reduce__(self) -> str:
+        # Pickled by reference, like a function: the decorated name refers to this op.
+        return self.__qualname__
 
 
 @overload
