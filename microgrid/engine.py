@@ -83,6 +83,7 @@ class Primitive(str):
 
     forward: Forward
     formula: str | None
+    name_in_module: str
 
     def __new__(cls, name: str, forward: Forward, formula: str | None = None) -> Primitive:
         op = super().__new__(cls, name)
@@ -90,7 +91,7 @@ class Primitive(str):
         op.formula = formula
         # Where `@primitive` put it (e.g. microgrid.engine.mul): pickle finds it there.
         op.__module__ = getattr(forward, "__module__", None) or __name__
-        op.__qualname__ = getattr(forward, "__qualname__", name)
+        op.name_in_module = getattr(forward, "__qualname__", name)
         return op
 
     def __call__(self, *operands: Operand) -> Value:
@@ -98,7 +99,7 @@ class Primitive(str):
 
     def __reduce__(self) -> str:
         # Pickled by reference, like a function: the decorated name refers to this op.
-        return self.__qualname__
+        return self.name_in_module
 
 
 @overload
