@@ -23,6 +23,8 @@ def topological_order(root: Value) -> list[Value]:
     >>> [n.label for n in topological_order((a * b).named("c"))]
     ['a', 'b', 'c']
     """
+    if not hasattr(root, "parents"):
+        raise TypeError(f"topological_order() needs a Value, got {type(root).__name__}")
     order: list[Value] = []
     visited: set[Value] = set()
     # A None on the stack means "the node below me has all its parents in
@@ -61,14 +63,20 @@ def replay(root: Value, new_values: Mapping[Value, float]) -> float:
     >>> replay(J, {a: 5.001})
     33.003
     """
+    from microgrid.engine import _is_number
+
     order = topological_order(root)
     under_root = set(order)
-    for leaf in new_values:
+    for leaf, new_value in new_values.items():
         name = f"{leaf.label!r}" if getattr(leaf, "label", "") else repr(leaf)
         if leaf not in under_root:
             raise ValueError(f"replay: {name} is not a node of the graph under the root")
         if leaf.parents:
             raise ValueError(f"replay: {name} is computed by {leaf.op!r}, not a leaf")
+        if not _is_number(new_value):  # checked before any leaf changes
+            raise TypeError(
+                f"replay: {name} needs a real number, got {type(new_value).__name__} {new_value!r}"
+            )
     changed: set[Value] = set()
     for leaf, new_value in new_values.items():
         leaf.value = float(new_value)

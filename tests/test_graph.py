@@ -144,6 +144,21 @@ def test_replay_refuses_a_node_from_another_graph() -> None:
         replay(J, {unnamed: 2.0})
 
 
+def test_replay_refuses_a_non_number_naming_the_leaf_and_changes_nothing() -> None:
+    J, n = seed_graph()
+    for bad in ("6", None, [6.0]):
+        with pytest.raises(TypeError, match=r"replay: 'b' needs a real number, got"):
+            replay(J, {n["a"]: 6.0, n["b"]: bad})  # type: ignore[dict-item]
+        assert (n["a"].value, n["b"].value, J.value) == (5.0, 3.0, 33.0)
+
+
+def test_walks_refuse_a_non_value_root() -> None:
+    for bad in (None, 3.0, "J"):
+        for walk in (topological_order, leaves, graph_stats):
+            with pytest.raises(TypeError, match="needs a Value"):
+                walk(bad)  # type: ignore[arg-type]
+
+
 def test_replay_domain_error_names_the_node() -> None:
     x = Value(1.0, label="x")
     y = x.log()
