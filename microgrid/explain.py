@@ -452,7 +452,9 @@ def nudge(root: Value, leaf: Value | str, h: float = 1e-3) -> NudgeResult:
     names = node_names(root)
     target = _find_leaf(order, names, leaf)
     original = target.value
-    before = root.value
+    # Recomputed, not read: after a hand-made `a.value = 5.001` the graph still
+    # holds the old values, and `after` (a replay) would be compared with them.
+    before = replay(root, {target: original})
     try:
         after = replay(root, {target: original + h})
     finally:

@@ -264,6 +264,17 @@ def test_nudge_restores_the_graph_after_a_domain_error() -> None:
     assert (x.value, y.value, y.local_derivatives) == before
 
 
+def test_nudge_starts_from_the_leaf_values_when_the_graph_is_stale() -> None:
+    # A learner sets a = 5.001 by hand (no replay): J.value still says 33.
+    a, *_, J = seed()
+    J.backward()
+    a.value = 5.001
+    result = nudge(J, a)
+    assert result.before == pytest.approx(33.003, abs=1e-12)
+    assert result.after == pytest.approx(33.006, abs=1e-12)
+    assert result.slope == pytest.approx(3.0, rel=1e-9)
+
+
 def test_nudge_slope_approaches_the_derivative_of_a_nonlinear_function() -> None:
     z = Value(0.7, label="z")
     a = z.sigmoid().named("a")
