@@ -140,10 +140,11 @@ def draw(
     order = _checked_order(root, rankdir, max_nodes, precision)
     # Before backward() every delta is still 0: show "?" rather than a false 0.
     deltas = {node: node.delta for node in order} if root.delta != 0.0 else None
-    # node.delta is d(whatever backward() started from)/dnode. Only when the root
-    # holds the seed 1 can the picture call it d(root)/dnode; otherwise (a part of
-    # a bigger graph, or deltas accumulated over several calls) it is just "delta".
-    derivative_names = root.delta in (0.0, 1.0)
+    # node.delta is d(whatever backward() started from)/dnode. Only when the deltas
+    # are those of one backward() from this root can the picture call them
+    # d(root)/dnode; otherwise (a part of a bigger graph, deltas accumulated over
+    # several calls or summed with another root's) it is just "delta".
+    derivative_names = root.delta == 0.0 or _one_backward_from(root, order)
     on_path: set[Value] = set()
     if highlight is not None:
         on_path = _paths_from(order, highlight)
@@ -157,6 +158,15 @@ def draw(
         precision=precision,
         on_path=on_path,
         derivative_names=derivative_names,
+    )
+
+
+def _one_backward_from(root: Value, order: Sequence[Value]) -> bool:
+    """Are the deltas under `root` exactly those one ``root.backward()`` gives?"""
+    fresh = backward_deltas(root, order)
+    # Same order, same arithmetic: equal to the bit (NaN counts as equal to NaN).
+    return all(
+        node.delta == d or (node.delta != node.delta and d != d) for node, d in fresh.items()
     )
 
 

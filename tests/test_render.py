@@ -116,6 +116,20 @@ def test_deltas_from_another_root_are_not_called_d_root() -> None:
     assert "dJ/d" not in draw(J).source
 
 
+def test_deltas_summed_over_two_roots_are_not_called_d_root() -> None:
+    # x feeds two graphs and both ran backward(): x.delta = 2 + 3 is not dJ1/dx = 2.
+    x = Value(1.0, label="x")
+    J1, J2 = (x * 2).named("J1"), (x * 3).named("J2")
+    J1.backward()
+    J2.backward()
+    source = draw(J1).source
+    assert "dJ1/dx" not in source
+    assert '>delta</TD><TD ALIGN="RIGHT"><FONT COLOR="#b91c1c">5</FONT>' in source
+    J1.zero_grad()
+    J1.backward()
+    assert '>dJ1/dx</TD><TD ALIGN="RIGHT"><FONT COLOR="#b91c1c">2</FONT>' in draw(J1).source
+
+
 def test_no_delta_hides_the_delta_rows() -> None:
     J = seed()
     J.backward()
