@@ -154,7 +154,8 @@ def mul(x: float, y: float) -> tuple[float, tuple[float, float]]:
 def div(x: float, y: float) -> tuple[float, tuple[float, float]]:
     if y == 0:
         raise ZeroDivisionError("division by zero")
-    return x / y, (1.0 / y, -x / (y * y))
+    y_squared = y * y  # 0 for |y| < 1e-162: then −x/y/y, which is ±inf, not an error
+    return x / y, (1.0 / y, -x / y_squared if y_squared else -x / y / y)
 
 
 @primitive(name="**", formula="{0}^{1}")
@@ -164,8 +165,8 @@ def power(x: float, y: float) -> tuple[float, tuple[float, float]]:
     if x < 0 and not float(y).is_integer():
         raise ValueError("a negative base needs a whole-number exponent")
     value = _ieee_pow(x, y)
-    # d/dx x^y = y·x^(y-1); at x = 0 with y < 1 the slope is infinite.
-    d_base = y * _ieee_pow(x, y - 1) if x != 0 or y >= 1 else math.inf
+    # d/dx x^y = y·x^(y-1); at x = 0 with 0 < y < 1 the slope is infinite (x^0 is flat).
+    d_base = y * _ieee_pow(x, y - 1) if x != 0 or y >= 1 else (math.inf if y else 0.0)
     # d/dy x^y = x^y·ln x; its limit is 0 at x = 0, undefined for x < 0.
     d_exponent = value * math.log(x) if x > 0 else (0.0 if x == 0 else math.nan)
     return value, (d_base, d_exponent)

@@ -172,6 +172,20 @@ def test_power_at_zero_base() -> None:
     assert E.power.forward(0.0, 1.0) == (0.0, (1.0, 0.0))
     value, (d_base, d_exponent) = E.power.forward(0.0, 0.5)
     assert (value, d_base, d_exponent) == (0.0, math.inf, 0.0)
+    # x**0 is the constant 1, flat at x = 0 too (PyTorch: 0), not an infinite slope.
+    assert E.power.forward(0.0, 0.0) == (1.0, (0.0, 0.0))
+    x = Value(0.0, label="x")
+    (x**0).backward()
+    assert x.delta == 0.0
+
+
+def test_division_by_a_tiny_nonzero_number() -> None:
+    # y*y underflows to 0 for |y| < 1e-162: ∂(x/y)/∂y = −x/y² is −inf, not an error.
+    x, y = Value(1.0, label="x"), Value(1e-200, label="y")
+    z = x / y
+    z.backward()
+    assert (z.value, x.delta, y.delta) == (1e200, 1e200, -math.inf)
+    assert (1.0 / Value(-1e-170)).local_derivatives == (-math.inf,)
 
 
 @given(xs=st.lists(reals(-1e3, 1e3), min_size=1, max_size=6))
