@@ -506,15 +506,22 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         print(f"loss = Σ relu(z·z), z = Σ wᵢxᵢ: {args.features} features × {args.samples} samples")
         print(f"forward + backward, best of {args.repeats}\n")
         for name, seconds in rows:
-            ratio = (
-                f"{reference / seconds:.1f}× faster than {versus}" if name != reference_name else ""
-            )
+            ratio = _speed_ratio(reference, seconds, versus) if name != reference_name else ""
             print(f"  {name:<26}{seconds * 1e3:9.1f} ms   {ratio}")
         if micrograd is None:
             print("\n(micrograd is not installed: pip install 'microgrid[compare]' to compare)")
         return 0
 
     bench.set_defaults(run=run)
+
+
+def _speed_ratio(reference: float, seconds: float, versus: str) -> str:
+    """'3.0× faster than micrograd', or '2.5× slower than ...' (never '0.4× faster')."""
+    if min(reference, seconds) <= 0:  # below the clock's resolution: no ratio to give
+        return ""
+    if seconds <= reference:
+        return f"{reference / seconds:.1f}× faster than {versus}"
+    return f"{seconds / reference:.1f}× slower than {versus}"
 
 
 def build_parser() -> argparse.ArgumentParser:

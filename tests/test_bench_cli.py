@@ -23,7 +23,7 @@ def test_bench_compares_with_micrograd(capsys: pytest.CaptureFixture[str]) -> No
         "micrograd 0.1.0, + and *",
     ]
     assert all(float(ms) > 0 for _, ms, _ in rows)
-    assert rows[0][2].endswith("× faster than micrograd") and rows[2][2] == ""
+    assert re.fullmatch(r"[\d.]+× (faster|slower) than micrograd", rows[0][2]) and rows[2][2] == ""
 
 
 def test_bench_without_micrograd(
@@ -40,10 +40,16 @@ def test_bench_without_micrograd(
     assert cli.main(["bench", "--features", "10", "--samples", "1", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
     assert "micrograd 0.1.0" not in out
-    assert "faster than + and *" in out
+    assert re.search(r"× (faster|slower) than \+ and \*", out)
     assert "pip install 'microgrid[compare]'" in out
 
 
 def test_bench_refuses_empty_sizes(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["bench", "--features", "0"]) == 2
     assert "must be >= 1" in capsys.readouterr().err
+
+
+def test_bench_says_slower_rather_than_a_fraction_faster() -> None:
+    # 1 ms against micrograd's 0.4 ms is 2.5× slower, not "0.4× faster".
+    assert cli._speed_ratio(0.4e-3, 1e-3, "micrograd") == "2.5× slower than micrograd"
+    assert cli._speed_ratio(3e-3, 1e-3, "micrograd") == "3.0× faster than micrograd"
