@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -376,6 +377,8 @@ def explain(root: Value, precision: int = 4) -> Explanation:
     """
     if not isinstance(root, Value):
         raise TypeError(f"explain() needs a Value, got {type(root).__name__}")
+    if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be a whole number from 1 to 17, got {precision!r}")
     order = topological_order(root)
     names = node_names(root)
     deltas = backward_deltas(root, order)
@@ -446,7 +449,7 @@ def nudge(root: Value, leaf: Value | str, h: float = 1e-3) -> NudgeResult:
     >>> round(result.after, 6), round(result.slope, 6), result.delta, a.value, J.value
     (33.003, 3.0, 3.0, 5.0, 33.0)
     """
-    if not isinstance(h, (int, float)) or isinstance(h, bool) or not math.isfinite(h) or h == 0:
+    if not isinstance(h, numbers.Real) or isinstance(h, bool) or not math.isfinite(h) or h == 0:
         raise ValueError(f"nudge needs a finite, nonzero step h, got {h!r}")
     order = topological_order(root)
     names = node_names(root)

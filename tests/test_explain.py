@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from microgrid import Value, dot, explain, nudge, nudge_table, primitive, topological_order
@@ -226,6 +227,14 @@ def test_explain_refuses_a_non_value() -> None:
         explain(3.0)  # type: ignore[arg-type]
 
 
+def test_explain_refuses_a_bad_precision_as_draw_does() -> None:
+    *_, J = seed()
+    for bad in (-1, 0, 18, None, 2.5, "4"):
+        with pytest.raises(ValueError, match="precision must be a whole number from 1 to 17"):
+            explain(J, precision=bad)  # type: ignore[arg-type]
+    assert "u = b · c = 3 · 2 = 6" in str(explain(J, precision=17))
+
+
 # ---------------------------------------------------------------------------
 # nudge
 # ---------------------------------------------------------------------------
@@ -300,6 +309,12 @@ def test_nudge_refuses_bad_arguments() -> None:
         nudge(J, a, h=math.inf)
     with pytest.raises(TypeError, match="Value or a label"):
         nudge(J, 3)  # type: ignore[arg-type]
+
+
+def test_nudge_takes_a_numpy_step() -> None:
+    a, *_, J = seed()
+    result = nudge(J, a, h=np.float32(0.5))
+    assert (result.h, result.after, result.slope) == (0.5, 34.5, 3.0)
 
 
 def test_nudge_table_has_one_row_per_leaf() -> None:
