@@ -58,6 +58,7 @@ KINK_OPS = frozenset({"relu", "abs"})
 
 _EPSILON = 2.0**-52  # spacing of floats near 1: the scale of round-off error
 _RICHARDSON_LEVELS = 5  # central differences at h, h/2, ..., h/16
+_MAX_SHRINKS = 30  # tenfold smaller steps tried near a domain edge (log x at x = 1e-20)
 _MAX_POSITIONS_CHECKED = 32  # per node, when naming the wrong op of a wide node
 
 
@@ -455,6 +456,11 @@ class _Settings:
             raise ValueError(f"gradcheck: eps must be a positive step, got {eps!r}")
         if eps >= 1:
             raise ValueError(f"gradcheck: eps={eps!r} is not a small step; try 1e-6")
+        if eps < _EPSILON:  # x + eps·max(1, |x|) would round back to x
+            raise ValueError(
+                f"gradcheck: eps={eps!r} is below float precision ({_EPSILON:.1e}): "
+                "x + h would equal x; try 1e-6"
+            )
         for name, x in (("atol", atol), ("rtol", rtol)):
             if not 0 <= x < math.inf:
                 raise ValueError(f"gradcheck: {name} must be a number >= 0, got {x!r}")
@@ -835,14 +841,17 @@ def _estimate(g: Callable[[float], float], x: float, gx: float, settings: _Setti
         # x is within h of the edge of the domain (log near 0, say): a smaller
         # step may fit inside it; if none does, use a one-sided difference.
         why, first_h = why_m or why_p, h
-        for _ in range(6):
+        side = 1.0 if gm is None else -1.0  # the side where the domain goes on
+        for _ in range(_MAX_SHRINKS):
             h /= 10
+            if h <= 4 * _EPSILON * abs(x):  # x ± h would round to x: x is on the edge
+                break
             gp, _ = _try(g, x + h)
             gm, _ = _try(g, x - h)
             if gp is not None and gm is not None:
                 break
-        else:
-            return _one_sided(g, x, gx, first_h, 1.0 if gm is None else -1.0, why)
+        if gp is None or gm is None or h <= 4 * _EPSILON * abs(x):
+            return _one_sided(g, x, gx, first_h, side, why)
         notes.append(
             f"step shrunk to h = {_g(h)}: the output is undefined at ±{_g(first_h)} ({why})"
         )
@@ -893,9 +902,10 @@ def _refine(
         small = h / 10
         gp, _ = _try(g, x + small)
         gm, _ = _try(g, x - small)
-        if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
+        width = (x + small) - (x - small)  # 0 when the step is lost in x's rounding
+        if not width or gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
             break
-        d_small = (gp - gm) / ((x + small) - (x - small))
+        d_small = (gp - gm) / width
         noise_small = 2 * _EPSILON * max(abs(gp), abs(gm), abs(gx)) / small
         tolerance = settings.atol + settings.rtol * abs(d_small)
         if noise_small > tolerance / 4:

@@ -934,3 +934,31 @@ def test_stale_deltas_after_a_parameter_update_get_their_own_hint() -> None:
     assert any("computed before the leaves changed" in hint for hint in report["w"].hints)
     assert any("stale" in note for note in report.notes)
     assert snapshot(J) == before
+
+
+# ---------------------------------------------------------------------------
+# Review: inputs very close to a domain edge, and steps lost in rounding.
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [1e-13, 1e-20, 1e-30])
+@pytest.mark.parametrize("op", ["log", "sqrt"])
+def test_a_right_op_very_close_to_its_domain_edge_is_ok(op: str, x: float) -> None:
+    # Closer to 0 than eps·1e-6: the step must keep shrinking, not fall back
+    # to a one-sided difference that is wider than x (a false FAIL blaming log).
+    report = gradcheck(lambda v: getattr(v, op)(), [x])
+    assert report.ok, report
+    assert not report.wrong_ops
+
+
+@pytest.mark.parametrize("eps", [1e-17, 1e-300])
+def test_a_step_too_small_for_floats_is_a_clear_error(eps: float) -> None:
+    # x + h == x: a ValueError naming eps, not a ZeroDivisionError from deep inside.
+    with pytest.raises(ValueError, match="eps"):
+        gradcheck(lambda x: x * x, [1.0], eps=eps)
+
+
+def test_refining_a_step_stops_where_floats_cannot_resolve_it() -> None:
+    # log(x − 1) just above 1: the refined steps reach x's rounding; no ZeroDivisionError.
+    report = gradcheck(lambda x: (x - 1).log(), [1 + 1e-14])
+    assert report.rows[0].numeric == pytest.approx(report.rows[0].analytic, rel=0.2)
