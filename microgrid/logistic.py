@@ -145,13 +145,13 @@ def _as_weights(w: ArrayLike, n: int) -> Floats:
     return array
 
 
-def _as_bias(b: object) -> float:
+def _as_bias(b: object, name: str = "b") -> float:
     if isinstance(b, np.ndarray) and b.size == 1:
         b = b.item()
     if isinstance(b, bool) or not isinstance(b, numbers.Real):
-        raise ValueError(f"b must be a single real number, got {type(b).__name__} {b!r}")
+        raise ValueError(f"{name} must be a single real number, got {type(b).__name__} {b!r}")
     if not math.isfinite(b):
-        raise ValueError(f"b is {float(b)}: the bias must be a finite number")
+        raise ValueError(f"{name} is {float(b)}: it must be a finite number")
     return float(b)
 
 
@@ -220,19 +220,34 @@ def single_example(
     >>> math.isclose(z.delta, a.value - 1), math.isclose(nodes["w1"].delta, 1.0 * z.delta)
     (True, True)
     """
+    x, w = _one_column(x, "x"), _one_column(w, "w")
     if len(x) != len(w) or not len(x):
         raise ValueError(
             f"x and w need the same, non-zero number of features; got {len(x)} and {len(w)}"
         )
-    label = _as_bias(y)
+    label = _as_bias(y, "y")
     if label not in (0.0, 1.0):
         raise ValueError(f"y must be 0 or 1 (1 = cat, 0 = not cat), got {y!r}")
-    xs = [Value(float(x_j), f"x{j + 1}") for j, x_j in enumerate(x)]
+    xs = [Value(_as_bias(x_j, f"x[{j}]"), f"x{j + 1}") for j, x_j in enumerate(x)]
     ws = [w_j if isinstance(w_j, Value) else Value(w_j, f"w{j + 1}") for j, w_j in enumerate(w)]
     bias = b if isinstance(b, Value) else Value(b, "b")
     z = (dot(ws, xs).named("wᵀx") + bias).named("z")
     a = z.sigmoid().named("a")
     return binary_cross_entropy(a, label).named("L")
+
+
+def _one_column(values: Any, name: str) -> Any:
+    """A flat sequence from a list, an (n,) array or an (n, 1) column (the seed's shapes)."""
+    if isinstance(values, np.ndarray):
+        if values.ndim == 2 and values.shape[1] == 1:
+            return list(values[:, 0])
+        if values.ndim != 1:
+            raise ValueError(
+                f"{name} must hold one value per feature, shape (n,) or (n, 1); "
+                f"got shape {values.shape}"
+            )
+        return list(values)
+    return values
 
 
 @dataclass
@@ -290,6 +305,7 @@ def cost_graph(
     [True, True]
     """
     features, labels = _check_data(X, Y)
+    _check_finite(features)
     n = features.shape[0]
     ws: list[Value]
     if isinstance(w, Sequence) and any(isinstance(v, Value) for v in w):
@@ -335,8 +351,8 @@ def _build_cost_graph(
 def graph_gradients(X: ArrayLike, Y: ArrayLike, w: ArrayLike, b: float) -> Gradients:
     """J, dw, db by building `cost_graph` and backpropagating through it."""
     features, labels, weights, bias = _check_problem(X, Y, w, b)
-    result = _graph_pass(features.T.tolist(), labels[0].tolist(), weights[:, 0].tolist(), bias)
-    return _explain_non_finite(result, features)
+    _check_finite(features)  # cheap next to building the graph; a NaN would stop it midway
+    return _graph_pass(features.T.tolist(), labels[0].tolist(), weights[:, 0].tolist(), bias)
 
 
 def _graph_pass(
@@ -662,11 +678,29 @@ def _pyplot() -> Any:
     return plt
 
 
+def _picture_path(path: str | Path) -> Path:
+    """`path` if matplotlib can write its format into an existing folder, else a ValueError."""
+    from matplotlib.figure import Figure
+
+    target = Path(path)
+    formats = Figure().canvas.get_supported_filetypes()
+    suffix = target.suffix.lower().lstrip(".")
+    if suffix not in formats:
+        raise ValueError(
+            f"cannot write a picture to {target}: the name must end in one of "
+            f"{', '.join('.' + f for f in sorted(formats))} (.png, say)"
+        )
+    if not target.parent.is_dir():
+        raise ValueError(f"cannot write {target}: no directory {target.parent}")
+    return target
+
+
 def plot_costs(costs: Sequence[float], path: str | Path, title: str = "") -> Path:
     """Write the learning curve J(iteration) to an image file (format from the suffix)."""
     if not len(costs):
         raise ValueError("plot_costs needs at least one cost (train for 1+ iterations)")
     plt = _pyplot()
+    target = _picture_path(path)
     figure, axes = plt.subplots(figsize=(6, 4))
     axes.plot(range(len(costs)), costs)
     axes.set_xlabel("iteration")
@@ -674,7 +708,6 @@ def plot_costs(costs: Sequence[float], path: str | Path, title: str = "") -> Pat
     axes.set_title(title or "learning curve")
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    target = Path(path)
     figure.savefig(target)
     plt.close(figure)
     return target
@@ -698,7 +731,7 @@ def save_weights_image(
     votes = np.repeat(np.repeat(votes, size, axis=0), size, axis=1)
     limit = float(np.max(np.abs(votes))) or 1.0
     plt = _pyplot()
-    target = Path(path)
+    target = _picture_path(path)
     # bwr: blue (−) … white (0) … red (+), symmetric so 0 is white.
     plt.imsave(target, votes, cmap="bwr", vmin=-limit, vmax=limit)
     return target
@@ -724,6 +757,12 @@ def run_logreg(
     out = sys.stdout if file is None else file
     # Settings are checked before the (possibly slow) loading of the pictures.
     model = LogisticRegression(learning_rate, iterations, engine, print_every)
+    if plot and not model.iterations:
+        raise ValueError("--plot needs at least one iteration to draw a learning curve")
+    for picture in (plot, weights_image):
+        if picture:
+            _pyplot()  # a clear ImportError without matplotlib
+            _picture_path(picture)
     cats: CatData = (
         datasets.synthetic_catvnoncat() if data == "synthetic" else datasets.load_catvnoncat(data)
     )

@@ -606,3 +606,66 @@ def test_cli_logreg_course_files() -> None:
     assert "Cost after iteration 100: 0.584508" in result.stdout
     assert "train accuracy: 99.04306220095694 %" in result.stdout
     assert "test accuracy: 70.0 %" in result.stdout
+
+
+# ---------------------------------------------------------------------------
+# Review: bad input named clearly, picture paths checked before training.
+# ---------------------------------------------------------------------------
+
+
+def test_single_example_names_the_bad_argument() -> None:
+    with pytest.raises(ValueError, match=r"^y must be"):
+        single_example([1.0, 2.0], "1", [0.5, -0.5], 0.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"x\[1\] is nan"):
+        single_example([1.0, math.nan], 1, [0.5, -0.5], 0.0)
+
+
+def test_single_example_takes_the_seeds_column_shapes() -> None:
+    # x as a column X[:, [i]] and w of shape (n, 1), as everywhere else in the module.
+    L = single_example(np.array([[1.0], [2.0]]), 1, np.array([[0.5], [-0.25]]), 0.1)
+    assert L.value == pytest.approx(single_example([1.0, 2.0], 1, [0.5, -0.25], 0.1).value)
+    with pytest.raises(ValueError, match="one value per feature"):
+        single_example(np.ones((2, 2)), 1, [0.5, -0.25], 0.1)
+
+
+def test_graph_way_names_a_non_finite_feature_not_saturation() -> None:
+    X = np.ones((3, 4))
+    X[0, 1] = np.inf
+    with pytest.raises(ValueError, match=r"X\[0, 1\] is inf"):
+        graph_gradients(X, GOOD_Y, GOOD_W, 0.0)
+    with pytest.raises(ValueError, match=r"X\[0, 1\] is inf"):
+        cost_graph(X, GOOD_Y, GOOD_W, 0.0)
+
+
+def test_picture_formats_are_checked(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    with pytest.raises(ValueError, match=r"\.xyz.*png"):
+        save_weights_image(np.zeros((12, 1)), tmp_path / "w.xyz", 2, 2)
+    with pytest.raises(ValueError, match=r"\.xyz.*png"):
+        plot_costs([0.5], tmp_path / "c.xyz")
+    with pytest.raises(ValueError, match="no directory"):
+        plot_costs([0.5], tmp_path / "nowhere" / "c.png")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--weights-image", "w.xyz"), "w.xyz"),
+        (("--plot", "nowhere/c.png"), "no directory"),
+        (("--plot", "c.png", "--iterations", "0"), "at least one"),
+    ],
+)
+def test_cli_logreg_checks_picture_paths_before_training(
+    args: tuple[str, ...], message: str, tmp_path: Path
+) -> None:
+    pytest.importorskip("matplotlib")
+    result = subprocess.run(
+        [sys.executable, "-m", "microgrid", "logreg", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""  # nothing trained, nothing written
