@@ -95,12 +95,14 @@ def unflatten_images(X: ArrayLike, height: int = 64, width: int = 64) -> Images:
     (1, 2, 2, 3)
     """
     array = np.asarray(X, dtype=np.float64)
-    size = height * width * 3
+    size = _check_count(height, "height") * _check_count(width, "width") * 3
     if array.ndim != 2 or array.shape[0] != size:
         raise ValueError(
             f"X must have shape ({size}, m) for {height}×{width} colour pictures "
             f"(one picture per column), got {array.shape}"
         )
+    if array.shape[1] == 0:
+        raise ValueError("X has no columns: need at least one picture")
     if not np.isfinite(array).all() or array.min() < -1e-9 or array.max() > 1 + 1e-9:
         raise ValueError("X must hold finite values in [0, 1] (as flatten_images makes them)")
     m = array.shape[1]
@@ -116,7 +118,7 @@ def pixel_votes(w: ArrayLike, height: int = 64, width: int = 64) -> Floats:
     [[12.0, 15.0], [18.0, 21.0]]
     """
     array = np.asarray(w, dtype=np.float64)
-    size = height * width * 3
+    size = _check_count(height, "height") * _check_count(width, "width") * 3
     if array.size != size or array.ndim not in (1, 2):
         raise ValueError(
             f"w must have {size} = {height}·{width}·3 weights, shape ({size}, 1); "
@@ -240,6 +242,12 @@ def _check_count(m: object, name: str = "m") -> int:
     return int(m)
 
 
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    return int(seed)
+
+
 def synthetic_cats(m: int, seed: int = 0) -> tuple[Images, Labels]:
     """m deterministic 64×64×3 pictures and their (1, m) labels (1 = cat).
 
@@ -252,7 +260,7 @@ def synthetic_cats(m: int, seed: int = 0) -> tuple[Images, Labels]:
     >>> images.shape, Y.tolist() == synthetic_cats(3, seed=1)[1].tolist()
     ((3, 64, 64, 3), True)
     """
-    return _draw_pictures(_check_count(m), np.random.default_rng(seed))
+    return _draw_pictures(_check_count(m), np.random.default_rng(_check_seed(seed)))
 
 
 def synthetic_catvnoncat(m_train: int = 209, m_test: int = 50, seed: int = 0) -> CatData:
@@ -262,6 +270,7 @@ def synthetic_catvnoncat(m_train: int = 209, m_test: int = 50, seed: int = 0) ->
     >>> data.train_x.shape, data.test_y.shape, data.classes.tolist()
     ((5, 64, 64, 3), (1, 2), [b'non-cat', b'cat'])
     """
+    seed = _check_seed(seed)
     train_x, train_y = _draw_pictures(
         _check_count(m_train, "m_train"), np.random.default_rng([seed, 0])
     )
@@ -280,7 +289,7 @@ def toy_2d(m: int, seed: int = 0) -> tuple[Floats, Floats]:
     >>> X.shape, Y.shape, set(Y.ravel().tolist()) <= {0.0, 1.0}
     ((2, 5), (1, 5), True)
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(_check_seed(seed))
     count = _check_count(m)
     labels = (rng.random(count) < 0.5).astype(np.float64)
     centres = np.where(labels == 1, 1.5, -1.5)
@@ -332,6 +341,8 @@ def _read_split(h5py: Any, path: Path, split: str) -> tuple[Images, Labels, NDAr
             f"got {images.dtype} {images.shape}"
         )
     m = images.shape[0]
+    if m == 0:
+        raise ValueError(f"{path}: {names[0]} holds no pictures")
     if labels.size != m or labels.ndim not in (1, 2):
         raise ValueError(
             f"{path}: {names[1]} must hold one label per picture ({m}), got shape {labels.shape}"

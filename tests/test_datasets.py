@@ -332,3 +332,41 @@ def test_load_course_files() -> None:
     assert data.classes.tolist() == [b"non-cat", b"cat"]
     X = flatten_images(data.train_x)
     assert X.shape == (12288, 209) and 0 <= X.min() and X.max() <= 1
+
+
+# ---------------------------------------------------------------------------
+# Review: sizes and seeds named in the errors; an empty split is ill-shaped.
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("height", "width", "message"),
+    [(0, 0, "height must be"), (-2, -2, "height must be"), ("2", 2, "height must be")],
+)
+def test_picture_sizes_are_checked(height: Any, width: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        unflatten_images(np.ones((12, 1)), height, width)
+    with pytest.raises(ValueError, match=message):
+        pixel_votes(np.ones((12, 1)), height, width)
+
+
+def test_unflatten_no_columns_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="at least one picture"):
+        unflatten_images(np.ones((12, 0)), 2, 2)
+
+
+@pytest.mark.parametrize("seed", ["a", 1.5, -1])
+def test_bad_seed_is_named(seed: Any) -> None:
+    for make in (synthetic_cats, toy_2d):
+        with pytest.raises(ValueError, match="seed must be"):
+            make(2, seed=seed)
+    with pytest.raises(ValueError, match="seed must be"):
+        synthetic_catvnoncat(2, 2, seed=seed)
+
+
+@needs_h5py
+def test_load_empty_split(tmp_path: Path) -> None:
+    write_split(tmp_path, "train")
+    write_split(tmp_path, "test", m=0)
+    with pytest.raises(ValueError, match=r"test_set_x holds no pictures"):
+        load_catvnoncat(tmp_path)
