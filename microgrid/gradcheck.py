@@ -219,7 +219,8 @@ class GradcheckReport:
             for row in self.rows
         ]
         widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
-        lines = [f"gradcheck of {self.title} = {_g(self.output)}", self.settings(), self.source]
+        title = _printable(self.title)
+        lines = [f"gradcheck of {title} = {_g(self.output)}", self.settings(), self.source]
         lines.append(
             "  ".join(_align(h, w, i) for i, (h, w) in enumerate(zip(header, widths, strict=True)))
         )
@@ -1419,7 +1420,13 @@ def _e(x: float) -> str:
     return f"{x:.1e}" if math.isfinite(x) else f"{x}"
 
 
+def _printable(text: str) -> str:
+    """Control characters written as escapes: a label "a\nb" must not break the table."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _clip(text: str, width: int) -> str:
+    text = _printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

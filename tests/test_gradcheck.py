@@ -962,3 +962,12 @@ def test_refining_a_step_stops_where_floats_cannot_resolve_it() -> None:
     # log(x − 1) just above 1: the refined steps reach x's rounding; no ZeroDivisionError.
     report = gradcheck(lambda x: (x - 1).log(), [1 + 1e-14])
     assert report.rows[0].numeric == pytest.approx(report.rows[0].analytic, rel=0.2)
+
+
+def test_labels_with_control_characters_keep_the_table_one_row_per_input() -> None:
+    x, y = Value(1.0, label="a\nb"), Value(2.0, label="tab\there")
+    lines = str(gradcheck((x * y).named("J\r"))).splitlines()
+    assert lines[0] == "gradcheck of J\\r = 2"
+    rows = lines[4:6]
+    assert [row.split()[0] for row in rows] == ["a\\nb", "tab\\there"]
+    assert all(row.rstrip().endswith("ok") for row in rows)
