@@ -678,12 +678,22 @@ def _pyplot() -> Any:
     return plt
 
 
-def _picture_path(path: str | Path) -> Path:
-    """`path` if matplotlib can write its format into an existing folder, else a ValueError."""
+def _picture_path(path: str | Path, image: bool = False) -> Path:
+    """`path` if matplotlib can write its format into an existing folder, else a ValueError.
+
+    ``image=True`` for `plt.imsave`, which hands every format but pdf, ps, eps, svg
+    (and jpg, which it renames) to Pillow under its upper-case name.
+    """
     from matplotlib.figure import Figure
 
     target = Path(path)
-    formats = Figure().canvas.get_supported_filetypes()
+    formats = list(Figure().canvas.get_supported_filetypes())
+    if image:
+        from PIL import Image
+
+        Image.init()
+        vector = ("pdf", "ps", "eps", "svg", "jpg")
+        formats = [f for f in formats if f in vector or f.upper() in Image.SAVE]
     suffix = target.suffix.lower().lstrip(".")
     if suffix not in formats:
         raise ValueError(
@@ -731,7 +741,7 @@ def save_weights_image(
     votes = np.repeat(np.repeat(votes, size, axis=0), size, axis=1)
     limit = float(np.max(np.abs(votes))) or 1.0
     plt = _pyplot()
-    target = _picture_path(path)
+    target = _picture_path(path, image=True)
     # bwr: blue (−) … white (0) … red (+), symmetric so 0 is white.
     plt.imsave(target, votes, cmap="bwr", vmin=-limit, vmax=limit)
     return target
@@ -759,10 +769,10 @@ def run_logreg(
     model = LogisticRegression(learning_rate, iterations, engine, print_every)
     if plot and not model.iterations:
         raise ValueError("--plot needs at least one iteration to draw a learning curve")
-    for picture in (plot, weights_image):
+    for picture, image in ((plot, False), (weights_image, True)):
         if picture:
             _pyplot()  # a clear ImportError without matplotlib
-            _picture_path(picture)
+            _picture_path(picture, image)
     cats: CatData = (
         datasets.synthetic_catvnoncat() if data == "synthetic" else datasets.load_catvnoncat(data)
     )

@@ -641,6 +641,11 @@ def test_picture_formats_are_checked(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     with pytest.raises(ValueError, match=r"\.xyz.*png"):
         save_weights_image(np.zeros((12, 1)), tmp_path / "w.xyz", 2, 2)
+    for suffix in ("tif", "svgz", "raw"):  # savefig writes these, plt.imsave does not
+        with pytest.raises(ValueError, match=f"w.{suffix}"):
+            save_weights_image(np.zeros((12, 1)), tmp_path / f"w.{suffix}", 2, 2)
+    for suffix in ("png", "jpg", "svg", "pdf", "tiff"):
+        assert save_weights_image(np.zeros((12, 1)), tmp_path / f"w.{suffix}", 2, 2).stat().st_size
     with pytest.raises(ValueError, match=r"\.xyz.*png"):
         plot_costs([0.5], tmp_path / "c.xyz")
     with pytest.raises(ValueError, match="no directory"):
