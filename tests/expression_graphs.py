@@ -1,4 +1,6 @@
-"""Random expression graphs for property tests: one recipe, built with microgrid or PyTorch.
+"""Graphs shared by the tests: the seed's graph, and random expression graphs.
+
+Random graphs: one recipe, built with microgrid or PyTorch.
 
 A recipe is a list of leaf values and a list of steps; each step applies one
 op to earlier nodes (by index) and appends the result. The same code builds the
@@ -119,3 +121,12 @@ def build(recipe: Recipe, ops: Ops) -> tuple[Any, list[Any]]:
         nodes.append(make(ops, step.constant, *(nodes[i] for i in step.args)))
     root = ops.sum(nodes[len(recipe.leaves) :])
     return root, nodes[: len(recipe.leaves)]
+
+
+def seed_graph() -> tuple[Value, dict[str, Value]]:
+    """The seed's graph: u = b·c, v = a + u, J = 3v with a = 5, b = 3, c = 2."""
+    a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
+    u = (b * c).named("u")
+    v = (a + u).named("v")
+    J = (3 * v).named("J")
+    return J, {"a": a, "b": b, "c": c, "u": u, "v": v, "J": J}

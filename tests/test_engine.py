@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from expression_graphs import KINKS, Ops, build, recipes
+from expression_graphs import KINKS, Ops, build, recipes, seed_graph
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -30,15 +30,6 @@ from microgrid import (
 from microgrid import engine as E
 
 EPS = sys.float_info.epsilon
-
-
-def seed_graph() -> tuple[Value, dict[str, Value]]:
-    """The seed's graph: u = b·c, v = a + u, J = 3v with a = 5, b = 3, c = 2."""
-    a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
-    u = (b * c).named("u")
-    v = (a + u).named("v")
-    J = (3 * v).named("J")
-    return J, {"a": a, "b": b, "c": c, "u": u, "v": v, "J": J}
 
 
 # ---------------------------------------------------------------------------

@@ -7,19 +7,11 @@ import sys
 from typing import Any
 
 import pytest
-from expression_graphs import Ops, build, recipes
+from expression_graphs import Ops, build, recipes, seed_graph
 from hypothesis import assume, given
 
 import microgrid
 from microgrid import Value, graph_stats, leaves, replay, topological_order
-
-
-def seed_graph() -> tuple[Value, dict[str, Value]]:
-    a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
-    u = (b * c).named("u")
-    v = (a + u).named("v")
-    J = (3 * v).named("J")
-    return J, {"a": a, "b": b, "c": c, "u": u, "v": v, "J": J}
 
 
 def reachable(root: Value) -> set[Value]:
