@@ -371,7 +371,7 @@ def _add_logreg(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _add_gradcheck(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`microgrid gradcheck`: backprop against finite differences (microgrid/gradcheck.py)."""
+    """`microgrid gradcheck`: backprop against finite differences (microgrid/gradcheck/)."""
     from microgrid.gradcheck import METHODS
 
     gradcheck = commands.add_parser(
