@@ -1009,3 +1009,50 @@ def test_labels_with_control_characters_keep_the_table_one_row_per_input() -> No
     rows = lines[4:6]
     assert [row.split()[0] for row in rows] == ["a\\nb", "tab\\there"]
     assert all(row.rstrip().endswith("ok") for row in rows)
+
+
+# ---------------------------------------------------------------------------
+# Memory: a report keeps the graph only as long as the report lives.
+# ---------------------------------------------------------------------------
+
+
+class Tracked(Value):
+    """A Value that can be weakly referenced, to see when the graph holding it is freed."""
+
+    __slots__ = ("__weakref__",)
+
+
+@pytest.mark.parametrize("form", ["graph", "function"])
+def test_dropping_the_report_frees_the_graph_without_the_collector(form: str) -> None:
+    import gc
+    import weakref
+
+    def checked() -> tuple[GradcheckReport, weakref.ref[Value]]:
+        if form == "graph":
+            a = Tracked(5.0, label="a")
+            J = (3 * (a + Value(3.0, label="b") * Value(2.0, label="c"))).named("J")
+            report = gradcheck(J)
+            report.sweep([1e-3])  # the sweep re-enters the graph's session
+            return report, weakref.ref(a)
+        made: list[weakref.ref[Value]] = []
+
+        def f(x: Value) -> Value:
+            w = Tracked(2.0, label="w")
+            made.append(weakref.ref(w))
+            return (x * w).tanh()
+
+        report = gradcheck(f, [0.5])
+        report.sweep([1e-3])
+        return report, made[0]  # the w in the graph f recorded for backprop
+
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        report, node = checked()
+        assert report.ok and node() is not None  # report.sweep() still needs the graph
+        del report
+        assert node() is None, "the graph outlived its report: a reference cycle holds it"
+    finally:
+        if was_enabled:
+            gc.enable()

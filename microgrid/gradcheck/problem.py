@@ -37,12 +37,20 @@ class Problem:
     output: float
     source: str
     evaluate: Callable[[int, float], float]  # output with row i's input set to t
-    session: Callable[[], AbstractContextManager[None]]
     graph: Replayer  # the recorded graph: to name kinks and the wrong op
     function_form: bool
     root_delta: float = 0.0  # the root's delta before the check (graph form)
     stale: bool = False  # the graph's values did not match its leaves (graph form)
     notes: list[str] = field(default_factory=list)
+    all_leaves: list[Value] = field(default_factory=list)  # every leaf (graph form)
+
+    def session(self) -> AbstractContextManager[None]:
+        """The time the check works inside: for a graph, it leaves it exactly as it was."""
+        # A method, not a stored lambda: a lambda closing over the problem would be a
+        # reference cycle keeping the whole graph alive until the collector ran.
+        if self.function_form:
+            return nullcontext()
+        return _graph_session(self)
 
 
 class Replayer:
@@ -175,7 +183,6 @@ def function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> Problem:
         output=root.value,
         source="analytic: backward() through the graph that f records",
         evaluate=evaluate,
-        session=nullcontext,
         graph=Replayer(root, [leaves[i] for i in rows], [values[i] for i in rows]),
         function_form=True,
     )
@@ -284,7 +291,7 @@ def graph_problem(root: Value, inputs: Any, wrt: Any) -> Problem:
     x0 = [leaf.value for leaf in rows]
     root_name = names[root]
     replayer = Replayer(root, rows, x0)
-    problem = Problem(
+    return Problem(
         title=root_name,
         names=unique_names([names[leaf] for leaf in rows]),
         x0=x0,
@@ -293,24 +300,24 @@ def graph_problem(root: Value, inputs: Any, wrt: Any) -> Problem:
         output=root.value,
         source="",
         evaluate=replayer.at,
-        session=lambda: _graph_session(problem, replayer, all_leaves),
         graph=replayer,
         function_form=False,
         root_delta=root.delta,
+        all_leaves=all_leaves,
     )
-    return problem
 
 
 @contextmanager
-def _graph_session(problem: Problem, replayer: Replayer, all_leaves: list[Value]) -> Iterator[None]:
+def _graph_session(problem: Problem) -> Iterator[None]:
     """Work on the user's graph; leave values, local derivatives and deltas as they were."""
+    replayer = problem.graph
     root = replayer.root
     stored_output = root.value
     with replayer.preserved():
         # Recompute everything once from the leaves: a graph whose leaves were
         # changed after the forward pass (w.value -= ...) is checked where its
         # leaves now are.
-        output = replay(root, {leaf: leaf.value for leaf in all_leaves})
+        output = replay(root, {leaf: leaf.value for leaf in problem.all_leaves})
         for leaf, x in zip(replayer.leaves, problem.x0, strict=True):
             if leaf.value != x:  # the sweep of an old report: go back to its point
                 output = replay(root, dict(zip(replayer.leaves, problem.x0, strict=True)))
