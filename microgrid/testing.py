@@ -37,13 +37,17 @@ def assert_gradients_close(
     rtol: float = 1e-3,
     method: str = "central",
     allow_kinks: bool = True,
+    allow_undecided: bool = False,
 ) -> GradcheckReport:
     """Assert that backprop's derivatives match finite differences; return the report.
 
     Takes the same arguments as `microgrid.gradcheck` (a function and its inputs,
     or a built graph). Raises `GradcheckError`, an `AssertionError` whose message
-    is the report table, when a row FAILs, or, with ``allow_kinks=False``, when
-    an input sits on a kink (relu or abs switching within the step).
+    is the report table, when a row FAILs, when a row is undecided (no finite
+    difference could verify it: round-off or a bend too sharp; a test that
+    verified nothing should not pass, unless ``allow_undecided=True``), or, with
+    ``allow_kinks=False``, when an input sits on a kink (relu or abs switching
+    within the step).
 
     >>> from microgrid import Value
     >>> assert_gradients_close(lambda x: x.relu(), [0.0], allow_kinks=False)
@@ -53,9 +57,14 @@ def assert_gradients_close(
     ...
     """
     __tracebackhide__ = True  # pytest: show the caller's line, not this one
-    if not isinstance(allow_kinks, bool):
-        raise TypeError(f"allow_kinks must be True or False, got {allow_kinks!r}")
+    for name, flag in (("allow_kinks", allow_kinks), ("allow_undecided", allow_undecided)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     report = gradcheck(f, inputs, wrt=wrt, eps=eps, atol=atol, rtol=rtol, method=method)
-    if not report.ok or (report.kinks and not allow_kinks):
+    if (
+        not report.ok
+        or (report.kinks and not allow_kinks)
+        or (report.undecided and not allow_undecided)
+    ):
         raise GradcheckError(report)
     return report

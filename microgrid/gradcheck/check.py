@@ -1,14 +1,17 @@
 """Each row of a check: its numeric derivative, then its verdict.
 
 A row is "ok" when ``|analytic − numeric| ≤ atol + rtol·|numeric|``, "kink" when a
-relu or abs switches within the step, and "FAIL" otherwise; a FAIL then runs the
-node-by-node op check (diagnosis.py) to name the first wrong op.
+relu or abs switches within the step, "undecided" when no step gives a numeric
+value good enough to judge by (round-off swamps it, or it never settles), and
+"FAIL" otherwise; a FAIL then runs the node-by-node op check (diagnosis.py) to
+name the first wrong op. Only a FAIL makes ``report.ok`` False.
 """
 
 from __future__ import annotations
 
 import math
 
+from microgrid.explain import node_names
 from microgrid.gradcheck.diagnosis import (
     add_delta_notes,
     failure_hints,
@@ -17,11 +20,12 @@ from microgrid.gradcheck.diagnosis import (
     subgradient_check,
     switching_kink,
 )
-from microgrid.gradcheck.differences import Estimate, numeric_derivative, refine
-from microgrid.gradcheck.formatting import fmt
+from microgrid.gradcheck.differences import Estimate, numeric_derivative, settle
+from microgrid.gradcheck.formatting import describe, fmt
 from microgrid.gradcheck.problem import Problem
 from microgrid.gradcheck.report import GradcheckReport, GradcheckRow
-from microgrid.gradcheck.settings import Settings
+from microgrid.gradcheck.richardson import improve_by_richardson
+from microgrid.gradcheck.settings import EPSILON, Settings
 
 
 def check_rows(problem: Problem, settings: Settings) -> GradcheckReport:
@@ -33,7 +37,10 @@ def check_rows(problem: Problem, settings: Settings) -> GradcheckReport:
         def g(t: float, i: int = i) -> float:
             return problem.evaluate(i, t)
 
-        estimate = numeric_derivative(g, x, problem.output, settings)
+        roundoff = problem.roundoff[i][0] if problem.roundoff else 0.0
+        estimate = numeric_derivative(g, x, problem.output, settings, roundoff)
+        if settings.method == "richardson":
+            improve_by_richardson(g, x, problem.output, estimate, settings)
         switch = ""
         if estimate.rough:
             # relu or abs switching within ±h is a kink by definition, even if a
@@ -42,7 +49,7 @@ def check_rows(problem: Problem, settings: Settings) -> GradcheckReport:
             estimate.kink = bool(switch)
         if estimate.kind == "central" and not estimate.kink:
             if not settings.close(analytic, estimate.numeric):
-                refine(g, x, problem.output, estimate, settings)
+                settle(g, x, problem.output, estimate, settings)
         rows.append(_row(problem, i, name, x, analytic, estimate, settings, switch))
     problem.graph.home()
     report = GradcheckReport(
@@ -60,7 +67,7 @@ def check_rows(problem: Problem, settings: Settings) -> GradcheckReport:
     add_delta_notes(report, problem, settings)
     failing = [i for i, row in enumerate(rows) if row.status == "FAIL"]
     if failing:
-        report.wrong_ops = find_wrong_ops(problem, failing, settings)
+        report.wrong_ops, report.undecided_ops = find_wrong_ops(problem, failing, settings)
         report.ops_checked = True
     return report
 
@@ -94,14 +101,20 @@ def _row(
             + ("not finite near x" if not math.isfinite(problem.output) else "not finite at x ± h"),
         )
     elif estimate.kink:
-        kink_row(row, problem, i, settings, switch)
+        kink_row(row, problem, i, settings, switch, estimate.noise)
     elif not settings.close(analytic, numeric):
-        switch = switching_kink(problem, i, x, settings)
+        switch = switching_kink(problem, i, x, settings, estimate.step)
+        allowed = settings.atol + settings.rtol * abs(numeric)
+        # With atol = rtol = 0 nothing can settle "to within the tolerance": every
+        # difference counts, as asked, and only round-off leaves a row undecided.
+        has_tolerance = settings.atol + settings.rtol > 0
+        unsettled = estimate.kind in ("central", "one-sided") and not estimate.settled
         if switch:
             row.status, row.reason = "kink", switch
-            subgradient_check(row, settings)
+            subgradient_check(row, settings, estimate.noise)
+        elif (unsettled and has_tolerance) or abs_error <= allowed + 2 * estimate.noise:
+            _undecided(row, problem, i, estimate, settings)
         else:
-            allowed = settings.atol + settings.rtol * abs(numeric)
             row.status = "FAIL"
             row.reason = (
                 f"beyond tolerance: |analytic − numeric| = {fmt(abs_error, 3)} > "
@@ -109,3 +122,46 @@ def _row(
             )
             row.hints = failure_hints(problem, i, row, estimate, settings)
     return row
+
+
+def _undecided(
+    row: GradcheckRow, problem: Problem, i: int, estimate: Estimate, settings: Settings
+) -> None:
+    """No step gives a numeric value to judge by: say why, instead of failing."""
+    row.status = "undecided"
+    allowed = settings.atol + settings.rtol * abs(row.numeric)
+    if row.abs_error <= allowed + 2 * estimate.noise:
+        row.reason = (
+            f"cannot tell: |analytic − numeric| = {fmt(row.abs_error, 3)} is beyond tolerance "
+            f"({fmt(allowed, 3)}) but within the numeric value's round-off "
+            f"(±{fmt(estimate.noise, 2)} at h = {fmt(estimate.step)})"
+        )
+        doubt = "round-off"
+    else:
+        doubt = estimate.doubt or "the numeric value could not be confirmed with another step"
+        row.reason = f"cannot tell: {doubt}"
+    size, node = problem.roundoff[i] if problem.roundoff else (0.0, None)
+    if node is not None and "round-off" in doubt:
+        names = node_names(problem.graph.root)
+        row.notes.append(
+            f"the round-off comes mostly from {describe(node, names)} = {fmt(node.value, 3)}: "
+            f"each evaluation of the output is off by up to ~{fmt(size, 2)}"
+        )
+    if estimate.kind == "forward":
+        row.hints.append("try method='central': its error is h² rather than h")
+    elif doubt != "round-off" and "round-off" not in doubt:
+        row.hints.append(
+            "the output bends too sharply here for floats: check at an input a little "
+            "further from the edge"
+        )
+    elif node is not None and size > 4 * EPSILON * abs(problem.output):
+        row.hints.append(
+            "the analytic value may well be right: the output cancels intermediate values "
+            "far larger than itself; check at inputs where it does not, or rewrite f so "
+            "that it does not cancel them"
+        )
+    else:
+        row.hints.append(
+            "the tolerance is tighter than differences of this output can resolve: try "
+            "method='richardson', or a larger rtol"
+        )

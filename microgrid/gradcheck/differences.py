@@ -3,11 +3,13 @@
 `numeric_derivative(g, x, g(x), settings)` is a central difference
 (g(x + h) − g(x − h)) / 2h with h = eps·max(1, |x|), plus what makes it safe:
 
-- near a domain edge (log x, x close to 0) the step shrinks until x ± h fits;
-  on the edge itself, a one-sided difference;
-- where g bends sharply, `refine` shrinks the step until the quotient settles;
-- `kink_test` tells smooth from kinked by how the one-sided slopes behave as h halves;
-- ``method="richardson"`` extrapolates central differences over wide steps.
+- near a domain edge (log x, x close to 0) the step shrinks with x itself until
+  x ± h fits, for any x down to 1e-300; on the edge, a one-sided difference;
+- `settle` decides whether the estimate can be trusted: where g bends sharply
+  it shrinks the step until the quotient stops moving; where round-off swamps
+  the difference (big intermediate values, roundoff.py) it widens the step;
+  if neither works the estimate stays unsettled, and the row says "undecided";
+- `kink_test` tells smooth from kinked by how the one-sided slopes behave as h halves.
 
 >>> import math
 >>> from microgrid.gradcheck.settings import Settings
@@ -25,8 +27,8 @@ from dataclasses import dataclass, field
 from microgrid.gradcheck.formatting import fmt
 from microgrid.gradcheck.settings import EPSILON, Settings
 
-_RICHARDSON_LEVELS = 5  # central differences at h, h/2, ..., h/16
-_MAX_SHRINKS = 30  # tenfold smaller steps tried near a domain edge (log x at x = 1e-20)
+_MAX_SHRINKS = 30  # tenfold smaller steps tried near a domain edge
+_MAX_REFINES = 4  # tenfold smaller steps tried where g bends sharply
 
 
 @dataclass
@@ -41,7 +43,13 @@ class Estimate:
     step: float = math.nan
     kind: str = "central"  # or "forward", "one-sided", "richardson"
     rough: bool = False  # not smooth within ±h, smooth closer in: see kink_test
+    smooth: bool = False  # smooth within ±h: see kink_test
+    shrunk: bool = False  # the step was shrunk to fit inside the domain
     central: float = math.nan  # the central difference, whatever the method
+    roundoff: float = 0.0  # round-off of one evaluation of g (roundoff.py)
+    settled: bool = False  # another step confirmed `numeric` to within tolerance/4
+    swamped: bool = False  # round-off kept a smaller step from confirming it
+    doubt: str = ""  # why `numeric` could not be confirmed, when it was not
 
 
 def try_at(g: Callable[[float], float], t: float) -> tuple[float | None, str]:
@@ -52,10 +60,26 @@ def try_at(g: Callable[[float], float], t: float) -> tuple[float | None, str]:
         return None, str(error) or type(error).__name__
 
 
+def noise_at(h: float, roundoff: float, *values: float) -> float:
+    """The round-off uncertainty of a difference quotient with step h.
+
+    Each evaluation is off by its round-off: at least ε·|g|, more when g
+    passes through values larger than itself (`roundoff`, from roundoff.py).
+    """
+    return 2 * max(EPSILON * max(map(abs, values)), roundoff) / h
+
+
+def tolerance(settings: Settings, d: float) -> float:
+    return settings.atol + settings.rtol * abs(d)
+
+
 def numeric_derivative(
-    g: Callable[[float], float], x: float, gx: float, settings: Settings
+    g: Callable[[float], float], x: float, gx: float, settings: Settings, roundoff: float = 0.0
 ) -> Estimate:
-    """dg/dx at x by finite differences, with kink detection and fallbacks."""
+    """dg/dx at x by finite differences, with kink detection and fallbacks.
+
+    `roundoff` is the round-off of one evaluation of g (0: judge by g's size).
+    """
     h = settings.eps * max(1.0, abs(x))
     gp, why_p = try_at(g, x + h)
     gm, why_m = try_at(g, x - h)
@@ -71,7 +95,9 @@ def numeric_derivative(
         why, first_h = why_m or why_p, h
         side = 1.0 if gm is None else -1.0  # the side where the domain goes on
         for _ in range(_MAX_SHRINKS):
-            h /= 10
+            # Tenfold smaller, and at once down to x's own scale: log at x = 1e-300
+            # needs h ≈ 1e-301, which tenfold steps from 1e-6 would take 295 tries to reach.
+            h = min(h / 10, abs(x) / 10) if x else h / 10
             if h <= 4 * EPSILON * abs(x):  # x ± h would round to x: x is on the edge
                 break
             gp, _ = try_at(g, x + h)
@@ -79,38 +105,40 @@ def numeric_derivative(
             if gp is not None and gm is not None:
                 break
         if gp is None or gm is None or h <= 4 * EPSILON * abs(x):
-            return one_sided(g, x, gx, first_h, side, why)
+            return one_sided(g, x, gx, first_h, side, why, settings, roundoff)
         notes.append(
             f"step shrunk to h = {fmt(h)}: the output is undefined at ±{fmt(first_h)} ({why})"
         )
     hp, hm = (x + h) - x, x - (x - h)  # the steps floats actually took
     right, left = (gp - gx) / hp, (gx - gm) / hm
-    noise = 2 * EPSILON * max(abs(gp), abs(gm), abs(gx)) / h
+    noise = noise_at(h, roundoff, gp, gm, gx)
     numeric = (gp - gm) / (hp + hm) if settings.method != "forward" else right
     estimate = Estimate(numeric, left=left, right=right, noise=noise, notes=notes, step=h)
     estimate.central = (gp - gm) / (hp + hm)
     estimate.kind = settings.method if settings.method == "forward" else "central"
+    estimate.roundoff, estimate.shrunk = roundoff, bool(notes)
     if not all(map(math.isfinite, (gp, gm, gx))):
         return estimate
-    shape = kink_test(g, x, gx, h, (left, right, noise), settings)
+    shape = kink_test(g, x, gx, h, (left, right, noise), settings, roundoff)
     estimate.kink = shape == "kink"
     estimate.rough = shape == "rough"
+    estimate.smooth = shape == "smooth"
     if notes and not estimate.kink:
         # Near a domain edge the function bends sharply (log x near 0): make
         # sure the central difference has settled at this step.
         refine(g, x, gx, estimate, settings)
-    if settings.method == "richardson" and shape == "smooth" and not notes:
-        better = richardson(g, x, gx, settings)
-        if better is None:
-            estimate.notes.append(
-                "Richardson needs room: the output is not smooth or not defined over "
-                "a wider step here, so this is a plain central difference"
-            )
-        else:
-            estimate.numeric, estimate.step = better
-            estimate.kind = "richardson"
-            estimate.noise = noise * h / estimate.step
     return estimate
+
+
+def settle(
+    g: Callable[[float], float], x: float, gx: float, estimate: Estimate, settings: Settings
+) -> None:
+    """Confirm a central estimate with another step, smaller or (for round-off) wider."""
+    if estimate.kind != "central" or estimate.settled or not math.isfinite(estimate.numeric):
+        return
+    refine(g, x, gx, estimate, settings)
+    if not estimate.settled:
+        widen(g, x, gx, estimate, settings)
 
 
 def refine(
@@ -126,7 +154,11 @@ def refine(
     if not math.isfinite(d):
         return
     noise = estimate.noise
-    for _ in range(4):
+    estimate.doubt = (
+        f"the difference quotient did not settle as the step shrank to {fmt(first / 10)} "
+        "(the output bends too sharply here for floats)"
+    )
+    for _ in range(_MAX_REFINES):
         small = h / 10
         gp, _ = try_at(g, x + small)
         gm, _ = try_at(g, x - small)
@@ -134,38 +166,148 @@ def refine(
         if not width or gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
             break
         d_small = (gp - gm) / width
-        noise_small = 2 * EPSILON * max(abs(gp), abs(gm), abs(gx)) / small
-        tolerance = settings.atol + settings.rtol * abs(d_small)
-        if noise_small > tolerance / 4:
+        noise_small = noise_at(small, estimate.roundoff, gp, gm, gx)
+        if noise_small > tolerance(settings, d_small) / 4:
+            estimate.swamped = True
             break  # round-off would swamp the smaller step
-        settled = abs(d_small - d) <= tolerance / 4
+        settled = abs(d_small - d) <= tolerance(settings, d_small) / 4
         if settled and h == first:
+            estimate.settled = True
             return  # the first estimate was already good: the analytic is what differs
         h, d, noise = small, d_small, noise_small
         if settled:
+            estimate.settled = True
             break
+        estimate.doubt = (
+            f"the difference quotient did not settle as the step shrank to {fmt(h)} "
+            "(the output bends too sharply here for floats)"
+        )
     if h != first:
         estimate.notes.append(
             f"step refined to h = {fmt(h)}: at h = {fmt(first)} the difference quotient had "
             "not settled (the function bends sharply here)"
         )
         estimate.numeric, estimate.step, estimate.noise = d, h, noise
+    if estimate.settled:
+        estimate.doubt = ""
+
+
+def widen(
+    g: Callable[[float], float], x: float, gx: float, estimate: Estimate, settings: Settings
+) -> None:
+    """Widen the step where round-off swamps the difference, if g is smooth that far.
+
+    Round-off falls like 1/h and truncation grows like h²: for (x + 1e8) − 1e8
+    the round-off of the 1e8 inside is ±1.5e-8, so h = 1e-6 leaves ±0.02 of
+    noise, while h = 1e-3 leaves ±2e-5 and (the function being a line) no
+    truncation at all. D(H) and D(H/2) agreeing, with g smooth over ±H, settles it.
+    """
+    first, scale = estimate.step, max(1.0, abs(x))
+    if not estimate.swamped and estimate.noise <= tolerance(settings, estimate.numeric) / 4:
+        return  # round-off is not what stands in the way: a bend is (refine said so)
+    wide = first
+    while wide * 10 <= 0.1 * scale:
+        wide *= 10
+        values = [try_at(g, x + s)[0] for s in (wide, -wide, wide / 2, -wide / 2)]
+        if any(v is None or not math.isfinite(v) for v in values):
+            break
+        gp, gm, gp_half, gm_half = (float(v) for v in values if v is not None)
+        d_wide = (gp - gm) / ((x + wide) - (x - wide))
+        d_half = (gp_half - gm_half) / ((x + wide / 2) - (x - wide / 2))
+        noise_half = noise_at(wide / 2, estimate.roundoff, gp_half, gm_half, gx)
+        if noise_half > tolerance(settings, d_half) / 4:
+            continue  # still swamped: wider yet
+        if not _smooth_at(g, x, gx, wide, None, settings, estimate.roundoff):
+            break  # a kink or a bend within ±H: a wide step would be wrong another way
+        if abs(d_wide - d_half) <= tolerance(settings, d_half) / 4:
+            estimate.notes.append(
+                f"step widened to h = {fmt(wide / 2)}: at h = {fmt(first)} round-off "
+                f"(±{fmt(estimate.noise, 2)}) swamped the difference"
+            )
+            estimate.numeric, estimate.step, estimate.noise = d_half, wide / 2, noise_half
+            estimate.settled, estimate.doubt = True, ""
+            return
+        break
+    if _truncation_is_small(g, x, gx, estimate, settings):
+        # Round-off is all the doubt there is, and the verdict allows for it.
+        estimate.settled, estimate.doubt = True, ""
+        return
+    estimate.doubt = (
+        f"round-off: at h = {fmt(first)} the difference is only good to "
+        f"±{fmt(estimate.noise, 2)}, too little to confirm it with a smaller step, and no "
+        "wider step over which the output is smooth brings the noise under the tolerance"
+    )
+
+
+def _truncation_is_small(
+    g: Callable[[float], float], x: float, gx: float, estimate: Estimate, settings: Settings
+) -> bool:
+    """Does D(2h) agree with D(h), to within tolerance/4 and their round-off?
+
+    Truncation grows like h², so D(2h) − D(h) is 3× D(h)'s truncation error:
+    agreement means only round-off (counted by the verdict) is left in D(h).
+    """
+    h = estimate.step
+    gp, _ = try_at(g, x + 2 * h)
+    gm, _ = try_at(g, x - 2 * h)
+    if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
+        return False
+    if not _smooth_at(g, x, gx, 2 * h, None, settings, estimate.roundoff):
+        return False
+    d_double = (gp - gm) / ((x + 2 * h) - (x - 2 * h))
+    slack = tolerance(settings, estimate.numeric) / 4 + 2 * estimate.noise
+    return abs(d_double - estimate.numeric) <= slack
 
 
 def one_sided(
-    g: Callable[[float], float], x: float, gx: float, h: float, side: float, why: str
+    g: Callable[[float], float],
+    x: float,
+    gx: float,
+    h: float,
+    side: float,
+    why: str,
+    settings: Settings,
+    roundoff: float,
 ) -> Estimate:
-    # A second-order one-sided difference, when one side is outside the domain:
-    # (−3g(x) + 4g(x+h) − g(x+2h)) / 2h, mirrored for the left side.
-    g1, _ = try_at(g, x + side * h)
-    g2, _ = try_at(g, x + side * 2 * h)
+    """A second-order one-sided difference, when one side is outside the domain.
+
+    (−3g(x) + 4g(x+h) − g(x+2h)) / 2h, mirrored for the left side; confirmed
+    like `refine` does, by a tenfold smaller step.
+    """
     where = "x − h" if side > 0 else "x + h"
-    if g1 is None or g2 is None:
-        return Estimate(math.nan, failure=f"the output is undefined at {where} ({why})")
-    numeric = side * (-3 * gx + 4 * g1 - g2) / (2 * h)
-    noise = 8 * EPSILON * max(abs(gx), abs(g1), abs(g2)) / h
     note = f"one-sided difference: the output is undefined at {where} ({why})"
-    return Estimate(numeric, noise=noise, notes=[note], step=h, kind="one-sided")
+
+    def at(step: float) -> tuple[float, float] | None:
+        g1, _ = try_at(g, x + side * step)
+        g2, _ = try_at(g, x + side * 2 * step)
+        if g1 is None or g2 is None or not (math.isfinite(g1) and math.isfinite(g2)):
+            return None
+        numeric = side * (-3 * gx + 4 * g1 - g2) / (2 * step)
+        return numeric, 4 * noise_at(step, roundoff, gx, g1, g2)
+
+    first = at(h)
+    if first is None:
+        return Estimate(math.nan, failure=f"the output is undefined at {where} ({why})")
+    estimate = Estimate(first[0], noise=first[1], notes=[note], step=h, kind="one-sided")
+    estimate.roundoff, estimate.shrunk = roundoff, True
+    estimate.doubt = "the one-sided difference did not settle as the step shrank"
+    step, (d, noise) = h, first
+    for _ in range(_MAX_REFINES):
+        smaller = at(step / 10)
+        if smaller is None or smaller[1] > tolerance(settings, smaller[0]) / 4:
+            break
+        settled = abs(smaller[0] - d) <= tolerance(settings, smaller[0]) / 4
+        if settled and step == h:
+            estimate.settled, estimate.doubt = True, ""
+            return estimate  # the first step was already good
+        step, (d, noise) = step / 10, smaller
+        if settled:
+            estimate.settled, estimate.doubt = True, ""
+            break
+    if step != h:
+        estimate.numeric, estimate.step, estimate.noise = d, step, noise
+        estimate.notes.append(f"one-sided step refined to h = {fmt(step)}")
+    return estimate
 
 
 def _smooth_at(
@@ -175,6 +317,7 @@ def _smooth_at(
     h: float,
     slopes: tuple[float, float, float] | None,
     settings: Settings,
+    roundoff: float,
 ) -> bool:
     """Do the one-sided slopes at steps h, h/2, h/4 behave like a smooth function's?
 
@@ -188,22 +331,22 @@ def _smooth_at(
         if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
             return False
         left, right = (gx - gm) / h, (gp - gx) / h
-        noise = 2 * EPSILON * max(abs(gp), abs(gm), abs(gx)) / h
+        noise = noise_at(h, roundoff, gp, gm, gx)
     else:
         left, right, noise = slopes
     gap = right - left
     if abs(gap) <= max(settings.atol + settings.rtol * max(abs(left), abs(right)), 16 * noise):
         return True  # the slopes agree to within the check's own tolerance
-    curvature = gap / h
     for k in (2, 4):
         step = h / k
         gp, _ = try_at(g, x + step)
         gm, _ = try_at(g, x - step)
         if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
             return False
-        c = ((gp - gx) - (gx - gm)) / (step * step)
-        slack = 0.25 * abs(curvature) + 16 * noise * k * k / h
-        if abs(c - curvature) > slack:
+        # The slope gap at h/k, times k: the same as at h for a smooth g (both are
+        # h·g''). Written without h², which underflows to 0 for h below 1e-162.
+        scaled_gap = k * (((gp - gx) - (gx - gm)) / step)
+        if abs(scaled_gap - gap) > 0.25 * abs(gap) + 16 * noise * k * k:
             return False
     return True
 
@@ -215,73 +358,16 @@ def kink_test(
     h: float,
     slopes: tuple[float, float, float],
     settings: Settings,
+    roundoff: float = 0.0,
 ) -> str:
     """Classify g near x as "smooth", "kink", or "rough" (smooth only at a smaller step).
 
     "rough" is a function that bends sharply within ±h (log x just above
     x = h), or a kink near x but not at it (relu at x = 0.3h): smooth at x.
     """
-    if _smooth_at(g, x, gx, h, slopes, settings):
+    if _smooth_at(g, x, gx, h, slopes, settings, roundoff):
         return "smooth"
     for smaller in (h / 10, h / 100):
-        if _smooth_at(g, x, gx, smaller, None, settings):
+        if _smooth_at(g, x, gx, smaller, None, settings, roundoff):
             return "rough"
     return "kink"
-
-
-def richardson(
-    g: Callable[[float], float], x: float, gx: float, settings: Settings
-) -> tuple[float, float] | None:
-    """Richardson extrapolation of central differences: (value, first step) or None.
-
-    D(h) = g' + c₂h² + c₄h⁴ + ...; combining D(h), D(h/2), ... cancels the h², h⁴
-    terms one by one. It starts from a wide step (0.1·max(1, |x|)) so round-off
-    stays small, and shrinks the start tenfold if g is not smooth or not defined
-    that far out.
-    """
-    scale = max(1.0, abs(x))
-    start = 0.1 * scale
-    while start >= 100 * settings.eps * scale:
-        table = _richardson_table(g, x, gx, start, settings)
-        if table is not None:
-            return table, start
-        start /= 10
-    return None
-
-
-def _richardson_table(
-    g: Callable[[float], float], x: float, gx: float, start: float, settings: Settings
-) -> float | None:
-    steps = [start / 2**k for k in range(_RICHARDSON_LEVELS)]
-    plus: list[float] = []
-    minus: list[float] = []
-    for h in steps:
-        gp, _ = try_at(g, x + h)
-        gm, _ = try_at(g, x - h)
-        if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
-            return None
-        plus.append(gp)
-        minus.append(gm)
-    # Smooth over the whole stencil? The second difference / h² must agree across steps.
-    # (A kink inside the stencil makes the narrower curvatures grow like 1/h.)
-    curvatures = [
-        ((p - gx) - (gx - m)) / (h * h) for p, m, h in zip(plus, minus, steps, strict=True)
-    ]
-    central = [(p - m) / (2 * h) for p, m, h in zip(plus, minus, steps, strict=True)]
-    noise = 2 * EPSILON * max(map(abs, [*plus, *minus, gx]))
-    for c, h in zip(curvatures, steps, strict=True):
-        slack = 1e-3 * (abs(central[-1]) + abs(curvatures[-1]) * h) + 1e-9 + 64 * noise / h
-        if abs(c - curvatures[-1]) * h > slack:
-            return None
-    # The Richardson table: row k starts with D(h/2^k); column j cancels h^(2j).
-    rows = [[d] for d in central]
-    for k in range(1, len(rows)):
-        for j in range(1, k + 1):
-            factor = 4.0**j
-            rows[k].append((factor * rows[k][j - 1] - rows[k - 1][j - 1]) / (factor - 1))
-    diagonal = [rows[k][k] for k in range(len(rows))]
-    # Pick the diagonal entry that changed least from the one before: later
-    # entries cancel more truncation error but amplify round-off.
-    changes = [abs(diagonal[k] - diagonal[k - 1]) for k in range(1, len(diagonal))]
-    best = min(range(len(changes)), key=changes.__getitem__)
-    return float(diagonal[best + 1])

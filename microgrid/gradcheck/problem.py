@@ -22,6 +22,7 @@ from microgrid import engine
 from microgrid.engine import Primitive, Value, no_grad
 from microgrid.explain import node_names
 from microgrid.gradcheck.formatting import fmt, unique_names
+from microgrid.gradcheck.roundoff import roundoff_of_rows
 from microgrid.gradcheck.settings import is_number, same
 from microgrid.graph import replay, topological_order
 
@@ -43,6 +44,8 @@ class Problem:
     stale: bool = False  # the graph's values did not match its leaves (graph form)
     notes: list[str] = field(default_factory=list)
     all_leaves: list[Value] = field(default_factory=list)  # every leaf (graph form)
+    # Per row: the round-off of one evaluation, and the node it mostly comes from.
+    roundoff: list[tuple[float, Value | None]] = field(default_factory=list)
 
     def session(self) -> AbstractContextManager[None]:
         """The time the check works inside: for a graph, it leaves it exactly as it was."""
@@ -88,14 +91,19 @@ class Replayer:
                 node.local_derivatives = locals_
 
 
-def fresh_deltas(root: Value, order: list[Value], rows: list[Value]) -> list[float]:
-    """dJ/d(row) from a clean backward pass; every delta is restored afterwards."""
+def fresh_deltas(
+    root: Value, order: list[Value], rows: list[Value]
+) -> tuple[list[float], list[tuple[float, Value | None]]]:
+    """dJ/d(row) from a clean backward pass, and each row's round-off (roundoff.py).
+
+    Every delta is restored afterwards.
+    """
     saved = [node.delta for node in order]
     try:
         for node in order:
             node.delta = 0.0
         root.backward()
-        return [leaf.delta for leaf in rows]
+        return [leaf.delta for leaf in rows], roundoff_of_rows(order, rows)
     finally:
         for node, delta in zip(order, saved, strict=True):
             node.delta = delta
@@ -159,7 +167,7 @@ def function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> Problem:
             + (extra if is_number(root) else "")
         )
     order = topological_order(root)
-    analytic = fresh_deltas(root, order, [leaves[i] for i in rows])
+    analytic, roundoff = fresh_deltas(root, order, [leaves[i] for i in rows])
     # The shared names (explain, draw) where the graph has the input; an input
     # f ignores is not in the graph and keeps its own name.
     shared = node_names(root)
@@ -185,6 +193,7 @@ def function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> Problem:
         evaluate=evaluate,
         graph=Replayer(root, [leaves[i] for i in rows], [values[i] for i in rows]),
         function_form=True,
+        roundoff=roundoff,
     )
 
 
@@ -331,7 +340,7 @@ def _graph_session(problem: Problem) -> Iterator[None]:
 def _graph_analytic(problem: Problem, replayer: Replayer, stored_output: float) -> None:
     root, rows = replayer.root, replayer.leaves
     name = problem.title
-    problem.fresh = fresh_deltas(root, replayer.order, rows)
+    problem.fresh, problem.roundoff = fresh_deltas(root, replayer.order, rows)
     if problem.root_delta != 0.0:
         # backward() already ran: check the deltas the user has.
         problem.analytic = [leaf.delta for leaf in rows]

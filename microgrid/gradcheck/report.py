@@ -30,8 +30,8 @@ class GradcheckRow:
     numeric: float
     abs_error: float
     rel_error: float
-    status: str  # "ok", "FAIL" or "kink"
-    reason: str = ""  # why it is FAIL or kink
+    status: str  # "ok", "FAIL", "kink" or "undecided"
+    reason: str = ""  # why it is FAIL, kink or undecided
     notes: list[str] = field(default_factory=list)  # how the numeric value was found
     hints: list[str] = field(default_factory=list)  # likely causes of a FAIL
     left: float | None = None  # one-sided slopes (J(x) − J(x−h))/h ...
@@ -40,7 +40,7 @@ class GradcheckRow:
 
     @property
     def ok(self) -> bool:
-        """True unless the row FAILed (a kink is not a failure)."""
+        """True unless the row FAILed (a kink or an undecided row is not a failure)."""
         return self.status != "FAIL"
 
 
@@ -91,6 +91,7 @@ class GradcheckReport:
     notes: list[str] = field(default_factory=list)
     wrong_ops: list[WrongOp] = field(default_factory=list)
     ops_checked: bool = False  # True when the node-by-node check ran
+    undecided_ops: list[str] = field(default_factory=list)  # nodes the op check could not judge
     _problem: Problem | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -108,6 +109,11 @@ class GradcheckReport:
         """The rows with status kink."""
         return [row for row in self.rows if row.status == "kink"]
 
+    @property
+    def undecided(self) -> list[GradcheckRow]:
+        """The rows no finite difference could judge (round-off, or a bend too sharp)."""
+        return [row for row in self.rows if row.status == "undecided"]
+
     def __bool__(self) -> bool:
         return self.ok
 
@@ -120,17 +126,21 @@ class GradcheckReport:
 
     def __repr__(self) -> str:
         counts = f"{len(self.failures)} FAIL, {len(self.kinks)} kink"
+        if self.undecided:
+            counts += f", {len(self.undecided)} undecided"
         return f"GradcheckReport(ok={self.ok}, {len(self.rows)} rows: {counts})"
 
     def summary(self) -> str:
-        """One line: how many rows passed, failed or sit on a kink."""
+        """One line: how many rows passed, failed, sit on a kink or could not be judged."""
         n = len(self.rows)
         parts = [f"{n} input{'s' if n != 1 else ''}"]
         if self.failures:
             parts.append(f"{len(self.failures)} FAIL")
         if self.kinks:
             parts.append(f"{len(self.kinks)} kink (not a failure)")
-        if not self.failures and not self.kinks:
+        if self.undecided:
+            parts.append(f"{len(self.undecided)} undecided (cannot tell; not a failure)")
+        if not self.failures and not self.kinks and not self.undecided:
             parts.append("all ok")
         return ": ".join(parts[:1]) + ": " + ", ".join(parts[1:])
 
@@ -194,16 +204,26 @@ class GradcheckReport:
                 lines.append(
                     f"    (and {more} more node{'s' if more > 1 else ''}: report.wrong_ops)"
                 )
-        elif self.ops_checked:
+        elif self.ops_checked and not self.undecided_ops:
             lines.append(
                 "no op is wrong: every node's local derivatives match its own function "
                 "(see the hints, and report.sweep() for the step size)"
+            )
+        elif self.ops_checked:
+            lines.append(
+                "no op is shown wrong, but the op check could not judge "
+                + "; ".join(self.undecided_ops[:3])
+                + (
+                    f" (and {len(self.undecided_ops) - 3} more)"
+                    if len(self.undecided_ops) > 3
+                    else ""
+                )
             )
         return lines
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        colour = {"ok": "#1a7f37", "FAIL": "#cf222e", "kink": "#9a6700"}
+        colour = {"ok": "#1a7f37", "FAIL": "#cf222e", "kink": "#9a6700", "undecided": "#57606a"}
         head = "".join(
             f"<th>{h}</th>"
             for h in ("input", "value", "analytic", "numeric", "abs error", "rel error", "status")
