@@ -101,7 +101,7 @@ def _row(
             + ("not finite near x" if not math.isfinite(problem.output) else "not finite at x ± h"),
         )
     elif estimate.kink:
-        kink_row(row, problem, i, settings, switch, estimate.noise)
+        kink_row(row, problem, i, settings, switch, estimate.slope_noise)
     elif not settings.close(analytic, numeric):
         switch = switching_kink(problem, i, x, settings, estimate.step)
         allowed = settings.atol + settings.rtol * abs(numeric)
@@ -111,7 +111,7 @@ def _row(
         unsettled = estimate.kind in ("central", "one-sided") and not estimate.settled
         if switch:
             row.status, row.reason = "kink", switch
-            subgradient_check(row, settings, estimate.noise)
+            subgradient_check(row, settings, estimate.slope_noise)
         elif (unsettled and has_tolerance) or abs_error <= allowed + 2 * estimate.noise:
             _undecided(row, problem, i, estimate, settings)
         else:
@@ -157,7 +157,7 @@ def _undecided(
     elif node is not None and size > 4 * EPSILON * abs(problem.output):
         row.hints.append(
             "the analytic value may well be right: the output cancels intermediate values "
-            "far larger than itself; check at inputs where it does not, or rewrite f so "
+            "far larger than itself; check at inputs where it does not, or rewrite the function so "
             "that it does not cancel them"
         )
     else:

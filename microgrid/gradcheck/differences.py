@@ -40,6 +40,7 @@ class Estimate:
     failure: str = ""  # non-empty when no numeric derivative could be formed
     notes: list[str] = field(default_factory=list)
     noise: float = 0.0  # round-off uncertainty of `numeric`
+    slope_noise: float = 0.0  # round-off uncertainty of `left` and `right` (the first step)
     step: float = math.nan
     kind: str = "central"  # or "forward", "one-sided", "richardson"
     rough: bool = False  # not smooth within ±h, smooth closer in: see kink_test
@@ -73,6 +74,15 @@ def tolerance(settings: Settings, d: float) -> float:
     return settings.atol + settings.rtol * abs(d)
 
 
+def smaller_step(h: float, x: float) -> float:
+    """Tenfold smaller, and at once down to x's own scale when h is wider than |x|.
+
+    log at x = 1e-300 needs h ≈ 1e-301 (tenfold steps from 1e-6 would take 295
+    tries), and 1/y at y = 1e-100 needs h below 1e-100 not to straddle the pole.
+    """
+    return min(h / 10, abs(x) / 10) if x else h / 10
+
+
 def numeric_derivative(
     g: Callable[[float], float], x: float, gx: float, settings: Settings, roundoff: float = 0.0
 ) -> Estimate:
@@ -95,9 +105,7 @@ def numeric_derivative(
         why, first_h = why_m or why_p, h
         side = 1.0 if gm is None else -1.0  # the side where the domain goes on
         for _ in range(_MAX_SHRINKS):
-            # Tenfold smaller, and at once down to x's own scale: log at x = 1e-300
-            # needs h ≈ 1e-301, which tenfold steps from 1e-6 would take 295 tries to reach.
-            h = min(h / 10, abs(x) / 10) if x else h / 10
+            h = smaller_step(h, x)
             if h <= 4 * EPSILON * abs(x):  # x ± h would round to x: x is on the edge
                 break
             gp, _ = try_at(g, x + h)
@@ -114,6 +122,7 @@ def numeric_derivative(
     noise = noise_at(h, roundoff, gp, gm, gx)
     numeric = (gp - gm) / (hp + hm) if settings.method != "forward" else right
     estimate = Estimate(numeric, left=left, right=right, noise=noise, notes=notes, step=h)
+    estimate.slope_noise = noise
     estimate.central = (gp - gm) / (hp + hm)
     estimate.kind = settings.method if settings.method == "forward" else "central"
     estimate.roundoff, estimate.shrunk = roundoff, bool(notes)
@@ -155,11 +164,11 @@ def refine(
         return
     noise = estimate.noise
     estimate.doubt = (
-        f"the difference quotient did not settle as the step shrank to {fmt(first / 10)} "
-        "(the output bends too sharply here for floats)"
+        "the difference quotient did not settle as the step shrank to "
+        f"{fmt(smaller_step(first, x))} (the output bends too sharply here for floats)"
     )
     for _ in range(_MAX_REFINES):
-        small = h / 10
+        small = smaller_step(h, x)
         gp, _ = try_at(g, x + small)
         gm, _ = try_at(g, x - small)
         width = (x + small) - (x - small)  # 0 when the step is lost in x's rounding
@@ -206,6 +215,7 @@ def widen(
     if not estimate.swamped and estimate.noise <= tolerance(settings, estimate.numeric) / 4:
         return  # round-off is not what stands in the way: a bend is (refine said so)
     wide = first
+    tried: list[tuple[float, float, float]] = []  # (step, estimate, noise), narrow to wide
     while wide * 10 <= 0.1 * scale:
         wide *= 10
         values = [try_at(g, x + s)[0] for s in (wide, -wide, wide / 2, -wide / 2)]
@@ -216,6 +226,7 @@ def widen(
         d_half = (gp_half - gm_half) / ((x + wide / 2) - (x - wide / 2))
         noise_half = noise_at(wide / 2, estimate.roundoff, gp_half, gm_half, gx)
         if noise_half > tolerance(settings, d_half) / 4:
+            tried.append((wide / 2, d_half, noise_half))
             continue  # still swamped: wider yet
         if not _smooth_at(g, x, gx, wide, None, settings, estimate.roundoff):
             break  # a kink or a bend within ±H: a wide step would be wrong another way
@@ -228,35 +239,51 @@ def widen(
             estimate.settled, estimate.doubt = True, ""
             return
         break
-    if _truncation_is_small(g, x, gx, estimate, settings):
-        # Round-off is all the doubt there is, and the verdict allows for it.
-        estimate.settled, estimate.doubt = True, ""
-        return
+    # Not settled by agreement: keep the step with the least total error
+    # (round-off + truncation, where g is smooth), so the row shows the best
+    # numeric value there is, and settles if round-off is all that is left.
+    best: tuple[float, float, float, float] | None = None  # (error, step, estimate, noise)
+    for step, d, noise in [(first, estimate.numeric, estimate.noise), *tried]:
+        truncation = _truncation(g, x, gx, step, d, settings, estimate.roundoff)
+        if truncation is not None and (best is None or noise + truncation < best[0]):
+            best = (noise + truncation, step, d, noise)
+    if best is not None:
+        error, step, d, noise = best
+        if step != first:
+            estimate.notes.append(
+                f"step widened to h = {fmt(step)}: at h = {fmt(first)} round-off "
+                f"(±{fmt(estimate.noise, 2)}) swamped the difference"
+            )
+            estimate.numeric, estimate.step, estimate.noise = d, step, noise
+        if 3 * (error - noise) <= tolerance(settings, d) / 4 + 2 * noise:  # |D(2h) − D(h)|
+            # Round-off is all the doubt there is, and the verdict allows for it.
+            estimate.settled, estimate.doubt = True, ""
+            return
     estimate.doubt = (
-        f"round-off: at h = {fmt(first)} the difference is only good to "
-        f"±{fmt(estimate.noise, 2)}, too little to confirm it with a smaller step, and no "
-        "wider step over which the output is smooth brings the noise under the tolerance"
+        f"round-off: at h = {fmt(estimate.step)} the difference is only good to "
+        f"±{fmt(estimate.noise, 2)}, and no step over which the output is smooth brings "
+        "that under the tolerance"
     )
 
 
-def _truncation_is_small(
-    g: Callable[[float], float], x: float, gx: float, estimate: Estimate, settings: Settings
-) -> bool:
-    """Does D(2h) agree with D(h), to within tolerance/4 and their round-off?
-
-    Truncation grows like h², so D(2h) − D(h) is 3× D(h)'s truncation error:
-    agreement means only round-off (counted by the verdict) is left in D(h).
-    """
-    h = estimate.step
+def _truncation(
+    g: Callable[[float], float],
+    x: float,
+    gx: float,
+    h: float,
+    d: float,
+    settings: Settings,
+    roundoff: float,
+) -> float | None:
+    """D(h)'s truncation error, about |D(2h) − D(h)|/3 (it grows like h²); None if g
+    is not smooth or not defined over ±2h."""
     gp, _ = try_at(g, x + 2 * h)
     gm, _ = try_at(g, x - 2 * h)
     if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
-        return False
-    if not _smooth_at(g, x, gx, 2 * h, None, settings, estimate.roundoff):
-        return False
-    d_double = (gp - gm) / ((x + 2 * h) - (x - 2 * h))
-    slack = tolerance(settings, estimate.numeric) / 4 + 2 * estimate.noise
-    return abs(d_double - estimate.numeric) <= slack
+        return None
+    if not _smooth_at(g, x, gx, 2 * h, None, settings, roundoff):
+        return None
+    return abs((gp - gm) / ((x + 2 * h) - (x - 2 * h)) - d) / 3
 
 
 def one_sided(
@@ -367,7 +394,9 @@ def kink_test(
     """
     if _smooth_at(g, x, gx, h, slopes, settings, roundoff):
         return "smooth"
-    for smaller in (h / 10, h / 100):
+    smaller = h
+    for _ in range(2):
+        smaller = smaller_step(smaller, x)
         if _smooth_at(g, x, gx, smaller, None, settings, roundoff):
             return "rough"
     return "kink"

@@ -4,8 +4,6 @@ Every op rounds its result: a node of size |v| is off by about ε·|v|
 (ε = 2⁻⁵² ≈ 2.2e-16), and that error reaches the output multiplied by
 ∂J/∂node, the node's delta. So the output of ``(x + 1e8) − 1e8`` at x = 1 is
 1, but it carries the round-off of the 1e8 inside it: ±1.5e-8, not ±2e-16.
-(The estimate below counts the 1e8 twice, in ``x + 1e8`` and as a term of
-``… − 1e8``: a bound, on the safe side.)
 A finite difference divides that by the step, so it decides how small a step
 can be trusted, and whether a difference can be judged at all.
 
@@ -18,7 +16,7 @@ same at x + h and x − h, so their rounding cancels in the difference.
 >>> J.backward()
 >>> size, node = roundoff_of_rows(topological_order(J), [x])[0]
 >>> f"{size:.1e}", node.value
-('4.4e-08', 100000001.0)
+('2.2e-08', 100000001.0)
 """
 
 from __future__ import annotations
@@ -30,16 +28,16 @@ from microgrid.gradcheck.settings import EPSILON
 
 
 def node_magnitude(node: Value) -> float:
-    """The size whose last digit a node's op rounds: its value, or its terms if larger.
+    """The size whose last digit a node's op rounds: its value, or, for dot, its terms.
 
-    A sum or dot of big terms that cancel (1e8 + x − 1e8 in one op) rounds at the
-    size of the terms; parent·∂node/∂parent is each term's share.
+    Most ops round once, at the size of their result (``sum`` adds exactly with
+    math.fsum, then rounds). ``dot`` rounds each product wᵢ·xᵢ before adding, so
+    products that cancel (1e8·1 − 1·1e8) round at their own size.
     """
-    terms = sum(
-        abs(parent.value * local)
-        for parent, local in zip(node.parents, node.local_derivatives, strict=True)
-    )
-    size = abs(node.value) + terms
+    size = abs(node.value)
+    if node.op == "dot":
+        terms = zip(node.parents, node.local_derivatives, strict=True)
+        size += sum(abs(parent.value * local) for parent, local in terms) / 2
     return size if math.isfinite(size) else 0.0
 
 
