@@ -79,6 +79,17 @@ def test_kinks_pass_unless_disallowed() -> None:
         assert_gradients_close(lambda x: x.relu(), [0.0], allow_kinks="no")  # type: ignore[arg-type]
 
 
+def test_an_undecided_row_fails_the_assertion_unless_allowed() -> None:
+    # Round-off of the 1e15 inside swamps every difference: nothing was verified.
+    with pytest.raises(AssertionError, match="undecided: cannot tell"):
+        assert_gradients_close(lambda x: (x + 1e15) - 1e15, [1.0])
+    report = assert_gradients_close(lambda x: (x + 1e15) - 1e15, [1.0], allow_undecided=True)
+    assert [row.status for row in report.rows] == ["undecided"]
+    assert assert_gradients_close(lambda x: (x + 1e8) - 1e8, [1.0]).ok  # a wider step settles it
+    with pytest.raises(TypeError, match="allow_undecided"):
+        assert_gradients_close(lambda x: x, [1.0], allow_undecided=1)  # type: ignore[arg-type]
+
+
 def test_tolerances_are_passed_through() -> None:
     # Central differences on exp at 1 are good to ~1e-10 relative, not to 1e-13.
     with pytest.raises(AssertionError, match="beyond tolerance"):

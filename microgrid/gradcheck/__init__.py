@@ -17,9 +17,11 @@ input. It works on a function of Values or on a graph you already built:
 True
 
 Beyond a pass/fail table it marks kinks (relu and abs switching inside the
-step, where no derivative exists), names the first op whose stored local
-derivative disagrees with its own function, and hints at common mistakes
-(a flipped sign, a factor of 2, deltas that were never zeroed).
+step, where no derivative exists), says "undecided" where no finite
+difference is good enough to judge by (round-off from large values inside
+the graph), names the first op whose stored local derivative disagrees with
+its own function, and hints at common mistakes (a flipped sign, a factor of 2,
+deltas that were never zeroed).
 docs/gradient-checking.md is the guide.
 
 The package, read in this order:
@@ -27,7 +29,9 @@ The package, read in this order:
 - this file: `gradcheck` itself and `GradcheckError`;
 - ``check.py``: each row's numeric derivative and verdict;
 - ``problem.py``: the two forms (a function, a built graph) as one problem;
-- ``differences.py``: the finite-difference numerics, steps and round-off;
+- ``differences.py``: the finite-difference numerics: steps, domain edges, settling;
+- ``roundoff.py``: how much round-off each row's differences carry;
+- ``richardson.py``: Richardson extrapolation (``method="richardson"``);
 - ``diagnosis.py``: kinks, the wrong op, hints for familiar mistakes;
 - ``report.py``, ``sweep.py``, ``formatting.py``: what you get back, and how it prints;
 - ``settings.py``: eps, atol, rtol and method, checked once.

@@ -230,7 +230,10 @@ def find_wrong_ops(
             allowed = central.atol + central.rtol * abs(estimate.numeric)
             unsettled = estimate.kind in ("central", "one-sided") and not estimate.settled
             if unsettled or abs(stored - estimate.numeric) <= allowed + 2 * estimate.noise:
-                undecided.append(f"{description} (∂/∂{input_name}: {estimate.doubt})")
+                why = estimate.doubt or (
+                    f"round-off: good only to ±{fmt(estimate.noise, 2)} at h = {fmt(estimate.step)}"
+                )
+                undecided.append(f"{description} (∂/∂{input_name}: {why})")
                 continue  # round-off or a sharp bend: no grounds to blame the op
             wrong.append(
                 WrongOp(node, description, input_name, inputs[j], stored, estimate.numeric)

@@ -80,7 +80,8 @@ def smaller_step(h: float, x: float) -> float:
     log at x = 1e-300 needs h ≈ 1e-301 (tenfold steps from 1e-6 would take 295
     tries), and 1/y at y = 1e-100 needs h below 1e-100 not to straddle the pole.
     """
-    return min(h / 10, abs(x) / 10) if x else h / 10
+    smaller = min(h / 10, abs(x) / 10) if x else h / 10
+    return max(smaller, 4 * math.ulp(x))  # never 0, never lost in x's last digit
 
 
 def numeric_derivative(
@@ -105,14 +106,15 @@ def numeric_derivative(
         why, first_h = why_m or why_p, h
         side = 1.0 if gm is None else -1.0  # the side where the domain goes on
         for _ in range(_MAX_SHRINKS):
-            h = smaller_step(h, x)
-            if h <= 4 * EPSILON * abs(x):  # x ± h would round to x: x is on the edge
+            shrunk = smaller_step(h, x)
+            if shrunk >= h:  # h is at x's last digits already: x is on the edge
                 break
+            h = shrunk
             gp, _ = try_at(g, x + h)
             gm, _ = try_at(g, x - h)
             if gp is not None and gm is not None:
                 break
-        if gp is None or gm is None or h <= 4 * EPSILON * abs(x):
+        if gp is None or gm is None:
             return one_sided(g, x, gx, first_h, side, why, settings, roundoff)
         notes.append(
             f"step shrunk to h = {fmt(h)}: the output is undefined at ±{fmt(first_h)} ({why})"
@@ -169,6 +171,8 @@ def refine(
     )
     for _ in range(_MAX_REFINES):
         small = smaller_step(h, x)
+        if small >= h:
+            break  # the step is down to x's last digits: it cannot shrink further
         gp, _ = try_at(g, x + small)
         gm, _ = try_at(g, x - small)
         width = (x + small) - (x - small)  # 0 when the step is lost in x's rounding
@@ -366,6 +370,8 @@ def _smooth_at(
         return True  # the slopes agree to within the check's own tolerance
     for k in (2, 4):
         step = h / k
+        if (x + step) - (x - step) < step:
+            return False  # below x's last digits: no slope can be measured this close
         gp, _ = try_at(g, x + step)
         gm, _ = try_at(g, x - step)
         if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
@@ -396,6 +402,8 @@ def kink_test(
         return "smooth"
     smaller = h
     for _ in range(2):
+        if smaller_step(smaller, x) >= smaller:
+            break
         smaller = smaller_step(smaller, x)
         if _smooth_at(g, x, gx, smaller, None, settings, roundoff):
             return "rough"
