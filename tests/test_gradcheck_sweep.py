@@ -219,3 +219,28 @@ def test_the_op_check_says_which_ops_it_could_not_judge() -> None:
     assert report.rows[0].status == "FAIL" and not report.wrong_ops
     assert [op.split(" (")[0] for op in report.undecided_ops] == ["t2 = x + 1e+15"]
     assert "no op is shown wrong, but the op check could not judge t2 = x + 1e+15" in str(report)
+
+
+def test_a_kink_near_x_is_judged_by_the_slope_on_xs_own_side() -> None:
+    # log|x| at x = 1e-20 is smooth (slope 1e20), but abs switches within the
+    # default step: a kink, not a FAIL for missing the one-sided slopes ±3e7.
+    row = gradcheck(lambda x: abs(x).log(), [1e-20]).rows[0]
+    assert row.status == "kink" and "abs at t1 switches" in row.reason
+
+    @primitive
+    def slack_double(t: float) -> tuple[float, tuple[float]]:
+        return 2 * t, (1.2,)  # should be 2
+
+    # At x = 3e-7 relu switches within the step, and the analytic 1.2 lies between
+    # the one-sided slopes 0.6 and 2; but x > 0, so the derivative must be 2.
+    report = gradcheck(lambda x: slack_double(x.relu()), [3e-7])
+    row = report.rows[0]
+    assert row.status == "FAIL" and "on x's own side of it" in row.reason, report
+    assert [w.description.split(" = ")[1] for w in report.wrong_ops] == ["slack_double(t1)"]
+
+
+def test_an_input_lost_in_a_much_larger_sum_is_undecided_not_blamed() -> None:
+    # x + 4e30 cannot move with x = 1 at any step: the row cannot be judged.
+    report = gradcheck(lambda x, y: x + y, [1.0, 4e30])
+    assert [row.status for row in report.rows] == ["undecided", "ok"]
+    assert report.ok and not report.wrong_ops

@@ -20,7 +20,7 @@ from microgrid.gradcheck.diagnosis import (
     subgradient_check,
     switching_kink,
 )
-from microgrid.gradcheck.differences import Estimate, numeric_derivative, settle
+from microgrid.gradcheck.differences import Estimate, near_estimate, numeric_derivative, settle
 from microgrid.gradcheck.formatting import describe, fmt
 from microgrid.gradcheck.problem import Problem
 from microgrid.gradcheck.report import GradcheckReport, GradcheckRow
@@ -42,15 +42,17 @@ def check_rows(problem: Problem, settings: Settings) -> GradcheckReport:
         if settings.method == "richardson":
             improve_by_richardson(g, x, problem.output, estimate, settings)
         switch = ""
+        near = None
         if estimate.rough:
             # relu or abs switching within ±h is a kink by definition, even if a
             # smaller step would find a clean slope on x's side of it.
             switch = switching_kink(problem, i, x, settings)
             estimate.kink = bool(switch)
+            near = near_estimate(g, x, problem.output, estimate, settings) if switch else None
         if estimate.kind == "central" and not estimate.kink:
             if not settings.close(analytic, estimate.numeric):
                 settle(g, x, problem.output, estimate, settings)
-        rows.append(_row(problem, i, name, x, analytic, estimate, settings, switch))
+        rows.append(_row(problem, i, name, x, analytic, estimate, settings, switch, near))
     problem.graph.home()
     report = GradcheckReport(
         title=problem.title,
@@ -81,6 +83,7 @@ def _row(
     estimate: Estimate,
     settings: Settings,
     switch: str,
+    near: Estimate | None = None,
 ) -> GradcheckRow:
     numeric = estimate.numeric
     abs_error = abs(analytic - numeric)
@@ -101,9 +104,10 @@ def _row(
             + ("not finite near x" if not math.isfinite(problem.output) else "not finite at x ± h"),
         )
     elif estimate.kink:
-        kink_row(row, problem, i, settings, switch, estimate.slope_noise)
+        kink_row(row, problem, i, settings, switch, estimate.slope_noise, near)
     elif not settings.close(analytic, numeric):
-        switch = switching_kink(problem, i, x, settings, estimate.step)
+        switch = switching_kink(problem, i, x, settings)
+        wide_switch = "" if switch else switching_kink(problem, i, x, settings, estimate.step)
         allowed = settings.atol + settings.rtol * abs(numeric)
         # With atol = rtol = 0 nothing can settle "to within the tolerance": every
         # difference counts, as asked, and only round-off leaves a row undecided.
@@ -112,6 +116,8 @@ def _row(
         if switch:
             row.status, row.reason = "kink", switch
             subgradient_check(row, settings, estimate.slope_noise)
+        elif wide_switch:  # only the step widened for round-off crosses it: no verdict
+            row.status, row.reason = "kink", wide_switch
         elif (unsettled and has_tolerance) or abs_error <= allowed + 2 * estimate.noise:
             _undecided(row, problem, i, estimate, settings)
         else:

@@ -44,6 +44,7 @@ class Estimate:
     step: float = math.nan
     kind: str = "central"  # or "forward", "one-sided", "richardson"
     rough: bool = False  # not smooth within ±h, smooth closer in: see kink_test
+    smooth_step: float = math.nan  # when rough: a smaller step at which g is smooth
     smooth: bool = False  # smooth within ±h: see kink_test
     shrunk: bool = False  # the step was shrunk to fit inside the domain
     central: float = math.nan  # the central difference, whatever the method
@@ -130,7 +131,7 @@ def numeric_derivative(
     estimate.roundoff, estimate.shrunk = roundoff, bool(notes)
     if not all(map(math.isfinite, (gp, gm, gx))):
         return estimate
-    shape = kink_test(g, x, gx, h, (left, right, noise), settings, roundoff)
+    shape, estimate.smooth_step = kink_test(g, x, gx, h, (left, right, noise), settings, roundoff)
     estimate.kink = shape == "kink"
     estimate.rough = shape == "rough"
     estimate.smooth = shape == "smooth"
@@ -392,19 +393,41 @@ def kink_test(
     slopes: tuple[float, float, float],
     settings: Settings,
     roundoff: float = 0.0,
-) -> str:
+) -> tuple[str, float]:
     """Classify g near x as "smooth", "kink", or "rough" (smooth only at a smaller step).
 
     "rough" is a function that bends sharply within ±h (log x just above
     x = h), or a kink near x but not at it (relu at x = 0.3h): smooth at x.
+    Also returns the step at which g looked smooth (nan for a kink).
     """
     if _smooth_at(g, x, gx, h, slopes, settings, roundoff):
-        return "smooth"
+        return "smooth", h
     smaller = h
     for _ in range(2):
         if smaller_step(smaller, x) >= smaller:
             break
         smaller = smaller_step(smaller, x)
         if _smooth_at(g, x, gx, smaller, None, settings, roundoff):
-            return "rough"
-    return "kink"
+            return "rough", smaller
+    return "kink", math.nan
+
+
+def near_estimate(
+    g: Callable[[float], float], x: float, gx: float, estimate: Estimate, settings: Settings
+) -> Estimate | None:
+    """The central difference at the smaller step where a rough g is smooth, settled.
+
+    For relu at x = 3e-7 the default step crosses the kink, but at h = 3e-8 the
+    slope on x's own side can be measured: it is what x's derivative must be.
+    """
+    h = estimate.smooth_step
+    if not estimate.rough or not math.isfinite(h):
+        return None
+    gp, _ = try_at(g, x + h)
+    gm, _ = try_at(g, x - h)
+    if gp is None or gm is None or not (math.isfinite(gp) and math.isfinite(gm)):
+        return None
+    near = Estimate((gp - gm) / ((x + h) - (x - h)), step=h, roundoff=estimate.roundoff)
+    near.noise = noise_at(h, estimate.roundoff, gp, gm, gx)
+    refine(g, x, gx, near, settings)
+    return near
