@@ -10,7 +10,9 @@ This script checks, in order:
    gradcheck fails the right rows and names the op that is wrong;
 3. relu at 0, a kink: no derivative exists there, and the check says so;
 4. why eps is 1e-6: the error against the step size, from 1e-1 to 1e-10;
-5. a classic bug: calling backward() twice without zero_grad().
+5. a classic bug: calling backward() twice without zero_grad();
+6. round-off from inside: (x + 1e8) − 1e8 is checked with a wider step, and
+   (x + 1e15) − 1e15, where no step can be trusted, is "undecided", not FAIL.
 
     python examples/06_gradient_checking.py
 """
@@ -97,6 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     J.zero_grad()
     J.backward()
     print(f"\nAfter J.zero_grad(); J.backward(): {'ok' if gradcheck(J).ok else 'still wrong'}")
+
+    section("6. Round-off from inside the graph: a wider step, or 'undecided'")
+    wider = gradcheck(lambda x: (x + 1e8) - 1e8, [1.0])
+    print(wider)
+    undecided = gradcheck(lambda x: (x + 1e15) - 1e15, [1.0])
+    print()
+    print(undecided)
+    failures += wider.rows[0].status != "ok"
+    failures += undecided.rows[0].status != "undecided"  # cannot tell, and says so
 
     print()
     print("All checks behaved as expected." if not failures else f"{failures} surprise(s)!")

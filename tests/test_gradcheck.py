@@ -897,6 +897,8 @@ def test_example_06_runs_and_says_what_it_should() -> None:
     assert "1 input: 1 kink (not a failure)" in out
     assert "smallest central error at h" in out
     assert "backward() ran 2 times" in out and "After J.zero_grad(); J.backward(): ok" in out
+    # 6. round-off from inside: a wider step, and an undecided row
+    assert "step widened to h = 0.0005" in out and "1 input: 1 undecided" in out
     assert out.rstrip().endswith("All checks behaved as expected.")
 
 
