@@ -58,3 +58,13 @@ def nonzero_step(text: str) -> float:
     if value == 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite, nonzero number, got {text}")
     return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
