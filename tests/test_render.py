@@ -572,7 +572,7 @@ def test_the_flipbook_title_escapes_control_characters() -> None:
     page = flipbook_html(J, progress=None)
     head = page[: page.index("<main>")]
     assert "\x00" not in page and "\x1b" not in page
-    assert "<title>Backprop, one node at a time: dJ\\x1b/dnode" in head
-    assert "<h1>Backprop, one node at a time: dJ\\x1b/dnode" in head
+    assert "<title>Backprop, one node at a time: d(J\\x1b)/dnode for J\\x1b</title>" in head
+    assert "<h1>Backprop, one node at a time: d(J\\x1b)/dnode for J\\x1b</h1>" in head
     custom = flipbook_html(J, title="t\x07<i>", progress=None)
     assert "<title>t\\x07&lt;i&gt;</title>" in custom
