@@ -114,7 +114,7 @@ def main() -> int:
                 nodes, cpu, wall = measure(build(size), Path(folder))
                 rows.append((kind, nodes, cpu, wall))
                 if not args.markdown:
-                    print(f"{kind:<11} {nodes:>6} nodes  dot {cpu:6.2f} s CPU  render {wall:6.2f} s")
+                    print(f"{kind:<11} {nodes:>6} nodes  dot {cpu:6.2f} s CPU  {wall:6.2f} s wall")
     if args.markdown:
         print("| graph | nodes | dot, CPU s | render, wall s |")
         print("|---|---:|---:|---:|")

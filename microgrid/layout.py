@@ -14,7 +14,7 @@ rank. So a big graph (more than `LARGE_GRAPH` nodes) is drawn more simply:
 `run_dot` runs ``dot`` with a time limit and kills it when time is up; the
 measured times are in docs/performance.md (drawing big graphs).
 
->>> from microgrid import Value
+>>> from microgrid import Value, topological_order
 >>> x = Value(1.0, label="x")
 >>> J = x * 0
 >>> for k in range(1, 60):
@@ -33,7 +33,6 @@ import sys
 from collections.abc import Callable, Sequence
 
 from microgrid.engine import Value
-from microgrid.graph import topological_order
 
 __all__ = [
     "BIG_GRAPH_ATTRIBUTES",

@@ -293,7 +293,7 @@ def _digraph(
                 copy = dict(_COPY)
                 if parent in on_path:
                     copy.update(color=_HIGHLIGHT, penwidth="2.5")
-                copy["tooltip"] = f"{names[parent]} again (the node is drawn where it is first used)"
+                copy["tooltip"] = f"{names[parent]} again (drawn in full where it is first used)"
                 graph.node(source, label=_html(f"<I>{_text(names[parent])}</I>"), **copy)
             if show_local:
                 attrs["label"] = _html(

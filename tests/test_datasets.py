@@ -378,7 +378,7 @@ def test_load_empty_split(tmp_path: Path) -> None:
 # Hostile .h5 files: refused before they cost memory.
 # ---------------------------------------------------------------------------
 
-HOSTILE_BUILDERS = '''
+HOSTILE_BUILDERS = """
 import sys
 from pathlib import Path
 
@@ -415,9 +415,9 @@ for split in ("train", "test"):
             f.create_dataset(x, (2, 8, 8, 3), dtype=np.uint8, external=[("raw.bin", 0, 384)])
         elif kind == "compound":
             f[x] = np.zeros(2, dtype=[("a", "i4"), ("b", "f8")])
-'''
+"""
 
-LOAD_AND_MEASURE = '''
+LOAD_AND_MEASURE = """
 import resource
 import sys
 
@@ -429,7 +429,7 @@ try:
 except ValueError as error:
     print("ValueError:", error)
 print("peak MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-'''
+"""
 
 
 @needs_h5py

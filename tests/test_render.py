@@ -21,15 +21,15 @@ from microgrid import (
     draw_backward_steps,
     explain,
     flipbook_html,
+    layout,
     render,
     topological_order,
     write_flipbook,
     write_steps,
 )
-from microgrid import layout
 from microgrid import sum as msum
-from microgrid.render import RenderTimeoutError
 from microgrid.explain import node_names
+from microgrid.render import RenderTimeoutError
 
 # `microgrid.render` the attribute is the render() function; the module is here.
 render_module = importlib.import_module("microgrid.render")
