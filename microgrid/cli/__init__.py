@@ -13,6 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from microgrid import __version__
 from microgrid.cli import bench, demo, draw, explain, gradcheck, logreg
 from microgrid.cli.common import one_line
 from microgrid.expr import ExpressionError
@@ -25,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='example: microgrid explain "3*(a+b*c)" a=5 b=3 c=2   '
         "(microgrid COMMAND --help shows more)",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # One line per subcommand.
     for command in (demo, draw, explain, gradcheck, logreg, bench):
@@ -34,12 +36,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        message = f"unrecognized arguments: {' '.join(extra)}"
+        dashed = [word for word in extra if word.startswith("-") and not word.startswith("--")]
+        if dashed:
+            # argparse reads "-x*w" as an option; the way out is in argparse's own usage.
+            message += (
+                f"; if {dashed[0]} is your expression, put -- before it: "
+                f'microgrid {args.command} -- "{dashed[0]}" NAME=VALUE ...'
+            )
+        parser.error(message)
     try:
         result: int = args.run(args)
     except (ExpressionError, ValueError, ZeroDivisionError, TypeError, OverflowError) as error:
-        # A mistake in what was typed: one line, no traceback.
+        # A mistake in what was typed: one line (and a caret under the place), no traceback.
         print(f"microgrid {args.command}: error: {one_line(error)}", file=sys.stderr)
+        if isinstance(error, ExpressionError) and error.pointer():
+            print(error.pointer(), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # `microgrid draw ... -o - | head`: the reader left; not an error of ours.

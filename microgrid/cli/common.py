@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 from microgrid.engine import Value
-from microgrid.expr import build, parse_bindings
+from microgrid.expr import build, non_finite_note, parse_bindings
 
 EXPRESSION_HELP = """\
 expressions: numbers, names, + - * / **, unary minus, parentheses, the functions
@@ -29,7 +30,11 @@ def one_line(error: BaseException) -> str:
 
 
 def graph_from(args: argparse.Namespace) -> Value:
-    return build(args.expression, parse_bindings(args.bindings))
+    root = build(args.expression, parse_bindings(args.bindings))
+    note = non_finite_note(root)
+    if note:  # the graph is still explained and drawn: inf and nan are worth seeing
+        print(f"microgrid {args.command}: note: {note}", file=sys.stderr)
+    return root
 
 
 def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
