@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import itertools
 import keyword
 import math
 import tokenize
@@ -295,7 +296,7 @@ def _explain_syntax(text: str) -> ExpressionError | None:
         ]
     except (tokenize.TokenError, SyntaxError):
         return None
-    for before, after in zip(tokens, tokens[1:], strict=False):
+    for before, after in itertools.pairwise(tokens):
         ends = before.type in (tokenize.NAME, tokenize.NUMBER) or before.string == ")"
         starts = after.type in (tokenize.NAME, tokenize.NUMBER) or after.string == "("
         if before.type == tokenize.NAME and (keyword.iskeyword(before.string)):

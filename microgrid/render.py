@@ -16,6 +16,7 @@ Drawing SVG/PNG/PDF needs Graphviz's ``dot`` program; DOT source does not.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import sys
@@ -241,7 +242,9 @@ def _digraph(
     """
     names = node_names(root)
     ids = {node: f"n{index}" for index, node in enumerate(order)}
-    graph = _Picture(name="microgrid")
+    graph = graphviz.Digraph(name="microgrid")
+    # Jupyter calls this to show the graph: with a time limit instead of graphviz's none.
+    graph._repr_image_svg_xml = functools.partial(_svg_in_time, graph)
     graph.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
     if len(order) > LARGE_GRAPH:
         graph.attr(**BIG_GRAPH_ATTRIBUTES)
@@ -311,11 +314,9 @@ def _digraph(
     return graph
 
 
-class _Picture(graphviz.Digraph):
-    """A Digraph whose picture in Jupyter is drawn with the time limit, like `render`'s."""
-
-    def _repr_image_svg_xml(self) -> str:
-        return _pipe(self, "svg", "the picture", _Deadline(DEFAULT_TIMEOUT), None).decode("utf-8")
+def _svg_in_time(graph: graphviz.Digraph) -> str:
+    """The picture Jupyter shows, drawn with the time limit like `render`'s."""
+    return _pipe(graph, "svg", "the picture", _Deadline(DEFAULT_TIMEOUT), None).decode("utf-8")
 
 
 def _title(node: Value, names: dict[Value, str], precision: int) -> str:

@@ -362,8 +362,18 @@ def test_draw_stops_a_slow_dot_after_timeout(tmp_path: Path) -> None:
     terms = "+".join(f"x*{k}" for k in range(60))
     env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     result = subprocess.run(
-        [sys.executable, "-m", "microgrid", "draw", terms, "x=1", "-o", "big.svg"]
-        + ["--timeout", "1"],
+        [
+            sys.executable,
+            "-m",
+            "microgrid",
+            "draw",
+            terms,
+            "x=1",
+            "-o",
+            "big.svg",
+            "--timeout",
+            "1",
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,

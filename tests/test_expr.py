@@ -244,7 +244,7 @@ def test_columns_count_characters_not_bytes() -> None:
 
 
 def test_syntax_errors_are_expression_errors_with_a_column() -> None:
-    with pytest.raises(ExpressionError, match="the expression ends with [+] at column 3"):
+    with pytest.raises(ExpressionError, match=r"the expression ends with [+] at column 3"):
         build("x +", {"x": 1.0})
     with pytest.raises(ExpressionError, match=r"cannot read the expression at column 5"):
         build("x = = 2", {"x": 1.0})
@@ -273,7 +273,7 @@ def test_slips_are_said_in_this_grammar_with_a_caret(
     assert message in str(raised.value)
     for python_words in ("Perhaps", "invalid decimal literal", "invalid syntax"):
         assert python_words not in str(raised.value)
-    source, carets = raised.value.pointer().splitlines()
+    _source, carets = raised.value.pointer().splitlines()
     assert carets.index("^") - 2 == caret_at
 
 

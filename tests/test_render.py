@@ -576,3 +576,13 @@ def test_the_flipbook_title_escapes_control_characters() -> None:
     assert "<h1>Backprop, one node at a time: d(J\\x1b)/dnode for J\\x1b</h1>" in head
     custom = flipbook_html(J, title="t\x07<i>", progress=None)
     assert "<title>t\\x07&lt;i&gt;</title>" in custom
+
+
+def test_the_jupyter_picture_has_the_time_limit_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = fake_dot(tmp_path / "bin", f"exec {SLEEP} 60")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(render_module, "DEFAULT_TIMEOUT", 0.3)
+    with pytest.raises(RenderTimeoutError, match="did not finish in 0.3 s"):
+        draw(seed())._repr_mimebundle_()
