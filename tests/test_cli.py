@@ -215,15 +215,16 @@ def test_explain_with_nudge_and_negative_input() -> None:
     result = run("explain", "--nudge", "--h", "1e-6", "--", "-x*w", "x=0.5", "w=-2")
     assert result.returncode == 0, result.stderr
     lines = [line.strip() for line in result.stdout.splitlines()]
-    assert "t1 = −x = −0.5 = -0.5" in lines
-    assert "J = t1 · w = (-0.5) · (-2) = 1" in lines
+    assert "t1 = −x = −0.5 = −0.5" in lines  # one minus sign
+    assert "J = t1 · w = (−0.5) · (−2) = 1" in lines
     table = lines[lines.index("Nudge each leaf by h = 1e-06 and watch the root:") + 1 :]
     rows = [line.split() for line in table]
     # J = -x·w: dJ/dx = -w = 2, dJ/dw = -x = -0.5; the nudged slopes agree.
     x_row = next(row for row in rows if row[:1] == ["x"])
     w_row = next(row for row in rows if row[:1] == ["w"])
     assert float(x_row[-2]) == pytest.approx(2.0, abs=1e-5) and x_row[-1] == "2"
-    assert float(w_row[-2]) == pytest.approx(-0.5, abs=1e-5) and w_row[-1] == "-0.5"
+    assert float(w_row[-2].replace("−", "-")) == pytest.approx(-0.5, abs=1e-5)
+    assert w_row[-1] == "−0.5"
 
 
 # ---------------------------------------------------------------------------

@@ -411,3 +411,18 @@ def test_build_checks_bindings_given_as_a_mapping() -> None:
 def test_expression_error_is_a_value_error() -> None:
     assert issubclass(ExpressionError, ValueError)
     assert isinstance(build("x", {"x": 1.0}), Value)
+
+
+def test_explain_writes_one_minus_sign_and_only_operators_the_parser_reads() -> None:
+    from microgrid import explain
+
+    text = str(explain(build("-x * 2", {"x": 1.0})))
+    assert "t1 = −x = −1 = −1" in text
+    assert "-" not in text.replace("->", "")
+    powers = str(explain(build("J = y**x + y**0.5", {"x": -2.0, "y": 4.0})))
+    assert "^" not in powers
+    assert "y**x = 4**(−2)" in powers and "y**0.5 = 4**0.5 = 2" in powers
+    # What explain writes can be typed back.
+    assert (
+        build("y**x + y**0.5", {"x": -2.0, "y": 4.0}).value == build("4**(−2) + 4**0.5", {}).value
+    )

@@ -171,9 +171,9 @@ def test_negative_flows_are_parenthesised() -> None:
     z = (y * y).named("z")  # dz/dy = 2y = -12
     z.backward()
     source = draw(z, show_local=True).source
-    assert "∂y/∂x = -3<BR" in source
-    assert "← (-12) · (-3) = 36" in source
-    assert "y = x · (-3)" in source
+    assert "∂y/∂x = −3<BR" in source
+    assert "← (−12) · (−3) = 36" in source
+    assert "y = x · (−3)" in source
 
 
 def test_leaves_computed_nodes_and_the_root_look_different() -> None:
