@@ -584,5 +584,5 @@ def test_the_jupyter_picture_has_the_time_limit_too(
     bin_dir = fake_dot(tmp_path / "bin", f"exec {SLEEP} 60")
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setattr(render_module, "DEFAULT_TIMEOUT", 0.3)
-    with pytest.raises(RenderTimeoutError, match="did not finish in 0.3 s"):
+    with pytest.raises(RenderTimeoutError, match=r"did not finish in 0\.3 s"):
         draw(seed())._repr_mimebundle_()
