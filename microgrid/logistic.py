@@ -702,6 +702,19 @@ def _picture_path(path: str | Path, image: bool = False) -> Path:
         )
     if not target.parent.is_dir():
         raise ValueError(f"cannot write {target}: no directory {target.parent}")
+    if suffix == "pgf":
+        # matplotlib writes PGF by running a TeX program to measure the text.
+        import shutil
+
+        import matplotlib
+
+        tex = str(matplotlib.rcParams["pgf.texsystem"])
+        if shutil.which(tex) is None:
+            raise ValueError(
+                f"cannot write {target}: matplotlib writes .pgf with {tex}, which is not "
+                "installed; write .pdf or .svg instead (or install TeX, e.g. "
+                "`sudo apt-get install texlive-xetex`)"
+            )
     return target
 
 
