@@ -306,8 +306,10 @@ def _h5py() -> Any:
     try:
         import h5py
     except ImportError:
+        from microgrid.install_hint import pip_command
+
         raise ImportError(
-            "reading the course's .h5 files needs h5py: pip install 'microgrid[data]'"
+            f"reading the course's .h5 files needs h5py: {pip_command('data')}"
         ) from None
     return h5py
 

@@ -671,7 +671,9 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise ImportError("drawing plots needs matplotlib: pip install 'microgrid[plot]'") from None
+        from microgrid.install_hint import pip_command
+
+        raise ImportError(f"drawing plots needs matplotlib: {pip_command('plot')}") from None
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt
 
