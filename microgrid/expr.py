@@ -196,6 +196,9 @@ def build(text: str, bindings: Mapping[str, float]) -> Value:
         normalised[same] = name
         if not engine._is_number(value) or not math.isfinite(float(value)):
             raise ExpressionError(f"the value of {name} must be a finite number, got {value!r}")
+    # What the output writes (3 · v, −x) reads back; one character for one, so
+    # columns are the same, and ast's byte offsets match the text it parsed.
+    text = text.translate(_SAME_AS)
     tree = _parse(text)
     _check_whitelist(tree, text)
     return _Builder(text, bindings).run(tree)
@@ -229,6 +232,7 @@ def non_finite_note(root: Value) -> str | None:
 
 
 # What the output writes (explain, pictures) is accepted back: 3 · v, −x, a × b.
+# A module constant used by build() before _parse, which is defined below it.
 _SAME_AS = str.maketrans({"·": "*", "×": "*", "−": "-"})
 _SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _ARITHMETIC = {"+", "-", "*", "/", "**"}

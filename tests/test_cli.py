@@ -386,3 +386,10 @@ def test_draw_stops_a_slow_dot_after_timeout(tmp_path: Path) -> None:
     assert "dot did not finish in 1 s and was stopped" in result.stderr
     assert "--max-nodes" in result.stderr
     assert not (tmp_path / "big.svg").exists()
+
+
+def test_a_lone_minus_expression_gets_the_fix_even_when_expr_is_missing() -> None:
+    result = run("explain", "-x*w")
+    assert result.returncode == 2
+    assert "arguments are required: EXPR" in result.stderr
+    assert 'put -- before it: microgrid explain -- "-x*w"' in result.stderr

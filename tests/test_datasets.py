@@ -417,10 +417,14 @@ for split in ("train", "test"):
             f[x] = np.zeros(2, dtype=[("a", "i4"), ("b", "f8")])
 """
 
+# Peak memory of this process alone: VmHWM starts afresh at exec (ru_maxrss would
+# carry over the forking pytest's peak); tracemalloc where /proc is missing.
 LOAD_AND_MEASURE = """
-import resource
 import sys
+import tracemalloc
+from pathlib import Path
 
+tracemalloc.start()
 from microgrid.datasets import load_catvnoncat
 
 try:
@@ -428,7 +432,12 @@ try:
     print("loaded", data.train_x.shape)
 except ValueError as error:
     print("ValueError:", error)
-print("peak MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+status = Path("/proc/self/status")
+if status.exists():
+    line = next(l for l in status.read_text().splitlines() if l.startswith("VmHWM:"))
+    print("peak MB", int(line.split()[1]) / 1024)
+else:
+    print("peak MB", tracemalloc.get_traced_memory()[1] / 2**20)
 """
 
 

@@ -426,3 +426,10 @@ def test_explain_writes_one_minus_sign_and_only_operators_the_parser_reads() -> 
     assert (
         build("y**x + y**0.5", {"x": -2.0, "y": 4.0}).value == build("4**(−2) + 4**0.5", {}).value
     )
+
+
+def test_columns_stay_right_after_a_middle_dot() -> None:
+    # · is two bytes in UTF-8 and * one: the column must still count characters.
+    with pytest.raises(ExpressionError, match=r"at column 9: 'x\.real'") as raised:
+        build("3 · a · x.real", {"a": 1.0, "x": 2.0})
+    assert raised.value.pointer().splitlines()[1].index("^") - 2 == 8
