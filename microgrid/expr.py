@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import ast
 import difflib
-import io
-import itertools
 import keyword
 import math
-import tokenize
 import unicodedata
 from collections.abc import Mapping, Sequence
 
@@ -27,6 +24,8 @@ from microgrid import engine
 from microgrid.engine import Value
 from microgrid.explain import format_number, formula, node_names
 from microgrid.graph import topological_order
+from microgrid.syntax_slips import absolute_column as _absolute_column
+from microgrid.syntax_slips import explain_slip
 
 __all__ = [
     "FUNCTIONS",
@@ -234,8 +233,6 @@ def non_finite_note(root: Value) -> str | None:
 # What the output writes (explain, pictures) is accepted back: 3 · v, −x, a × b.
 # A module constant used by build() before _parse, which is defined below it.
 _SAME_AS = str.maketrans({"·": "*", "×": "*", "−": "-"})
-_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_ARITHMETIC = {"+", "-", "*", "/", "**"}
 
 
 def _parse(text: str) -> ast.Module:
@@ -243,10 +240,10 @@ def _parse(text: str) -> ast.Module:
     try:
         return ast.parse(readable, mode="exec")
     except SyntaxError as error:
-        explained = _explain_syntax(readable)
-        if explained is not None:
-            raise explained from None
-        column = None
+        slip = explain_slip(readable)
+        if slip is not None:
+            raise ExpressionError(slip[0], text, slip[1], slip[2]) from None
+        column: int | None = None
         if error.offset and error.offset > 0 and error.lineno:
             column = _absolute_column(readable, error.lineno, error.offset - 1)
         where = f" at column {column + 1}" if column is not None else ""
@@ -264,82 +261,6 @@ def _parse(text: str) -> ast.Module:
             "the expression is nested too deeply for Python's parser (split it into statements)",
             text,
         ) from None
-
-
-def _explain_syntax(text: str) -> ExpressionError | None:
-    """The usual slips, said for this grammar: 2x, b c, a missing ) or operand."""
-    opened: list[int] = []
-    for index, char in enumerate(text):
-        if char in _SUPERSCRIPT_DIGITS:
-            return ExpressionError(
-                f"{char} at column {index + 1} is not read as a power: write x**2 for x²",
-                text,
-                index,
-            )
-        if char == "(":
-            opened.append(index)
-        elif char == ")":
-            if not opened:
-                return ExpressionError(
-                    f"the ) at column {index + 1} closes nothing: remove it or add a ( before it",
-                    text,
-                    index,
-                )
-            opened.pop()
-    if opened:
-        return ExpressionError(
-            f"the ( at column {opened[-1] + 1} is never closed: add a ) after what it encloses",
-            text,
-            opened[-1],
-        )
-    try:
-        tokens = [
-            token
-            for token in tokenize.generate_tokens(io.StringIO(text).readline)
-            if token.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER)
-        ]
-    except (tokenize.TokenError, SyntaxError):
-        return None
-    for before, after in itertools.pairwise(tokens):
-        ends = before.type in (tokenize.NAME, tokenize.NUMBER) or before.string == ")"
-        starts = after.type in (tokenize.NAME, tokenize.NUMBER) or after.string == "("
-        if before.type == tokenize.NAME and (keyword.iskeyword(before.string)):
-            continue
-        if not (ends and starts) or (before.type == tokenize.NAME and after.string == "("):
-            continue
-        start = _absolute_column(text, *before.start)
-        end = _absolute_column(text, *before.end)
-        if (
-            before.type == tokenize.NUMBER
-            and after.type == tokenize.NAME
-            and before.end == after.start
-        ):
-            written = f"{before.string}{after.string}"
-            return ExpressionError(
-                f"{written} at column {start + 1} needs a * between the number and the name: "
-                f"write {before.string}*{after.string}",
-                text,
-                start,
-                len(written),
-            )
-        return ExpressionError(
-            f"missing operator between {before.string} and {after.string} at column {end + 1}: "
-            f"did you mean {before.string}*{after.string}?",
-            text,
-            end,
-            max(1, _absolute_column(text, *after.start) - end),
-        )
-    if tokens and tokens[-1].type == tokenize.OP and tokens[-1].string in _ARITHMETIC:
-        last = tokens[-1]
-        column = _absolute_column(text, *last.start)
-        return ExpressionError(
-            f"the expression ends with {last.string} at column {column + 1}: "
-            f"something is missing after it",
-            text,
-            column,
-            len(last.string),
-        )
-    return None
 
 
 def _check_whitelist(tree: ast.Module, text: str) -> None:
@@ -413,18 +334,6 @@ def _error_at(node: ast.AST, text: str, message: str, hint: str = "") -> Express
     return ExpressionError(
         f"{message} at column {column + 1}: {hint or repr(_clip(segment))}", text, column, length
     )
-
-
-def _absolute_column(text: str, lineno: int, col: int, in_bytes: bool = False) -> int:
-    """Character offset in the whole text (statements may sit on several lines).
-
-    ``ast`` counts columns in UTF-8 bytes; a learner counts characters (σ is one).
-    """
-    lines = text.split("\n")
-    line = lines[lineno - 1] if lineno - 1 < len(lines) else ""
-    if in_bytes:
-        col = len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
-    return sum(len(earlier) + 1 for earlier in lines[: lineno - 1]) + col
 
 
 def _clip(text: str, limit: int = 40) -> str:
