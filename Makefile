@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck pytest bench dot browser clean
+.PHONY: demo test lint typecheck pytest bench dot browser notebook clean
 
 demo: $(VENV)/.demo-installed dot
 	$(VENV)/bin/microgrid demo
@@ -24,8 +24,14 @@ typecheck: $(VENV)/.test-installed
 pytest: $(VENV)/.test-installed
 	$(PY) -m pytest
 
+# Re-execute the learners' notebook in place, so it ships with current outputs
+# (tests/test_notebook.py fails when they are stale). Its files go to examples/build/.
+notebook: $(VENV)/.test-installed dot
+	$(PY) examples/run_notebook.py
+
 bench: $(VENV)/.test-installed
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/drawing.py --quick
 	@if [ -f benchmarks/logistic.py ]; then $(PY) benchmarks/logistic.py; fi
 
 $(PY):

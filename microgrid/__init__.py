@@ -27,6 +27,7 @@ from microgrid.logistic import LogisticRegression
 from microgrid.render import (
     GraphvizNotFoundError,
     RenderError,
+    RenderTimeoutError,
     draw,
     draw_backward_steps,
     flipbook_html,
@@ -47,6 +48,7 @@ __all__ = [
     "NudgeResult",
     "Primitive",
     "RenderError",
+    "RenderTimeoutError",
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",

@@ -306,8 +306,10 @@ def _h5py() -> Any:
     try:
         import h5py
     except ImportError:
+        from microgrid.install_hint import pip_command
+
         raise ImportError(
-            "reading the course's .h5 files needs h5py: pip install 'microgrid[data]'"
+            f"reading the course's .h5 files needs h5py: {pip_command('data')}"
         ) from None
     return h5py
 
@@ -326,11 +328,8 @@ def _read_split(h5py: Any, path: Path, split: str) -> tuple[Images, Labels, NDAr
     try:
         with h5py.File(path, "r") as file:
             for name in names:
-                item = file.get(name)
-                if not isinstance(item, h5py.Dataset):
-                    present = ", ".join(sorted(file.keys())) or "nothing"
-                    what = "no dataset" if item is None else "a group, not a dataset,"
-                    raise ValueError(f"{path}: {what} {name!r} (it holds: {present})")
+                item = _dataset_in_file(h5py, file, path, name)
+                _check_declared(item, path, name)
                 arrays.append(np.asarray(item[()]))
     except OSError as error:
         raise ValueError(f"{path}: cannot read it as HDF5 ({error})") from None
@@ -352,6 +351,76 @@ def _read_split(h5py: Any, path: Path, split: str) -> tuple[Images, Labels, NDAr
     if classes.shape != (2,):
         raise ValueError(f"{path}: list_classes must hold 2 names, got shape {classes.shape}")
     return images, labels.astype(np.int64).reshape(1, m), classes
+
+
+MAX_H5_BYTES = 100 * 2**20
+"""The most bytes one dataset of an .h5 file may declare (about 8,500 pictures of 64 × 64).
+
+The course's train_set_x is 2.5 MB. A file's header can declare any size (a
+6.7 KB file can claim 60,000 pictures of its fill value), so the size is
+checked before anything is read."""
+
+_MAX_LINK_HOPS = 16
+
+
+def _dataset_in_file(h5py: Any, file: Any, path: Path, name: str) -> Any:
+    """The dataset `name`, following soft links inside the file only.
+
+    External links, loops, virtual datasets and data stored in other files are
+    refused: the loader reads this one file and nothing else.
+    """
+    where = name
+    seen = [name]
+    while True:
+        link = file.get(where, getlink=True)
+        if link is None:
+            if where == name:
+                present = ", ".join(sorted(file.keys())) or "nothing"
+                raise ValueError(f"{path}: no dataset {name!r} (it holds: {present})")
+            raise ValueError(f"{path}: {name!r} is a soft link to {where!r}, which does not exist")
+        if isinstance(link, h5py.ExternalLink):
+            raise ValueError(
+                f"{path}: {name!r} is an external link to {link.path!r} in {link.filename!r}; "
+                "links that leave the file are refused"
+            )
+        if not isinstance(link, h5py.SoftLink):
+            break
+        where = link.path
+        if where in seen or len(seen) > _MAX_LINK_HOPS:
+            chain = " → ".join([*seen, where])
+            raise ValueError(f"{path}: {name!r} is a loop of soft links ({chain})")
+        seen.append(where)
+    item = file[where]
+    if not isinstance(item, h5py.Dataset):
+        raise ValueError(f"{path}: {name!r} is a group, not a dataset")
+    if item.is_virtual:
+        raise ValueError(
+            f"{path}: {name!r} is a virtual dataset (its data lives in other files); "
+            "virtual datasets are refused"
+        )
+    if item.external:
+        raise ValueError(
+            f"{path}: {name!r} keeps its data in another file ({item.external[0][0]!r}); "
+            "data outside the file is refused"
+        )
+    return item
+
+
+def _check_declared(item: Any, path: Path, name: str) -> None:
+    """Refuse a dataset whose declared type or size is not a small array of numbers/names."""
+    dtype = item.dtype
+    if dtype.kind not in "biufSUO" or dtype.fields is not None or dtype.subdtype is not None:
+        raise ValueError(f"{path}: {name!r} has type {dtype}, not numbers or names")
+    if dtype.kind == "O" and item.ndim != 1:
+        raise ValueError(f"{path}: {name!r} holds variable-length data of shape {item.shape}")
+    declared = int(np.prod(item.shape, dtype=np.float64) * max(dtype.itemsize, 1))
+    if declared > MAX_H5_BYTES:
+        raise ValueError(
+            f"{path}: {name!r} declares shape {item.shape} of {dtype} "
+            f"({declared / 2**20:,.0f} MB), more than the limit of "
+            f"microgrid.datasets.MAX_H5_BYTES = {MAX_H5_BYTES // 2**20} MB; "
+            "the course's pictures are a few MB"
+        )
 
 
 def load_catvnoncat(directory: str | Path) -> CatData:

@@ -55,6 +55,9 @@ __all__ = [
     "number_in_formula",
 ]
 
+MINUS = "\u2212"
+"""The minus sign in numbers and formulas (−), not the hyphen."""
+
 # n-ary nodes (sum, dot) and long path sums are written in full up to this many terms.
 MAX_TERMS = 4
 
@@ -106,20 +109,28 @@ def node_names(root: Value) -> dict[Value, str]:
 def format_number(x: float, precision: int = 4) -> str:
     """A number for people: whole numbers in full, others to `precision` significant digits.
 
-    >>> format_number(33.0), format_number(0.7310585786), format_number(-0.0)
-    ('33', '0.7311', '0')
+    >>> format_number(33.0), format_number(0.7310585786), format_number(-0.0), format_number(-2e-9)
+    ('33', '0.7311', '0', '−2e−09')
     """
     if x == 0:
         return "0"  # also -0.0, which would print as a puzzling "-0"
     if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return f"{x:.{precision}g}"
+        text = str(int(x))
+    else:
+        text = f"{x:.{precision}g}"
+    # One minus sign everywhere, the same as in formulas (−x); the parser reads it back.
+    return text.replace("-", MINUS)
+
+
+def _signed(text: str) -> str:
+    """A number printed by Python, with the minus sign of `format_number`."""
+    return text.replace("-", MINUS)
 
 
 def number_in_formula(x: float, precision: int) -> str:
-    """A number inside a formula: negative numbers in parentheses, ``3 · (-2)``."""
+    """A number inside a formula: negative numbers in parentheses, ``3 · (−2)``."""
     text = format_number(x, precision)
-    return f"({text})" if text.startswith("-") else text
+    return f"({text})" if text.startswith(MINUS) else text
 
 
 def d_name(name: str) -> str:
@@ -158,9 +169,9 @@ def formula(
         else:
             number = operand.value if isinstance(operand, Value) else operand
             raw.append(format_number(number, precision))
-    # Negative numbers get parentheses, 3 · (-2), except where the formula
-    # already encloses them: σ(-2), |-2|, f(-2, 1).
-    wrapped = [f"({text})" if text.startswith("-") else text for text in raw]
+    # Negative numbers get parentheses, 3 · (−2), except where the formula
+    # already encloses them: σ(−2), |−2|, f(−2, 1).
+    wrapped = [f"({text})" if text.startswith(MINUS) else text for text in raw]
     op = node.op
     name = str(op)
     if name == "**":
@@ -194,7 +205,10 @@ def _power(node: Value, operands: list[str]) -> str:
         if value.is_integer() and -9 <= value <= 9:
             return f"{base}{str(int(value)).translate(_SUPERSCRIPTS)}"
         exponent = format_number(value)
-    return f"{base}^{exponent}"
+        if exponent.startswith(MINUS):
+            exponent = f"({exponent})"
+    # ** as the expressions are typed (the engine's template says ^, which they refuse).
+    return f"{base}**{exponent}"
 
 
 def _terms(terms: list[str]) -> str:
@@ -428,10 +442,11 @@ class NudgeResult:
         top, leaf = d_name(self.root), d_name(self.leaf)
         return "\n".join(
             [
-                f"nudge {self.leaf} by h = {self.h:g}: "
-                f"{self.root} goes from {self.before:.10g} to {self.after:.10g}",
-                f"  slope ({self.root}' − {self.root})/h = {self.slope:.6g}",
-                f"  d{top}/d{leaf} by backprop    = {self.delta:.6g}",
+                f"nudge {self.leaf} by h = {_signed(f'{self.h:g}')}: "
+                f"{self.root} goes from {_signed(f'{self.before:.10g}')} "
+                f"to {_signed(f'{self.after:.10g}')}",
+                f"  slope ({self.root}' − {self.root})/h = {_signed(f'{self.slope:.6g}')}",
+                f"  d{top}/d{leaf} by backprop    = {_signed(f'{self.delta:.6g}')}",
             ]
         )
 
@@ -507,10 +522,10 @@ def nudge_table(root: Value, h: float = 1e-3) -> str:
         [
             r.leaf,
             format_number(leaf.value, 6),
-            f"{r.before:.10g}",
-            f"{r.after:.10g}",
-            f"{r.slope:.6g}",
-            f"{r.delta:.6g}",
+            _signed(f"{r.before:.10g}"),
+            _signed(f"{r.after:.10g}"),
+            _signed(f"{r.slope:.6g}"),
+            _signed(f"{r.delta:.6g}"),
         ]
         for r, leaf in zip(results, leaves, strict=True)
     ]

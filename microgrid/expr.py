@@ -14,6 +14,7 @@ statements ``name = expression`` separated by ``;`` (the last one is the root).
 from __future__ import annotations
 
 import ast
+import difflib
 import keyword
 import math
 import unicodedata
@@ -21,8 +22,19 @@ from collections.abc import Mapping, Sequence
 
 from microgrid import engine
 from microgrid.engine import Value
+from microgrid.explain import format_number, formula, node_names
+from microgrid.graph import topological_order
+from microgrid.syntax_slips import absolute_column as _absolute_column
+from microgrid.syntax_slips import explain_slip
 
-__all__ = ["FUNCTIONS", "MAX_LENGTH", "ExpressionError", "build", "parse_bindings"]
+__all__ = [
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "build",
+    "non_finite_note",
+    "parse_bindings",
+]
 
 MAX_LENGTH = 10_000
 """Longer inputs are rejected before parsing (a command line is not a program)."""
@@ -100,7 +112,7 @@ class ExpressionError(ValueError):
     ... except ExpressionError as error:
     ...     print(error)
     ...     print(error.pointer())
-    attribute access is not allowed at column 4: 'x.real'
+    attribute access is not allowed at column 5: 'x.real'
       3 * x.real
           ^^^^^^
     """
@@ -171,13 +183,46 @@ def build(text: str, bindings: Mapping[str, float]) -> Value:
         )
     if not text.strip():
         raise ExpressionError("the expression is empty")
+    normalised: dict[str, str] = {}
     for name, value in bindings.items():
         _check_name(name, "in the bindings")
+        same = unicodedata.normalize("NFKC", name)
+        if same in normalised:
+            raise ExpressionError(
+                f"{normalised[same]!r} and {name!r} are the same name once Unicode is "
+                f"normalised (NFKC, as Python reads names: both are {same!r}); give it once"
+            )
+        normalised[same] = name
         if not engine._is_number(value) or not math.isfinite(float(value)):
             raise ExpressionError(f"the value of {name} must be a finite number, got {value!r}")
+    # What the output writes (3 · v, −x) reads back; one character for one, so
+    # columns are the same, and ast's byte offsets match the text it parsed.
+    text = text.translate(_SAME_AS)
     tree = _parse(text)
     _check_whitelist(tree, text)
     return _Builder(text, bindings).run(tree)
+
+
+def non_finite_note(root: Value) -> str | None:
+    """Where an inf or nan first appears under `root`, in words (None if the root is finite).
+
+    >>> print(non_finite_note(build("J = exp(x) - 1", {"x": 1000})))
+    J became inf at t1 = exp(x): exp(1000) overflows
+    """
+    if math.isfinite(root.value):
+        return None
+    names = node_names(root)
+    for node in topological_order(root):  # parents first: the first one is where it began
+        if math.isfinite(node.value) or not all(math.isfinite(p.value) for p in node.parents):
+            continue
+        written = formula(node, names)
+        numbers = formula(node, names, values=True)
+        reason = "overflows" if math.isinf(node.value) else "is not a number (nan)"
+        return (
+            f"{names[root]} became {format_number(root.value)} at {names[node]} = {written}: "
+            f"{numbers} {reason}"
+        )
+    return f"{names[root]} is {format_number(root.value)}"  # pragma: no cover - leaves are finite
 
 
 # ---------------------------------------------------------------------------
@@ -185,16 +230,29 @@ def build(text: str, bindings: Mapping[str, float]) -> Value:
 # ---------------------------------------------------------------------------
 
 
+# What the output writes (explain, pictures) is accepted back: 3 · v, −x, a × b.
+# A module constant used by build() before _parse, which is defined below it.
+_SAME_AS = str.maketrans({"·": "*", "×": "*", "−": "-"})
+
+
 def _parse(text: str) -> ast.Module:
+    readable = text.translate(_SAME_AS)
     try:
-        return ast.parse(text, mode="exec")
+        return ast.parse(readable, mode="exec")
     except SyntaxError as error:
-        column = None
+        slip = explain_slip(readable)
+        if slip is not None:
+            raise ExpressionError(slip[0], text, slip[1], slip[2]) from None
+        column: int | None = None
         if error.offset and error.offset > 0 and error.lineno:
-            column = _absolute_column(text, error.lineno, error.offset - 1)
-        where = f" at column {column}" if column is not None else ""
+            column = _absolute_column(readable, error.lineno, error.offset - 1)
+        where = f" at column {column + 1}" if column is not None else ""
         reason = (error.msg or "invalid syntax").split("\n")[0]
-        raise ExpressionError(f"syntax error{where}: {reason}", text, column) from None
+        # Python's guesses are about Python ("Perhaps you forgot a comma?"), not this grammar.
+        reason = reason.split(". Perhaps")[0].split(". Did you mean")[0]
+        raise ExpressionError(
+            f"cannot read the expression{where} ({reason})", text, column
+        ) from None
     except ValueError as error:  # null bytes (Python 3.11), lone surrogates, ...
         raise ExpressionError(f"cannot read the expression: {error}", text) from None
     except (RecursionError, MemoryError):
@@ -232,6 +290,8 @@ def _check_whitelist(tree: ast.Module, text: str) -> None:
             _check_call(node, text)
         elif isinstance(node, ast.BinOp) and type(node.op) not in _OPERATORS:
             symbol = _OPERATOR_SYMBOLS.get(type(node.op), type(node.op).__name__)
+            if symbol == "^":
+                raise _error_at(node, text, "^ is not a power here", "write x**y")
             raise _error_at(node, text, f"the operator {symbol} is not supported (use + - * / **)")
         elif isinstance(node, ast.UnaryOp) and not isinstance(node.op, (ast.USub, ast.UAdd)):
             raise _error_at(node, text, "only unary minus is supported")
@@ -251,13 +311,19 @@ def _check_call(node: ast.Call, text: str) -> None:
         raise _error_at(node.func, text, f"only the functions {allowed} can be called")
     name = node.func.id
     if name not in FUNCTIONS:
-        raise _error_at(node.func, text, f"unknown function {name!r} (the functions are {allowed})")
+        close = difflib.get_close_matches(name, FUNCTIONS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}?" if close else f"the functions are {allowed}"
+        if not close:
+            hint += f"; if {name} is a variable, write {name}*(...)"
+        raise _error_at(node.func, text, f"unknown function {name!r}", hint)
     if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
         raise _error_at(node, text, f"{name}() takes exactly one argument")
 
 
-def _error_at(node: ast.AST, text: str, message: str) -> ExpressionError:
-    """An ExpressionError pointing at ``node``: column and the source it covers."""
+def _error_at(node: ast.AST, text: str, message: str, hint: str = "") -> ExpressionError:
+    """An ExpressionError pointing at ``node``: column and the source it covers.
+
+    The message ends with the `hint` if there is one, else with the source."""
     lineno = getattr(node, "lineno", None)
     col = getattr(node, "col_offset", None)
     if lineno is None or col is None:
@@ -266,20 +332,8 @@ def _error_at(node: ast.AST, text: str, message: str) -> ExpressionError:
     segment = ast.get_source_segment(text, node) or ""
     length = len(segment.split("\n")[0]) if segment else 1
     return ExpressionError(
-        f"{message} at column {column}: {_clip(segment)!r}", text, column, length
+        f"{message} at column {column + 1}: {hint or repr(_clip(segment))}", text, column, length
     )
-
-
-def _absolute_column(text: str, lineno: int, col: int, in_bytes: bool = False) -> int:
-    """Character offset in the whole text (statements may sit on several lines).
-
-    ``ast`` counts columns in UTF-8 bytes; a learner counts characters (σ is one).
-    """
-    lines = text.split("\n")
-    line = lines[lineno - 1] if lineno - 1 < len(lines) else ""
-    if in_bytes:
-        col = len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
-    return sum(len(earlier) + 1 for earlier in lines[: lineno - 1]) + col
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -409,9 +463,19 @@ class _Builder:
         if name in FUNCTIONS:
             raise _error_at(node, self.text, f"{name} is a function: call it as {name}(x)")
         known = sorted(set(self.leaves) | set(self.assigned))
+        close = difflib.get_close_matches(name, [*known, *FUNCTIONS], n=1, cutoff=0.6)
+        if close and close[0] in FUNCTIONS:
+            guess = f"did you mean {close[0]}(...)? Or "
+        elif close:
+            guess = f"did you mean {close[0]}? Or "
+        else:
+            guess = ""
         hint = f" (known: {', '.join(known)})" if known else ""
         raise _error_at(
-            node, self.text, f"unknown variable {name!r}; give it a value like {name}=1{hint}"
+            node,
+            self.text,
+            f"unknown variable {name!r}",
+            f"{guess}give it a value like {name}=1{hint}",
         )
 
     def _apply(self, node: ast.expr, inputs: list[Result]) -> Result:
@@ -430,7 +494,18 @@ class _Builder:
         function = FUNCTIONS[node.func.id]
         (x,) = inputs
         if isinstance(x, Value):
-            return function(x)
+            try:
+                return function(x)
+            except ValueError as error:
+                if function is engine.log and x.op == "sigmoid":
+                    segment = _clip(ast.get_source_segment(self.text, node) or "log(sigmoid(z))")
+                    raise ValueError(
+                        f"{error}: in {segment}, sigmoid rounded to exactly 0 "
+                        f"(its input is {format_number(x.parents[0].value)}), so the log is "
+                        "-inf; in Python, binary_cross_entropy_with_logits(z, y) computes the "
+                        "loss from z and stays finite"
+                    ) from None
+                raise
         return self._fold(function, node, [x])
 
     def _fold(self, op: engine.Primitive, node: ast.expr, inputs: list[Number]) -> Number:

@@ -671,7 +671,9 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise ImportError("drawing plots needs matplotlib: pip install 'microgrid[plot]'") from None
+        from microgrid.install_hint import pip_command
+
+        raise ImportError(f"drawing plots needs matplotlib: {pip_command('plot')}") from None
     matplotlib.use("Agg")  # files only; never needs a display
     import matplotlib.pyplot as plt
 
@@ -702,6 +704,19 @@ def _picture_path(path: str | Path, image: bool = False) -> Path:
         )
     if not target.parent.is_dir():
         raise ValueError(f"cannot write {target}: no directory {target.parent}")
+    if suffix == "pgf":
+        # matplotlib writes PGF by running a TeX program to measure the text.
+        import shutil
+
+        import matplotlib
+
+        tex = str(matplotlib.rcParams["pgf.texsystem"])
+        if shutil.which(tex) is None:
+            raise ValueError(
+                f"cannot write {target}: matplotlib writes .pgf with {tex}, which is not "
+                "installed; write .pdf or .svg instead (or install TeX, e.g. "
+                "`sudo apt-get install texlive-xetex`)"
+            )
     return target
 
 

@@ -16,14 +16,17 @@ Drawing SVG/PNG/PDF needs Graphviz's ``dot`` program; DOT source does not.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-import shutil
-from collections.abc import Collection, Sequence
+import sys
+import time
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import graphviz
 
+from microgrid import flipbook_page
 from microgrid.engine import Value
 from microgrid.explain import (
     BackwardRow,
@@ -37,11 +40,26 @@ from microgrid.explain import (
     number_in_formula,
 )
 from microgrid.graph import topological_order
+from microgrid.layout import (
+    BIG_GRAPH_ATTRIBUTES,
+    DEFAULT_TIMEOUT,
+    LARGE_GRAPH,
+    GraphvizNotFoundError,
+    RenderError,
+    RenderTimeoutError,
+    dot_available,
+    drawable_nodes,
+    far_uses,
+    require_dot,
+    run_dot,
+)
 
 __all__ = [
     "FORMATS",
     "GraphvizNotFoundError",
     "RenderError",
+    "RenderTimeoutError",
+    "dot_available",
     "draw",
     "draw_backward_steps",
     "flipbook_html",
@@ -53,31 +71,19 @@ __all__ = [
 FORMATS = ("svg", "png", "pdf", "dot", "gv")
 """Formats `render` picks from a file's extension (dot/gv are DOT source)."""
 
-INSTALL_HINT = (
-    "install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu) "
-    "or `brew install graphviz` (macOS)"
-)
-
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 # Colours: leaves blue, computed nodes grey, the root gold; highlights red.
 _LEAF = {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbeafe", "color": "#1d4ed8"}
 _COMPUTED = {"shape": "box", "style": "filled", "fillcolor": "#f3f4f6", "color": "#4b5563"}
 _ROOT = {"shape": "box", "style": "filled,bold", "fillcolor": "#fde68a", "color": "#92400e"}
+_COPY = {"shape": "box", "style": "rounded,dashed", "color": "#6b7280", "fontsize": "10"}
 _HIGHLIGHT = "#dc2626"
 _DELTA_COLOUR = "#b91c1c"
 _UNKNOWN = "?"
 
 # Characters XML (and so graphviz's HTML-like labels) cannot carry, even escaped.
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\ud800-\udfff]")
-
-
-class RenderError(RuntimeError):
-    """Graphviz could not draw a picture."""
-
-
-class GraphvizNotFoundError(RenderError):
-    """Graphviz's ``dot`` program is needed (for SVG/PNG/PDF) but not installed."""
 
 
 # ---------------------------------------------------------------------------
@@ -179,11 +185,24 @@ def _checked_order(root: Value, rankdir: str, max_nodes: int | None, precision: 
         raise ValueError(f"precision must be a whole number from 1 to 17, got {precision!r}")
     order = topological_order(root)
     if max_nodes is not None and len(order) > max_nodes:
+        count = len(order)
+        if count <= drawable_nodes():
+            way_out = (
+                f"Draw it anyway with draw(root, max_nodes={count}) "
+                f"(on the command line --max-nodes {count})"
+            )
+        else:
+            # Never suggest a size that dot cannot lay out within the time limit.
+            way_out = (
+                f"It is also more than dot lays out in {DEFAULT_TIMEOUT:g} s (about "
+                f"{drawable_nodes():,} nodes): draw a smaller graph (fewer terms or samples), "
+                "or write the DOT source with render(root, 'graph.dot', max_nodes=None) "
+                "(on the command line -o graph.dot --max-nodes "
+                f"{count}) and lay it out yourself"
+            )
         raise ValueError(
-            f"the graph has {len(order)} nodes, more than max_nodes={max_nodes}: too many to "
-            f"read in one picture. Draw it anyway with draw(root, max_nodes={len(order)}) "
-            "(or max_nodes=None; on the command line --max-nodes "
-            f"{len(order)})"
+            f"the graph has {count} nodes, more than max_nodes={max_nodes}: too many to "
+            f"read in one picture. {way_out}"
         )
     return order
 
@@ -224,7 +243,11 @@ def _digraph(
     names = node_names(root)
     ids = {node: f"n{index}" for index, node in enumerate(order)}
     graph = graphviz.Digraph(name="microgrid")
+    # Jupyter calls this to show the graph: with a time limit instead of graphviz's none.
+    graph._repr_image_svg_xml = functools.partial(_svg_in_time, graph)
     graph.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
+    if len(order) > LARGE_GRAPH:
+        graph.attr(**BIG_GRAPH_ATTRIBUTES)
     graph.attr("node", fontname="Helvetica", fontsize="12", margin="0.08,0.04")
     graph.attr("edge", fontname="Helvetica", fontsize="10", color="#6b7280", arrowsize="0.7")
     if id_prefix:
@@ -262,9 +285,19 @@ def _digraph(
         graph.node(ids[node], label=_html(label), **style)
 
     edge_number = 0
+    far = far_uses(order)
     for node in order:
         for position, parent in enumerate(node.parents):
             attrs: dict[str, str] = {}
+            source = ids[parent]
+            if (node, position) in far:
+                # Drawn again beside this use: a long edge is what makes dot slow.
+                source = f"{ids[parent]}c{edge_number}"
+                copy = dict(_COPY)
+                if parent in on_path:
+                    copy.update(color=_HIGHLIGHT, penwidth="2.5")
+                copy["tooltip"] = f"{names[parent]} again (drawn in full where it is first used)"
+                graph.node(source, label=_html(f"<I>{_text(names[parent])}</I>"), **copy)
             if show_local:
                 attrs["label"] = _html(
                     _edge_label(node, parent, position, names, delta_of(node), precision)
@@ -277,8 +310,13 @@ def _digraph(
             if id_prefix:
                 attrs["id"] = f"{id_prefix}e{edge_number}"
             edge_number += 1
-            graph.edge(ids[parent], ids[node], **attrs)
+            graph.edge(source, ids[node], **attrs)
     return graph
+
+
+def _svg_in_time(graph: graphviz.Digraph) -> str:
+    """The picture Jupyter shows, drawn with the time limit like `render`'s."""
+    return _pipe(graph, "svg", "the picture", _Deadline(DEFAULT_TIMEOUT), None).decode("utf-8")
 
 
 def _title(node: Value, names: dict[Value, str], precision: int) -> str:
@@ -392,45 +430,75 @@ def _frames(
 # ---------------------------------------------------------------------------
 
 
-def dot_available() -> bool:
-    """Is Graphviz's ``dot`` program on PATH?"""
-    return shutil.which("dot") is not None
+class _Deadline:
+    """The time left for `dot` when one drawing takes several runs (a flip-book)."""
+
+    def __init__(self, timeout: float) -> None:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        self.timeout = float(timeout)
+        self.end = time.monotonic() + self.timeout
+
+    def left(self, what: str) -> float:
+        remaining = self.end - time.monotonic()
+        if remaining <= 0:
+            raise RenderTimeoutError(
+                f"cannot draw {what}: the time limit of {self.timeout:g} s ran out; "
+                "draw a smaller graph or allow more time with --timeout / timeout="
+            )
+        return remaining
 
 
-def _require_dot(what: str) -> None:
-    if not dot_available():
-        raise GraphvizNotFoundError(
-            f"cannot draw {what}: Graphviz's `dot` program is not installed; {INSTALL_HINT}. "
-            "DOT source (.dot/.gv) and explain() work without it"
-        )
+def _pipe(
+    graph: graphviz.Digraph,
+    fmt: str,
+    what: str,
+    deadline: _Deadline,
+    progress: Callable[[str], None] | None,
+) -> bytes:
+    nodes = graph.source.count("label=<<TABLE")  # one table per drawn node
+    left = deadline.left(what)
+    if progress is not None and nodes > LARGE_GRAPH:
+        progress(f"laying out {nodes} nodes with dot (limit {deadline.timeout:g} s)…")
+    return run_dot(
+        graph.source, fmt, what, timeout=left, nodes=nodes, progress=None, limit=deadline.timeout
+    )
 
 
-def _pipe(graph: graphviz.Digraph, fmt: str, what: str) -> bytes:
-    _require_dot(what)
-    try:
-        data: bytes = graph.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizNotFoundError(
-            f"cannot draw {what}: Graphviz's `dot` program was not found; {INSTALL_HINT}"
-        ) from None
-    except graphviz.CalledProcessError as error:
-        # dot itself failed (out of memory on a huge graph, a broken install, ...).
-        detail = (error.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        reason = detail[-1] if detail else f"exit status {error.returncode}"
-        raise RenderError(f"cannot draw {what}: dot failed: {reason}") from None
-    return data
+def _quiet_after_first(progress: Callable[[str], None] | None) -> Callable[[str], None] | None:
+    """A progress callback that speaks once (a flip-book has one frame per node)."""
+    if progress is None:
+        return None
+    said = False
+
+    def once(message: str) -> None:
+        nonlocal said
+        if not said:
+            said = True
+            progress(message)
+
+    return once
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def render(
     root: Value | graphviz.Digraph,
     path: str | Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[str], None] | None = _stderr,
     **draw_options: object,
 ) -> Path:
     """Draw `root` to `path`, the format taken from the extension (.svg .png .pdf .dot .gv).
 
     `root` may also be a Digraph from `draw`; other keyword arguments go to `draw`.
     SVG/PNG/PDF need Graphviz's ``dot`` (`GraphvizNotFoundError` says how to get it);
-    .dot/.gv is the DOT source and works without it.
+    .dot/.gv is the DOT source and works without it. ``dot`` is stopped after
+    `timeout` seconds (`RenderTimeoutError`); a graph of more than 100 nodes is
+    announced through `progress` (a function taking the message; None: quiet).
 
     >>> import tempfile, pathlib
     >>> from microgrid import Value
@@ -445,6 +513,7 @@ def render(
             f"cannot tell the format of {str(path)!r} from its extension; "
             f"use one of {', '.join('.' + f for f in FORMATS)}"
         )
+    deadline = _Deadline(timeout)
     if isinstance(root, graphviz.Digraph):
         if draw_options:
             raise TypeError("render(graph, path) takes no draw options: pass a Value instead")
@@ -454,21 +523,33 @@ def render(
     if fmt in ("dot", "gv"):
         path.write_text(graph.source, encoding="utf-8")
     else:
-        path.write_bytes(_pipe(graph, fmt, str(path)))
+        path.write_bytes(_pipe(graph, fmt, str(path), deadline, progress))
     return path
 
 
-def write_steps(root: Value, directory: str | Path, **options: object) -> list[Path]:
-    """Write the flip-book frames as numbered SVG files (step-01.svg, …) into `directory`."""
-    _require_dot(f"the steps in {directory}")
+def write_steps(
+    root: Value,
+    directory: str | Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[str], None] | None = _stderr,
+    **options: object,
+) -> list[Path]:
+    """Write the flip-book frames as numbered SVG files (step-01.svg, …) into `directory`.
+
+    `timeout` (seconds) is for all the frames together.
+    """
+    deadline = _Deadline(timeout)
+    require_dot(f"the steps in {directory}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     frames = draw_backward_steps(root, **options)  # type: ignore[arg-type]
     width = len(str(len(frames)))
     paths = []
+    progress = _quiet_after_first(progress)
     for step, frame in enumerate(frames, start=1):
         path = directory / f"step-{step:0{width}d}.svg"
-        path.write_bytes(_pipe(frame, "svg", str(path)))
+        path.write_bytes(_pipe(frame, "svg", str(path), deadline, progress))
         paths.append(path)
     return paths
 
@@ -480,9 +561,15 @@ def flipbook_html(
     rankdir: str = "LR",
     max_nodes: int | None = 500,
     precision: int = 4,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: Callable[[str], None] | None = _stderr,
 ) -> str:
     """One self-contained HTML page: every backward step as inline SVG, with
-    previous/next buttons, the arrow keys, and ``#step=N`` in the address."""
+    previous/next buttons, the arrow keys, and ``#step=N`` in the address.
+
+    `timeout` (seconds) is for all the frames together."""
+    deadline = _Deadline(timeout)
     # The page writes each caption as a heading, so the pictures leave it out.
     frames = _frames(
         root, show_local, rankdir, max_nodes, precision, id_prefix="mg-", caption_in_picture=False
@@ -493,20 +580,26 @@ def flipbook_html(
         top = names[root]
         title = f"Backprop, one node at a time: d{d_name(top)}/dnode for {top}"
     sections = []
+    progress = _quiet_after_first(progress)
     for step, (frame, caption) in enumerate(frames, start=1):
-        svg = _pipe(frame, "svg", "the flip-book").decode("utf-8")
+        svg = _pipe(frame, "svg", "the flip-book", deadline, progress).decode("utf-8")
         svg = svg[svg.index("<svg") :]  # drop the XML prolog and DOCTYPE: inline SVG
         sections.append(
             f'<section class="frame" id="step-{step}" data-step="{step}">\n'
-            f"<h2>{html.escape(caption)}</h2>\n{svg}</section>"
+            f"<h2>{_page_text(caption)}</h2>\n{svg}</section>"
         )
-    return _PAGE.format(
-        title=html.escape(title),
+    return flipbook_page.PAGE.format(
+        title=_page_text(title),
         total=total,
         frames="\n".join(sections),
-        style=_STYLE,
-        script=_SCRIPT,
+        style=flipbook_page.STYLE,
+        script=flipbook_page.SCRIPT,
     )
+
+
+def _page_text(text: str) -> str:
+    """Text for the page's title and headings: control characters shown as escapes."""
+    return html.escape(_CONTROL.sub(lambda m: _visible(m.group()), text.replace("\n", " ")))
 
 
 def write_flipbook(root: Value, path: str | Path, **options: object) -> Path:
@@ -514,91 +607,3 @@ def write_flipbook(root: Value, path: str | Path, **options: object) -> Path:
     path = Path(path)
     path.write_text(flipbook_html(root, **options), encoding="utf-8")  # type: ignore[arg-type]
     return path
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>{style}</style>
-</head>
-<body>
-<header>
-<h1>{title}</h1>
-<nav>
-<button type="button" id="prev" aria-label="previous step">&#8592; previous</button>
-<span id="counter" aria-live="polite">{total} steps</span>
-<button type="button" id="next" aria-label="next step">next &#8594;</button>
-</nav>
-<p class="hint">The arrow keys &#8592; &#8594; turn the pages too; the address ends in
-#step=N, so a step can be linked. Backprop starts at the root (its delta is 1) and
-computes each node's delta once every node that uses it is done.</p>
-</header>
-<main>
-{frames}
-</main>
-<script>{script}</script>
-</body>
-</html>
-"""
-
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #111827; }
-h1 { font-size: 1.3rem; }
-h2 { font-size: 1.05rem; font-weight: 600; }
-nav { display: flex; gap: 1rem; align-items: center; }
-button { font-size: 1rem; padding: 0.3rem 0.9rem; }
-.hint { color: #4b5563; font-size: 0.9rem; max-width: 50rem; }
-section.frame svg { max-width: 100%; height: auto; }
-section.frame { border-top: 1px solid #e5e7eb; padding-top: 0.5rem; }
-"""
-
-# Without JavaScript every frame stays visible, one under the other.
-_SCRIPT = """
-(function () {
-  "use strict";
-  var frames = Array.prototype.slice.call(document.querySelectorAll("section.frame"));
-  var total = frames.length;
-  var prev = document.getElementById("prev");
-  var next = document.getElementById("next");
-  var counter = document.getElementById("counter");
-  var current = 1;
-  function clamp(n) { return Math.min(Math.max(n, 1), total); }
-  function fromHash() {
-    var match = /step=(\\d+)/.exec(window.location.hash);
-    return clamp(match ? parseInt(match[1], 10) : 1);
-  }
-  function show(n, writeHash) {
-    current = clamp(n);
-    frames.forEach(function (frame, index) {
-      var active = index + 1 === current;
-      frame.hidden = !active;
-      frame.classList.toggle("active", active);
-    });
-    counter.textContent = "step " + current + " of " + total;
-    prev.disabled = current === 1;
-    next.disabled = current === total;
-    document.body.setAttribute("data-step", String(current));
-    if (writeHash && window.location.hash !== "#step=" + current) {
-      try {
-        window.history.replaceState(null, "", "#step=" + current);
-      } catch (error) {
-        window.location.hash = "step=" + current;
-      }
-    }
-  }
-  prev.addEventListener("click", function () { show(current - 1, true); });
-  next.addEventListener("click", function () { show(current + 1, true); });
-  document.addEventListener("keydown", function (event) {
-    if (event.altKey || event.ctrlKey || event.metaKey) { return; }
-    if (event.key === "ArrowLeft") { show(current - 1, true); event.preventDefault(); }
-    else if (event.key === "ArrowRight") { show(current + 1, true); event.preventDefault(); }
-    else if (event.key === "Home") { show(1, true); event.preventDefault(); }
-    else if (event.key === "End") { show(total, true); event.preventDefault(); }
-  });
-  window.addEventListener("hashchange", function () { show(fromHash(), false); });
-  show(fromHash(), false);
-})();
-"""

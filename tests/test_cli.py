@@ -215,15 +215,16 @@ def test_explain_with_nudge_and_negative_input() -> None:
     result = run("explain", "--nudge", "--h", "1e-6", "--", "-x*w", "x=0.5", "w=-2")
     assert result.returncode == 0, result.stderr
     lines = [line.strip() for line in result.stdout.splitlines()]
-    assert "t1 = −x = −0.5 = -0.5" in lines
-    assert "J = t1 · w = (-0.5) · (-2) = 1" in lines
+    assert "t1 = −x = −0.5 = −0.5" in lines  # one minus sign
+    assert "J = t1 · w = (−0.5) · (−2) = 1" in lines
     table = lines[lines.index("Nudge each leaf by h = 1e-06 and watch the root:") + 1 :]
     rows = [line.split() for line in table]
     # J = -x·w: dJ/dx = -w = 2, dJ/dw = -x = -0.5; the nudged slopes agree.
     x_row = next(row for row in rows if row[:1] == ["x"])
     w_row = next(row for row in rows if row[:1] == ["w"])
     assert float(x_row[-2]) == pytest.approx(2.0, abs=1e-5) and x_row[-1] == "2"
-    assert float(w_row[-2]) == pytest.approx(-0.5, abs=1e-5) and w_row[-1] == "-0.5"
+    assert float(w_row[-2].replace("−", "-")) == pytest.approx(-0.5, abs=1e-5)
+    assert w_row[-1] == "−0.5"
 
 
 # ---------------------------------------------------------------------------
@@ -231,12 +232,12 @@ def test_explain_with_nudge_and_negative_input() -> None:
 # ---------------------------------------------------------------------------
 
 HOSTILE = [
-    (("x.__class__", "x=1"), "attribute access is not allowed at column 0"),
+    (("x.__class__", "x=1"), "attribute access is not allowed at column 1"),
     (("__import__('os').system('echo pwned')", "x=1"), "only the functions"),
     (("__import__('os')", "x=1"), "unknown function '__import__'"),
     (("(lambda: x)()", "x=1"), "only the functions"),
     (("x[0]", "x=1"), "subscripts are not allowed"),
-    (("x * 'a'", "x=1"), "a string is not a number at column 4"),
+    (("x * 'a'", "x=1"), "a string is not a number at column 5"),
     (("[x for x in (1, 2)]", "x=1"), "comprehensions are not allowed"),
     (("open('/etc/passwd')", "x=1"), "unknown function 'open'"),
     (("x" + "+x" * 5000, "x=1"), "the limit is 10,000"),
@@ -247,7 +248,7 @@ HOSTILE = [
     (("x", "x=abc"), "the value of x must be a number"),
     (("x", "x"), "expected NAME=VALUE"),
     (("exp(x)", "exp=1", "x=1"), "function name"),
-    (("x +", "x=1"), "syntax error at column 3"),
+    (("x +", "x=1"), "the expression ends with + at column 3"),
     (("x", "x=1", "y=2"), "y is given but not used"),
 ]
 
@@ -262,10 +263,13 @@ def test_hostile_input_is_one_line_and_exit_2(
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
     assert "pwned" not in result.stdout
-    error = result.stderr.strip().splitlines()
-    assert len(error) == 1, result.stderr
+    error = result.stderr.rstrip().splitlines()
+    # One line of message, then (where there is a place) the input with a caret under it.
+    assert len(error) in (1, 3), result.stderr
     assert error[0].startswith(f"microgrid {command}: error: ")
     assert words in error[0]
+    if len(error) == 3:
+        assert error[2].strip() and set(error[2].strip()) == {"^"}
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
@@ -303,3 +307,89 @@ def test_no_command_is_a_usage_error() -> None:
     result = run()
     assert result.returncode == 2
     assert "usage: microgrid" in result.stderr
+
+
+# ---------------------------------------------------------------------------
+# Messages in the learner's words; --version; --timeout
+# ---------------------------------------------------------------------------
+
+
+def test_version_comes_from_the_package() -> None:
+    import microgrid
+
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"microgrid {microgrid.__version__}"
+
+
+def test_an_expression_starting_with_minus_gets_the_double_dash_fix() -> None:
+    result = run("explain", "-x*w", "x=1", "w=2")
+    assert result.returncode == 2
+    assert "unrecognized arguments: -x*w" in result.stderr
+    assert 'put -- before it: microgrid explain -- "-x*w"' in result.stderr
+    fixed = run("explain", "--", "-x*w", "x=1", "w=2")
+    assert fixed.returncode == 0 and "J = " in fixed.stdout
+
+
+def test_the_caret_sits_under_the_missing_operator() -> None:
+    result = run("explain", "3*(a+b c)", "a=1", "b=2", "c=3")
+    assert result.returncode == 2
+    message, source, carets = result.stderr.rstrip("\n").splitlines()
+    assert message.endswith("missing operator between b and c at column 7: did you mean b*c?")
+    assert source == "  3*(a+b c)"
+    assert carets == "        ^"  # under column 7, counting from 1
+
+
+def test_inf_is_pointed_out_where_it_first_appears() -> None:
+    result = run("explain", "exp(x) * 2 + 1", "x=1000")
+    assert result.returncode == 0
+    assert "note: J became inf at t1 = exp(x): exp(1000) overflows" in result.stderr
+    assert "inf" in result.stdout  # still explained
+
+
+def test_log_of_a_saturated_sigmoid_suggests_the_logits_loss() -> None:
+    result = run("explain", "log(sigmoid(x))", "x=-1000")
+    assert result.returncode == 2
+    assert "in log(sigmoid(x)), sigmoid rounded to exactly 0" in result.stderr
+    assert "binary_cross_entropy_with_logits" in result.stderr
+
+
+def test_draw_stops_a_slow_dot_after_timeout(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "dot"
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 60\n", encoding="utf-8")
+    fake.chmod(0o755)
+    terms = "+".join(f"x*{k}" for k in range(60))
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "microgrid",
+            "draw",
+            terms,
+            "x=1",
+            "-o",
+            "big.svg",
+            "--timeout",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "laying out 120 nodes with dot (limit 1 s)" in result.stderr
+    assert "dot did not finish in 1 s and was stopped" in result.stderr
+    assert "--max-nodes" in result.stderr
+    assert not (tmp_path / "big.svg").exists()
+
+
+def test_a_lone_minus_expression_gets_the_fix_even_when_expr_is_missing() -> None:
+    result = run("explain", "-x*w")
+    assert result.returncode == 2
+    assert "arguments are required: EXPR" in result.stderr
+    assert 'put -- before it: microgrid explain -- "-x*w"' in result.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -291,7 +293,7 @@ def test_load_group_instead_of_dataset(tmp_path: Path) -> None:
         f.create_group("test_set_x")
         f["test_set_y"] = np.zeros(2)
         f["list_classes"] = np.array([b"non-cat", b"cat"])
-    with pytest.raises(ValueError, match="a group, not a dataset, 'test_set_x'"):
+    with pytest.raises(ValueError, match="'test_set_x' is a group, not a dataset"):
         load_catvnoncat(tmp_path)
 
 
@@ -305,7 +307,7 @@ def test_load_train_and_test_sizes_differ(tmp_path: Path) -> None:
 
 def test_load_without_h5py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "h5py", None)  # makes `import h5py` fail
-    with pytest.raises(ImportError, match=r"pip install 'microgrid\[data\]'"):
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[data\]'\) in the clone"):
         load_catvnoncat(tmp_path)
 
 
@@ -370,3 +372,116 @@ def test_load_empty_split(tmp_path: Path) -> None:
     write_split(tmp_path, "test", m=0)
     with pytest.raises(ValueError, match=r"test_set_x holds no pictures"):
         load_catvnoncat(tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# Hostile .h5 files: refused before they cost memory.
+# ---------------------------------------------------------------------------
+
+HOSTILE_BUILDERS = """
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+folder = Path(sys.argv[1])
+kind = sys.argv[2]
+folder.mkdir(parents=True, exist_ok=True)
+good = np.zeros((2, 8, 8, 3), dtype=np.uint8)
+for split in ("train", "test"):
+    with h5py.File(folder / f"{split}_catvnoncat.h5", "w") as f:
+        x = f"{split}_set_x"
+        f[f"{split}_set_y"] = np.array([0, 1])
+        f["list_classes"] = np.array([b"non-cat", b"cat"])
+        if split == "test" or kind == "good":
+            f[x] = good
+        elif kind == "fill":  # 60,000 pictures of the fill value in a few KB
+            f.create_dataset(x, (60_000, 64, 64, 3), dtype=np.uint8, chunks=(1, 64, 64, 3))
+        elif kind == "billion":
+            f.create_dataset(x, (10**9, 64, 64, 3), dtype=np.uint8, chunks=(1, 64, 64, 3))
+        elif kind == "loop":
+            f[x] = h5py.SoftLink("/elsewhere")
+            f["elsewhere"] = h5py.SoftLink("/" + x)
+        elif kind == "dangling":
+            f[x] = h5py.SoftLink("/nothing/here")
+        elif kind == "external":
+            f[x] = h5py.ExternalLink("/etc/other.h5", "/pictures")
+        elif kind == "virtual":
+            layout = h5py.VirtualLayout(shape=(2, 8, 8, 3), dtype=np.uint8)
+            layout[:] = h5py.VirtualSource("missing.h5", "/x", shape=(2, 8, 8, 3))
+            f.create_virtual_dataset(x, layout)
+        elif kind == "raw":
+            f.create_dataset(x, (2, 8, 8, 3), dtype=np.uint8, external=[("raw.bin", 0, 384)])
+        elif kind == "compound":
+            f[x] = np.zeros(2, dtype=[("a", "i4"), ("b", "f8")])
+"""
+
+# Peak memory of this process alone: VmHWM starts afresh at exec (ru_maxrss would
+# carry over the forking pytest's peak); tracemalloc where /proc is missing.
+LOAD_AND_MEASURE = """
+import sys
+import tracemalloc
+from pathlib import Path
+
+tracemalloc.start()
+from microgrid.datasets import load_catvnoncat
+
+try:
+    data = load_catvnoncat(sys.argv[1])
+    print("loaded", data.train_x.shape)
+except ValueError as error:
+    print("ValueError:", error)
+status = Path("/proc/self/status")
+if status.exists():
+    line = next(l for l in status.read_text().splitlines() if l.startswith("VmHWM:"))
+    print("peak MB", int(line.split()[1]) / 1024)
+else:
+    print("peak MB", tracemalloc.get_traced_memory()[1] / 2**20)
+"""
+
+
+@needs_h5py
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("fill", r"'train_set_x' declares shape \(60000, 64, 64, 3\).*MAX_H5_BYTES = 100 MB"),
+        ("billion", r"declares shape \(1000000000, 64, 64, 3\) of uint8 \(11,718,750 MB\)"),
+        ("loop", r"'train_set_x' is a loop of soft links \(train_set_x → /elsewhere → /train"),
+        ("dangling", r"soft link to '/nothing/here', which does not exist"),
+        ("external", r"external link to '/pictures' in '/etc/other.h5'.*leave the file"),
+        ("virtual", r"'train_set_x' is a virtual dataset"),
+        ("raw", r"keeps its data in another file \('raw.bin'\)"),
+        ("compound", r"'train_set_x' has type .*not numbers or names"),
+    ],
+)
+def test_hostile_files_are_refused_in_bounded_memory(
+    tmp_path: Path, kind: str, message: str
+) -> None:
+    folder = tmp_path / kind
+    subprocess.run([sys.executable, "-c", HOSTILE_BUILDERS, str(folder), kind], check=True)
+    assert (folder / "train_catvnoncat.h5").stat().st_size < 100_000  # all tiny files
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_MEASURE, str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    result, peak = done.stdout.strip().splitlines()
+    assert result.startswith("ValueError: "), result
+    assert re.search(message, result), result
+    assert float(peak.split()[-1]) < 200, peak
+
+
+@needs_h5py
+def test_a_good_file_still_loads_in_the_same_harness(tmp_path: Path) -> None:
+    folder = tmp_path / "good"
+    subprocess.run([sys.executable, "-c", HOSTILE_BUILDERS, str(folder), "good"], check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_MEASURE, str(folder)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("loaded (2, 8, 8, 3)")

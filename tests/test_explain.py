@@ -122,21 +122,21 @@ def test_a_label_shared_by_several_nodes_gets_subscripts() -> None:
 @pytest.mark.parametrize(
     ("make", "expected", "with_values"),
     [
-        (lambda x, y: x * 3, "x · 3", "(-2) · 3"),
-        (lambda x, y: 3 * x, "3 · x", "3 · (-2)"),
-        (lambda x, y: x - 1, "x − 1", "(-2) − 1"),
-        (lambda x, y: x * -1.5, "x · (-1.5)", "(-2) · (-1.5)"),
-        (lambda x, y: x**2, "x²", "(-2)²"),
-        (lambda x, y: x**3, "x³", "(-2)³"),
-        (lambda x, y: x**-1, "x⁻¹", "(-2)⁻¹"),
-        (lambda x, y: y**0.5, "y^0.5", "4^0.5"),
-        (lambda x, y: y**x, "y^x", "4^(-2)"),
-        (lambda x, y: 2**x, "2^x", "2^(-2)"),
-        (lambda x, y: -x, "−x", "−(-2)"),
+        (lambda x, y: x * 3, "x · 3", "(−2) · 3"),
+        (lambda x, y: 3 * x, "3 · x", "3 · (−2)"),
+        (lambda x, y: x - 1, "x − 1", "(−2) − 1"),
+        (lambda x, y: x * -1.5, "x · (−1.5)", "(−2) · (−1.5)"),
+        (lambda x, y: x**2, "x²", "(−2)²"),
+        (lambda x, y: x**3, "x³", "(−2)³"),
+        (lambda x, y: x**-1, "x⁻¹", "(−2)⁻¹"),
+        (lambda x, y: y**0.5, "y**0.5", "4**0.5"),
+        (lambda x, y: y**x, "y**x", "4**(−2)"),
+        (lambda x, y: 2**x, "2**x", "2**(−2)"),
+        (lambda x, y: -x, "−x", "−(−2)"),
         (lambda x, y: y.log(), "log(y)", "log(4)"),
-        (lambda x, y: x.sigmoid(), "σ(x)", "σ(-2)"),
-        (lambda x, y: abs(x), "|x|", "|-2|"),
-        (lambda x, y: msum([x, y, 1]), "x + y + 1", "(-2) + 4 + 1"),
+        (lambda x, y: x.sigmoid(), "σ(x)", "σ(−2)"),
+        (lambda x, y: abs(x), "|x|", "|−2|"),
+        (lambda x, y: msum([x, y, 1]), "x + y + 1", "(−2) + 4 + 1"),
     ],
 )
 def test_formulas(make, expected: str, with_values: str) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +150,7 @@ def test_formulas(make, expected: str, with_values: str) -> None:  # type: ignor
 def test_negative_numbers_in_explain_substitutions_are_parenthesised() -> None:
     x = Value(-2.0, label="x")
     y = (x * 3).named("y")
-    assert "  y = x · 3 = (-2) · 3 = -6" in str(explain(y))
+    assert "  y = x · 3 = (−2) · 3 = −6" in str(explain(y))
 
 
 def test_dot_and_sum_with_many_terms_are_shortened() -> None:
@@ -187,7 +187,7 @@ def test_user_primitive_with_a_broken_formula_falls_back_to_a_call() -> None:
 
 def test_format_number() -> None:
     assert format_number(33.0) == "33"
-    assert format_number(-6.0) == "-6"
+    assert format_number(-6.0) == "−6"
     assert format_number(0.73105857) == "0.7311"
     assert format_number(0.73105857, precision=8) == "0.73105857"
     assert format_number(-0.0) == "0"

@@ -231,7 +231,7 @@ def test_forbidden_syntax_is_refused_at_its_position(text: str, offending: str, 
     assert "\n" not in message  # one line for the command line
     assert error.column is not None
     assert text[error.column :].startswith(offending), (message, error.column)
-    assert f"column {error.column}" in message
+    assert f"column {error.column + 1}" in message  # 1-based, as people count
     # The caret line sits under the offending part.
     source, carets = error.pointer().splitlines()
     assert carets.index("^") == source.index(text) + error.column
@@ -244,10 +244,48 @@ def test_columns_count_characters_not_bytes() -> None:
 
 
 def test_syntax_errors_are_expression_errors_with_a_column() -> None:
-    with pytest.raises(ExpressionError, match="syntax error at column 3"):
+    with pytest.raises(ExpressionError, match=r"the expression ends with [+] at column 3"):
         build("x +", {"x": 1.0})
-    with pytest.raises(ExpressionError, match="syntax error"):
+    with pytest.raises(ExpressionError, match=r"cannot read the expression at column 5"):
         build("x = = 2", {"x": 1.0})
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "caret_at"),
+    [
+        ("3*(a+b c)", "missing operator between b and c at column 7: did you mean b*c?", 6),
+        ("2x + a", "2x at column 1 needs a * between the number and the name: write 2*x", 0),
+        ("a + b +", "the expression ends with + at column 7: something is missing after it", 6),
+        ("(a + b", "the ( at column 1 is never closed", 0),
+        ("a + b)", "the ) at column 6 closes nothing", 5),
+        ("a**2 + b²", "² at column 9 is not read as a power: write x**2 for x²", 8),
+        ("a^b", "^ is not a power here at column 1: write x**y", 0),
+        ("sigmod(a) + b", "unknown function 'sigmod' at column 1: did you mean sigmoid?", 0),
+        ("a + bb", "unknown variable 'bb' at column 5: did you mean b?", 4),
+        ("a(b + 1)", "if a is a variable, write a*(...)", 0),
+    ],
+)
+def test_slips_are_said_in_this_grammar_with_a_caret(
+    text: str, message: str, caret_at: int
+) -> None:
+    with pytest.raises(ExpressionError) as raised:
+        build(text, {"a": 1.0, "b": 2.0, "c": 3.0} if "c" in text else {"a": 1.0, "b": 2.0})
+    assert message in str(raised.value)
+    for python_words in ("Perhaps", "invalid decimal literal", "invalid syntax"):
+        assert python_words not in str(raised.value)
+    _source, carets = raised.value.pointer().splitlines()
+    assert carets.index("^") - 2 == caret_at
+
+
+def test_what_the_output_writes_is_read_back() -> None:
+    # explain() writes 3 · v and −x: copying them back works.
+    assert build("3 · a − b", {"a": 5.0, "b": 1.0}).value == 14.0
+    assert build("a × −b", {"a": 5.0, "b": 1.0}).value == -5.0
+
+
+def test_names_equal_after_unicode_normalisation_are_refused() -> None:
+    with pytest.raises(ExpressionError, match=r"'x' and 'ｘ' are the same name .*NFKC"):
+        build("x", {"x": 1.0, "ｘ": 2.0})
 
 
 def test_too_long_input_is_rejected_before_parsing() -> None:
@@ -373,3 +411,25 @@ def test_build_checks_bindings_given_as_a_mapping() -> None:
 def test_expression_error_is_a_value_error() -> None:
     assert issubclass(ExpressionError, ValueError)
     assert isinstance(build("x", {"x": 1.0}), Value)
+
+
+def test_explain_writes_one_minus_sign_and_only_operators_the_parser_reads() -> None:
+    from microgrid import explain
+
+    text = str(explain(build("-x * 2", {"x": 1.0})))
+    assert "t1 = −x = −1 = −1" in text
+    assert "-" not in text.replace("->", "")
+    powers = str(explain(build("J = y**x + y**0.5", {"x": -2.0, "y": 4.0})))
+    assert "^" not in powers
+    assert "y**x = 4**(−2)" in powers and "y**0.5 = 4**0.5 = 2" in powers
+    # What explain writes can be typed back.
+    assert (
+        build("y**x + y**0.5", {"x": -2.0, "y": 4.0}).value == build("4**(−2) + 4**0.5", {}).value
+    )
+
+
+def test_columns_stay_right_after_a_middle_dot() -> None:
+    # · is two bytes in UTF-8 and * one: the column must still count characters.
+    with pytest.raises(ExpressionError, match=r"at column 9: 'x\.real'") as raised:
+        build("3 · a · x.real", {"a": 1.0, "x": 2.0})
+    assert raised.value.pointer().splitlines()[1].index("^") - 2 == 8

@@ -674,3 +674,22 @@ def test_cli_logreg_checks_picture_paths_before_training(
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""  # nothing trained, nothing written
+
+
+def test_cli_logreg_checks_the_pgf_writer_before_training(tmp_path: Path) -> None:
+    # .pgf needs matplotlib's TeX program (xelatex): say so up front, not after training.
+    pytest.importorskip("matplotlib")
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "microgrid", "logreg", "--plot", "c.pgf"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+        env={**os.environ, "PATH": str(empty)},
+    )
+    assert result.returncode == 2, result.stderr
+    assert "matplotlib writes .pgf with xelatex, which is not installed" in result.stderr
+    assert "write .pdf or .svg instead" in result.stderr
+    assert result.stdout == "" and not (tmp_path / "c.pgf").exists()

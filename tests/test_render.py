@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shutil
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from microgrid import (
     draw_backward_steps,
     explain,
     flipbook_html,
+    layout,
     render,
     topological_order,
     write_flipbook,
@@ -26,6 +29,7 @@ from microgrid import (
 )
 from microgrid import sum as msum
 from microgrid.explain import node_names
+from microgrid.render import RenderTimeoutError
 
 # `microgrid.render` the attribute is the render() function; the module is here.
 render_module = importlib.import_module("microgrid.render")
@@ -167,9 +171,9 @@ def test_negative_flows_are_parenthesised() -> None:
     z = (y * y).named("z")  # dz/dy = 2y = -12
     z.backward()
     source = draw(z, show_local=True).source
-    assert "∂y/∂x = -3<BR" in source
-    assert "← (-12) · (-3) = 36" in source
-    assert "y = x · (-3)" in source
+    assert "∂y/∂x = −3<BR" in source
+    assert "← (−12) · (−3) = 36" in source
+    assert "y = x · (−3)" in source
 
 
 def test_leaves_computed_nodes_and_the_root_look_different() -> None:
@@ -380,7 +384,7 @@ def test_render_picks_the_format_from_the_extension(
 
 
 def test_render_dot_source_needs_no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(layout.shutil, "which", lambda name: None)
     J = seed()
     for name in ("j.dot", "j.gv"):
         path = render(J, tmp_path / name)
@@ -390,7 +394,7 @@ def test_render_dot_source_needs_no_dot(tmp_path: Path, monkeypatch: pytest.Monk
 def test_render_without_dot_says_how_to_install_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(render_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(layout.shutil, "which", lambda name: None)
     J = seed()
     for name in ("j.svg", "j.png", "j.pdf"):
         with pytest.raises(GraphvizNotFoundError) as raised:
@@ -443,13 +447,142 @@ def test_checked_in_figures_are_not_stale() -> None:
     assert not stale, f"regenerate with: python docs/make_figures.py ({', '.join(stale)} stale)"
 
 
-def test_a_failing_dot_is_a_render_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing_pipe(self: graphviz.Digraph, **options: object) -> bytes:
-        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: out of memory\n")
+SLEEP = shutil.which("sleep") or "/bin/sleep"
 
-    monkeypatch.setattr(render_module.shutil, "which", lambda name: "/usr/bin/dot")
-    monkeypatch.setattr(graphviz.Digraph, "pipe", failing_pipe)
+
+def fake_dot(folder: Path, body: str) -> Path:
+    """A `dot` on PATH that runs the shell commands `body` (for failures and hangs)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "dot"
+    script.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    script.chmod(0o755)
+    return folder
+
+
+def test_a_failing_dot_is_a_render_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = fake_dot(tmp_path / "bin", 'echo "Error: out of memory" >&2; exit 1')
+    monkeypatch.setenv("PATH", str(bin_dir))
     with pytest.raises(
         RenderError, match=r"cannot draw .*j\.svg: dot failed: Error: out of memory"
     ):
         render(seed(), tmp_path / "j.svg")
+
+
+# ---------------------------------------------------------------------------
+# Big graphs: a simpler layout, a time limit, progress, an honest max_nodes hint.
+# ---------------------------------------------------------------------------
+
+
+def wide_sum(terms: int) -> Value:
+    """x·0 + x·1 + … : the leaf x feeds every rank (what made dot take minutes)."""
+    x = Value(1.0, label="x")
+    y = x * 0
+    for k in range(1, terms):
+        y = y + x * k
+    return y
+
+
+def test_small_graphs_are_drawn_as_they_are() -> None:
+    graph = draw(wide_sum(40))  # 80 nodes
+    assert "splines" not in graph.source and "dashed" not in graph.source
+    assert len(node_lines(graph)) == 80
+
+
+def test_big_graphs_draw_far_uses_again_and_lay_out_simply() -> None:
+    root = wide_sum(150)  # 300 nodes: 26 s, then > 200 s, before
+    graph = draw(root)
+    source = graph.source
+    for name, value in layout.BIG_GRAPH_ATTRIBUTES.items():
+        assert f"{name}={value}" in source
+    copies = re.findall(r"^\s*(n\d+c\d+) \[.*dashed", source, flags=re.MULTILINE)
+    # x is drawn once in full and again beside each far use, with its name only.
+    assert len(copies) == 147
+    assert source.count("<I>x</I>") == 147
+    # Every operand still has exactly one edge into its node.
+    arrows = re.findall(r"^\s*\S+ -> (n\d+)", source, flags=re.MULTILINE)
+    assert len(arrows) == sum(len(node.parents) for node in topological_order(root))
+
+
+@needs_dot
+def test_the_default_max_nodes_draws_without_hitting_the_time_limit(tmp_path: Path) -> None:
+    # 500 nodes of the slowest shape: well inside the limit (timings: benchmarks/drawing.py).
+    messages: list[str] = []
+    render(wide_sum(250), tmp_path / "big.svg", progress=messages.append)
+    assert (tmp_path / "big.svg").read_bytes().startswith(b"<?xml")
+    assert messages == ["laying out 500 nodes with dot (limit 30 s)…"]
+
+
+@needs_dot
+def test_small_graphs_say_nothing(tmp_path: Path) -> None:
+    messages: list[str] = []
+    render(seed(), tmp_path / "j.svg", progress=messages.append)
+    assert messages == []
+
+
+def test_a_hanging_dot_is_stopped_with_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid_file = tmp_path / "dot.pid"
+    bin_dir = fake_dot(tmp_path / "bin", f"echo $$ > {pid_file}; exec {SLEEP} 60")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    start = time.monotonic()
+    with pytest.raises(RenderTimeoutError) as raised:
+        render(wide_sum(60), tmp_path / "j.svg", timeout=0.5, progress=None)
+    assert time.monotonic() - start < 10
+    message = str(raised.value)
+    assert "did not finish in 0.5 s and was stopped" in message
+    assert "120 nodes" in message and "max_nodes" in message and "--timeout" in message
+    assert not (tmp_path / "j.svg").exists()
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # dot is gone, not left running
+
+
+def test_the_flipbook_time_limit_covers_all_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = fake_dot(tmp_path / "bin", f"{SLEEP} 0.3; echo '<svg></svg>'")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    start = time.monotonic()
+    with pytest.raises(RenderTimeoutError, match="flip-book"):
+        flipbook_html(seed(), timeout=0.5, progress=None)  # 6 frames of 0.3 s each
+    assert time.monotonic() - start < 5
+
+
+def test_bad_timeouts_are_refused(tmp_path: Path) -> None:
+    for bad in (0, -1.0, float("nan"), True):
+        with pytest.raises(ValueError, match="timeout must be a positive number"):
+            render(seed(), tmp_path / "j.svg", timeout=bad)
+
+
+def test_the_max_nodes_hint_never_suggests_an_undrawable_size() -> None:
+    drawable = layout.drawable_nodes()
+    with pytest.raises(ValueError) as raised:
+        draw(wide_sum(drawable // 2 + 100), max_nodes=500)  # more than dot can do in time
+    message = str(raised.value)
+    assert f"{drawable + 200} nodes" in message
+    assert f"max_nodes={drawable + 200})" not in message
+    assert "smaller graph" in message and "graph.dot" in message
+    with pytest.raises(ValueError, match=r"max_nodes=600\) \(on the command line --max-nodes 600"):
+        draw(wide_sum(300), max_nodes=500)  # drawable: the hint says how
+
+
+def test_the_flipbook_title_escapes_control_characters() -> None:
+    J = (Value(1.0, label="a\x00b\x1bc") * 2).named("J\x1b")
+    page = flipbook_html(J, progress=None)
+    head = page[: page.index("<main>")]
+    assert "\x00" not in page and "\x1b" not in page
+    assert "<title>Backprop, one node at a time: d(J\\x1b)/dnode for J\\x1b</title>" in head
+    assert "<h1>Backprop, one node at a time: d(J\\x1b)/dnode for J\\x1b</h1>" in head
+    custom = flipbook_html(J, title="t\x07<i>", progress=None)
+    assert "<title>t\\x07&lt;i&gt;</title>" in custom
+
+
+def test_the_jupyter_picture_has_the_time_limit_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = fake_dot(tmp_path / "bin", f"exec {SLEEP} 60")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(render_module, "DEFAULT_TIMEOUT", 0.3)
+    with pytest.raises(RenderTimeoutError, match=r"did not finish in 0\.3 s"):
+        draw(seed())._repr_mimebundle_()

@@ -85,7 +85,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             ratio = speed_ratio(reference, seconds, versus) if name != reference_name else ""
             print(f"  {name:<26}{seconds * 1e3:9.1f} ms   {ratio}")
         if micrograd is None:
-            print("\n(micrograd is not installed: pip install 'microgrid[compare]' to compare)")
+            from microgrid.install_hint import pip_command
+
+            print(f"\n(micrograd is not installed: {pip_command('compare')} to compare)")
         return 0
 
     bench.set_defaults(run=run)

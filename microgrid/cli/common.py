@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 from microgrid.engine import Value
-from microgrid.expr import build, parse_bindings
+from microgrid.expr import build, non_finite_note, parse_bindings
 
 EXPRESSION_HELP = """\
 expressions: numbers, names, + - * / **, unary minus, parentheses, the functions
@@ -29,7 +30,11 @@ def one_line(error: BaseException) -> str:
 
 
 def graph_from(args: argparse.Namespace) -> Value:
-    return build(args.expression, parse_bindings(args.bindings))
+    root = build(args.expression, parse_bindings(args.bindings))
+    note = non_finite_note(root)
+    if note:  # the graph is still explained and drawn: inf and nan are worth seeing
+        print(f"microgrid {args.command}: note: {note}", file=sys.stderr)
+    return root
 
 
 def add_expression_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,4 +62,14 @@ def nonzero_step(text: str) -> float:
     value = float(text)
     if value == 0 or not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite, nonzero number, got {text}")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
     return value

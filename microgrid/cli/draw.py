@@ -15,9 +15,11 @@ from microgrid.cli.common import (
     one_line,
     positive,
     precision,
+    seconds,
 )
 from microgrid.expr import ExpressionError
 from microgrid.graph import topological_order
+from microgrid.layout import DEFAULT_TIMEOUT
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,6 +66,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--max-nodes", type=positive, default=500, metavar="N", help="default: %(default)s"
     )
     draw.add_argument(
+        "--timeout",
+        type=seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help="stop dot after S seconds (for --steps/--html: for all frames; default: %(default)g)",
+    )
+    draw.add_argument(
         "--precision",
         type=precision,
         default=4,
@@ -71,6 +80,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="significant digits (default: %(default)s)",
     )
     draw.set_defaults(run=run_draw)
+
+
+def say(message: str) -> None:
+    print(f"microgrid draw: {message}", file=sys.stderr, flush=True)
 
 
 def run_draw(args: argparse.Namespace) -> int:
@@ -113,14 +126,20 @@ def run_draw(args: argparse.Namespace) -> int:
     )
     failures = 0
     jobs: list[tuple[str, Callable[[], Path | list[Path]]]] = []
+    timed: dict[str, Any] = {"timeout": args.timeout, "progress": say}
     if args.output == "-":
         sys.stdout.write(graph.source)
     elif args.output:
-        jobs.append((args.output, lambda: render(graph, args.output)))
+        jobs.append((args.output, lambda: render(graph, args.output, **timed)))
     if args.steps:
-        jobs.append((args.steps, lambda: write_steps(root, args.steps, show_local=True, **options)))
+        jobs.append(
+            (
+                args.steps,
+                lambda: write_steps(root, args.steps, show_local=True, **timed, **options),
+            )
+        )
     if args.html:
-        jobs.append((args.html, lambda: write_flipbook(root, args.html, **options)))
+        jobs.append((args.html, lambda: write_flipbook(root, args.html, **timed, **options)))
     for target, job in jobs:
         try:
             written = job()

@@ -1,0 +1,146 @@
+"""Re-execute examples/backprop_tour.ipynb in place, so it ships with current outputs.
+
+    make notebook                        # the usual way (installs what it needs first)
+    .venv/bin/python examples/run_notebook.py [--check]
+
+The notebook is run top to bottom in a Jupyter kernel that is this very
+interpreter (a kernel spec in a temporary folder says so), from examples/, so
+the files it writes land in examples/build/ (ignored by git). Volatile parts
+(timings, memory addresses) are left out, so re-running it without changes
+gives the same file. ``--check`` writes nothing and exits 1 when the stored
+outputs differ from a fresh run; tests/test_notebook.py does the same check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+NOTEBOOK = Path(__file__).resolve().parent / "backprop_tour.ipynb"
+KERNEL = "microgrid-notebook-python"
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+_SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.DOTALL)
+
+
+def execute(notebook_path: Path = NOTEBOOK, workdir: Path | None = None) -> Any:
+    """The notebook, executed (an nbformat NotebookNode); files it writes go to `workdir`."""
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    with tempfile.TemporaryDirectory() as home:
+        spec_dir = Path(home) / "jupyter" / "kernels" / KERNEL
+        spec_dir.mkdir(parents=True)
+        spec = {
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "microgrid",
+            "language": "python",
+        }
+        (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+        saved = {name: os.environ.get(name) for name in ("JUPYTER_PATH", "MPLCONFIGDIR")}
+        os.environ["JUPYTER_PATH"] = str(Path(home) / "jupyter")
+        os.environ["MPLCONFIGDIR"] = str(Path(home) / "mpl")
+        try:
+            client = nbclient.NotebookClient(
+                notebook,
+                kernel_name=KERNEL,
+                timeout=300,  # per cell; the training cell takes seconds on a busy machine
+                record_timing=False,  # no timestamps: a re-run gives the same file
+                resources={"metadata": {"path": str(workdir or notebook_path.parent)}},
+            )
+            client.execute()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+    notebook.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    return notebook
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def comparable(notebook: Any) -> list[list[Any]]:
+    """Each code cell's outputs as what a reader sees, without the volatile parts.
+
+    Text is compared as it is (memory addresses dropped); an SVG by the text it
+    shows (its numbers and labels); a PNG only by being there.
+    """
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs: list[Any] = []
+        for output in cell.outputs:
+            kind = output.output_type
+            if kind == "stream":
+                text = _ADDRESS.sub("", _text(output.text))
+                if outputs and outputs[-1][0] == output.name:
+                    # How a stream is cut into outputs depends on timing: join them.
+                    text = outputs.pop()[1] + text
+                outputs.append((output.name, text))
+            elif kind == "error":
+                outputs.append(("error", output.ename, output.evalue))
+            else:
+                data = output.get("data", {})
+                shown: dict[str, str] = {}
+                for mime, value in data.items():
+                    text = _text(value)
+                    if mime == "image/svg+xml":
+                        shown[mime] = " | ".join(_SVG_TEXT.findall(text))
+                    elif mime.startswith("image/"):
+                        shown[mime] = "an image"
+                    else:
+                        shown[mime] = _ADDRESS.sub("", text)
+                outputs.append((kind, shown))
+        cells.append(outputs)
+    return cells
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="compare with a fresh run; write nothing"
+    )
+    args = parser.parse_args()
+    import nbformat
+
+    stored = nbformat.read(NOTEBOOK, as_version=4)
+    (NOTEBOOK.parent / "build").mkdir(exist_ok=True)
+    fresh = execute()
+    if args.check:
+        if comparable(stored) != comparable(fresh):
+            print(f"{NOTEBOOK.name} is stale: run `make notebook`", file=sys.stderr)
+            return 1
+        print(f"{NOTEBOOK.name}: stored outputs match a fresh run")
+        return 0
+    for cell in fresh.cells:
+        cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output.text = _ADDRESS.sub("", _text(output.text))
+            for mime, value in output.get("data", {}).items():
+                if mime == "text/plain":
+                    output.data[mime] = _ADDRESS.sub("", _text(value))
+    nbformat.validate(fresh)
+    nbformat.write(fresh, NOTEBOOK)
+    print(f"wrote {NOTEBOOK} with its outputs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Install hints name the command that works where microgrid runs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from microgrid import install_hint
+from microgrid.logistic import _pyplot
+
+CLONE = Path(__file__).resolve().parent.parent
+
+
+def test_from_this_clones_venv_the_hint_is_make_or_its_pip(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys, "prefix", str(CLONE / ".venv"))
+    assert install_hint.clone_folder() == CLONE
+    assert install_hint.pip_command("plot") == (
+        "make test (or .venv/bin/pip install -e '.[plot]') in the clone's folder"
+    )
+
+
+def test_from_another_python_the_hint_uses_that_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "prefix", "/somewhere/else")
+    assert install_hint.pip_command("data") == (
+        f"{sys.executable} -m pip install -e '.[data]' in the clone's folder"
+    )
+
+
+def test_an_installed_package_gets_the_pypi_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(install_hint, "clone_folder", lambda: None)
+    assert install_hint.pip_command("plot") == "pip install 'microgrid[plot]'"
+
+
+def test_the_matplotlib_error_carries_the_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    monkeypatch.setattr(install_hint, "clone_folder", lambda: None)
+    with pytest.raises(ImportError, match=r"needs matplotlib: pip install 'microgrid\[plot\]'"):
+        _pyplot()
