@@ -777,6 +777,7 @@ def binary_cross_entropy(a: Operand, y: Operand) -> Value:
     >>> round(binary_cross_entropy(Value(0.8), 1).value, 4)
     0.2231
     """
+    _check_label("binary_cross_entropy", y)
     return _record(bce, (a, y))
 
 
@@ -786,4 +787,14 @@ def binary_cross_entropy_with_logits(z: Operand, y: Operand) -> Value:
     >>> binary_cross_entropy_with_logits(Value(-1000.0), 1).value
     1000.0
     """
+    _check_label("binary_cross_entropy_with_logits", y)
     return _record(bce_with_logits, (z, y))
+
+
+def _check_label(loss: str, y: Operand) -> None:
+    # A label is a probability: 0, 1 or a soft label between (NaN fails too).
+    # Only a plain-number label is checked: a Value label is something being
+    # differentiated, and gradcheck must be able to step it across 0 or 1
+    # (the formula is linear in y there).
+    if _is_number(y) and not 0 <= y <= 1:
+        raise ValueError(f"{loss}: the label y must lie in [0, 1], got {y:g}")
