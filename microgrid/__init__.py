@@ -9,6 +9,7 @@
 """
 
 from microgrid import datasets, logistic, testing
+from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
 from microgrid.engine import (
     Primitive,
     Value,
@@ -38,6 +39,7 @@ from microgrid.render import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompiledStep",
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
@@ -50,6 +52,7 @@ __all__ = [
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "compile",
     "datasets",
     "dot",
     "draw",
