@@ -248,12 +248,16 @@ WARM_UP = 8
 
 def interleaved(contenders: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
     """Median CPU seconds per call of each contender, timed round by round."""
+    gc.collect()
     for function in contenders.values():
         for _ in range(WARM_UP):
             function()
     times: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, function in contenders.items():
+            # micrograd leaves cyclic garbage (closures): collect it here, untimed, so
+            # that the next contender's collections do not pay for it.
+            gc.collect()
             start = time.process_time()
             function()
             times[name].append(time.process_time() - start)
@@ -393,17 +397,16 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
     try:
         for features, samples in sizes_a:
             w, xs = linear_data(features, samples)
-            loss, _ = build_a(Value, w, xs)
-            step = microgrid.compile(loss)
             contenders: dict[str, Callable[[], object]] = {
                 "microgrid": rebuild(lambda: build_a(Value, w, xs)),
                 "dot/sum": rebuild(lambda: build_b(w, xs)),
-                "compiled": step,
-                "floats": lambda: floats_a(w, xs),
             }
             if HAVE_MICROGRAD:
                 contenders["micrograd"] = rebuild(lambda: build_a(micrograd.engine.Value, w, xs))
             t = interleaved(contenders, rounds)
+            step = microgrid.compile(build_a(Value, w, xs)[0])
+            t |= interleaved({"compiled": step, "floats": lambda: floats_a(w, xs)}, rounds)
+            del step
             mg = t.get("micrograd")
             size = f"{features}×{samples}"
             add(f"(a) {size}, + and *", t["microgrid"], mg, None)
@@ -417,14 +420,8 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
         for points in sizes_c:
             mx, my = moons(points)
             ours = MicrogridMLP([2, 16, 16, 1])
-            loss, _ = build_c(ours, Value, mx, my)
-            step = microgrid.compile(loss, wrt=mlp_parameters(ours))
             plain = [[([p.value for p in w], b.value) for w, b in layer] for layer in ours.layers]
-            contenders = {
-                "microgrid": rebuild(lambda: build_c(ours, Value, mx, my)),
-                "compiled": step,
-                "floats": lambda: floats_c(plain, mx, my),
-            }
+            contenders = {"microgrid": rebuild(lambda: build_c(ours, Value, mx, my))}
             if HAVE_MICROGRAD:
                 random.seed(2)
                 theirs = micrograd.nn.MLP(2, [16, 16, 1])
@@ -432,6 +429,9 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
                     lambda: build_c(theirs, micrograd.engine.Value, mx, my)
                 )
             t = interleaved(contenders, rounds)
+            step = microgrid.compile(build_c(ours, Value, mx, my)[0], wrt=mlp_parameters(ours))
+            t |= interleaved({"compiled": step, "floats": lambda: floats_c(plain, mx, my)}, rounds)
+            del step
             mg = t.get("micrograd")
             add(f"(c) MLP 2-16-16-1, {points} points", t["microgrid"], mg, None)
             add(f"(c) {points} points, compiled replay", t["compiled"], mg, t["floats"])
@@ -440,16 +440,13 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
             figures[f"c-floats {points}"] = t["compiled"] / t["floats"]
 
         for depth in sizes_d:
-            loss, _ = build_d(Value, depth)
-            step = microgrid.compile(loss)
-            contenders = {
-                "microgrid": rebuild(lambda: build_d(Value, depth)),
-                "compiled": step,
-                "floats": lambda: floats_d(depth),
-            }
+            contenders = {"microgrid": rebuild(lambda: build_d(Value, depth))}
             if HAVE_MICROGRAD:
                 contenders["micrograd"] = rebuild(lambda: build_d(micrograd.engine.Value, depth))
             t = interleaved(contenders, rounds)
+            step = microgrid.compile(build_d(Value, depth)[0])
+            t |= interleaved({"compiled": step, "floats": lambda: floats_d(depth)}, rounds)
+            del step
             mg = t.get("micrograd")
             add(f"(d) chain, depth {depth:,}", t["microgrid"], mg, None)
             add(f"(d) depth {depth:,}, compiled replay", t["compiled"], mg, t["floats"])
