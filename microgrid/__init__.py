@@ -9,12 +9,14 @@
 """
 
 from microgrid import datasets, logistic, testing
+from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
 from microgrid.engine import (
     Primitive,
     Value,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     dot,
+    gc_paused,
     is_grad_enabled,
     no_grad,
     primitive,
@@ -39,6 +41,7 @@ from microgrid.render import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompiledStep",
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
@@ -52,12 +55,14 @@ __all__ = [
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "compile",
     "datasets",
     "dot",
     "draw",
     "draw_backward_steps",
     "explain",
     "flipbook_html",
+    "gc_paused",
     "gradcheck",
     "graph_stats",
     "is_grad_enabled",
