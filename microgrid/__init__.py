@@ -8,7 +8,7 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
-from microgrid import datasets, logistic, testing
+from microgrid import datasets, logistic, nn, optim, testing
 from microgrid.engine import (
     Primitive,
     Value,
@@ -24,6 +24,7 @@ from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_ta
 from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
+from microgrid.losses import cross_entropy, hinge, softmax
 from microgrid.render import (
     GraphvizNotFoundError,
     RenderError,
@@ -50,6 +51,7 @@ __all__ = [
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "cross_entropy",
     "datasets",
     "dot",
     "draw",
@@ -58,15 +60,19 @@ __all__ = [
     "flipbook_html",
     "gradcheck",
     "graph_stats",
+    "hinge",
     "is_grad_enabled",
     "leaves",
     "logistic",
+    "nn",
     "no_grad",
     "nudge",
     "nudge_table",
+    "optim",
     "primitive",
     "render",
     "replay",
+    "softmax",
     "sum",
     "testing",
     "topological_order",
