@@ -146,7 +146,9 @@ class Adam(Optimizer):
             for i, (p, g) in enumerate(zip(self.params, deltas, strict=True)):
                 self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
                 self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
-                p.value -= step_size * self.m[i] / (math.sqrt(self.v[i]) / root_correction + self.eps)
+                p.value -= (
+                    step_size * self.m[i] / (math.sqrt(self.v[i]) / root_correction + self.eps)
+                )
 
     def __repr__(self) -> str:
         return f"Adam({len(self.params)} parameters, lr={self.lr:g}, betas={self.betas})"

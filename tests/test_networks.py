@@ -134,7 +134,7 @@ def test_week_3_planar_reproduces_the_course() -> None:
 def test_the_course_cost_formula_agrees_with_the_stable_one() -> None:
     X, Y = datasets.planar()
     p = initialize_parameters([2, 4, 1], "course", seed=2)
-    AL, caches = forward_propagation(X, p, "tanh")
+    AL, _ = forward_propagation(X, p, "tanh")
     cost = vectorized_gradients(X, Y, p).cost
     assert math.isclose(compute_cost(AL, Y), cost, rel_tol=1e-13)
     assert compute_cost(np.array([[1.0]]), np.array([[0]])) == math.inf
@@ -197,7 +197,7 @@ def summation_scales(
     m = X.shape[1]
     scales = {}
     dZ = np.abs(AL - Y)
-    for l in range(len(caches), 0, -1):
+    for l in range(len(caches), 0, -1):  # noqa: E741 - the course's layer index
         A_prev, W, _, _ = caches[l - 1]
         scales[f"dW{l}"] = dZ @ np.abs(A_prev).T / m
         scales[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
@@ -264,7 +264,9 @@ def test_graph_gradients_pass_finite_differences_and_match_pytorch() -> None:
     tensors = {k: torch.tensor(v, requires_grad=True) for k, v in p.items()}
     A1 = torch.tanh(tensors["W1"] @ torch.tensor(X) + tensors["b1"])
     Z2 = tensors["W2"] @ A1 + tensors["b2"]
-    J = torch.nn.functional.binary_cross_entropy_with_logits(Z2, torch.tensor(Y, dtype=torch.float64))
+    J = torch.nn.functional.binary_cross_entropy_with_logits(
+        Z2, torch.tensor(Y, dtype=torch.float64)
+    )
     J.backward()
     grads = graph.gradients().grads
     assert math.isclose(graph.J.value, J.item(), rel_tol=1e-12)
@@ -338,17 +340,17 @@ def test_bad_data_gets_clear_errors() -> None:
     bad[1, 3] = np.nan
     with pytest.raises(ValueError, match=r"X\[1, 3\] is nan"):
         model.fit(bad, Y)
-    with pytest.raises(ValueError, match="X has 2 features .* starts with 3"):
+    with pytest.raises(ValueError, match=r"X has 2 features .* starts with 3"):
         NeuralNetwork([3, 2, 1], verbose=False).fit(X, Y)
     model.fit(X, Y)
-    with pytest.raises(ValueError, match="pass X.T"):
+    with pytest.raises(ValueError, match=r"pass X\.T"):
         model.predict(np.ones((20, 2)))
 
 
 def test_a_learning_rate_too_large_is_named() -> None:
     X, Y = datasets.planar(40)
     X = X * 1e3
-    with pytest.raises(ValueError, match="learning rate .* is probably too large"):
+    with pytest.raises(ValueError, match=r"learning rate .* is probably too large"):
         NeuralNetwork([2, 50, 1], "relu", 1e6, 50, init="scaled", verbose=False).fit(X, Y)
 
 
@@ -415,8 +417,8 @@ def test_bad_train_options_fail_before_training(
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         try:
             status = main(argv)
-        except SystemExit as exit:  # argparse's own errors
-            status = int(exit.code or 0)
+        except SystemExit as stop:  # argparse's own errors
+            status = int(stop.code or 0)
     assert status == 2 and message in out.getvalue()
     assert "Cost after" not in out.getvalue()
 

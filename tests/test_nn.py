@@ -1,4 +1,4 @@
-"""microgrid.nn: parameters named as in the course, the three initialisations, gradients vs PyTorch."""
+"""microgrid.nn: parameters named as in the course, three initialisations, gradients vs PyTorch."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_course_init_is_the_legacy_seed_then_randn_times_point_01_per_layer() ->
 def test_scaled_init_divides_by_the_root_of_the_fan_in() -> None:
     draws = legacy_draws(1, [(5, 8), (3, 5), (1, 3)])
     p = initial_arrays([8, 5, 3, 1], init="scaled", seed=1)
-    for l, draw in enumerate(draws, start=1):
+    for l, draw in enumerate(draws, start=1):  # noqa: E741
         assert np.array_equal(p[f"W{l}"], draw / np.sqrt(draw.shape[1]))
     # NumPy's global generator is left alone.
     state = np.random.get_state()[1].copy()
@@ -120,10 +120,12 @@ def test_mlp_forward_and_gradients_match_pytorch(
 
     g = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
     arrays = model.arrays()
-    tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in arrays.items()}
+    tensors = {
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in arrays.items()
+    }
     A = torch.tensor(x, dtype=torch.float64).reshape(-1, 1)
     L = len(sizes)
-    for l in range(1, L + 1):
+    for l in range(1, L + 1):  # noqa: E741
         Z = tensors[f"W{l}"] @ A + tensors[f"b{l}"]
         last = output if output is not None else None
         A = g[activation](Z) if l < L else (g[last](Z) if last else Z)
@@ -131,7 +133,7 @@ def test_mlp_forward_and_gradients_match_pytorch(
     (weights * A).sum().backward()
     assert [o.value for o in outputs] == pytest.approx(A[:, 0].tolist(), rel=1e-12, abs=1e-15)
     for layer in model.layers:
-        l = layer.index
+        l = layer.index  # noqa: E741
         dW = np.array([[w.delta for w in n.w] for n in layer.neurons])
         db = np.array([[n.b.delta] for n in layer.neurons])
         assert np.allclose(dW, tensors[f"W{l}"].grad.numpy(), rtol=1e-12, atol=1e-15)
@@ -156,7 +158,11 @@ def test_zero_grad_and_arrays_round_trip() -> None:
 def test_layer_from_arrays_reads_the_course_shapes() -> None:
     layer = Layer.from_arrays(np.array([[1.0, 2.0]]), np.array([[0.5]]), "linear", index=1)
     (z,) = layer([3.0, 4.0])
-    assert z.value == 11.5 and [p.label for p in layer.parameters()] == ["W1[1,1]", "W1[1,2]", "b1[1]"]
+    assert z.value == 11.5 and [p.label for p in layer.parameters()] == [
+        "W1[1,1]",
+        "W1[1,2]",
+        "b1[1]",
+    ]
 
 
 def test_inputs_can_be_values_with_deltas() -> None:
@@ -186,7 +192,12 @@ def test_inputs_can_be_values_with_deltas() -> None:
         (lambda: MLP.from_arrays({"W1": np.ones((2, 2))}), "W1, b1"),
         (
             lambda: MLP.from_arrays(
-                {"W1": np.ones((3, 2)), "b1": np.ones((3, 1)), "W2": np.ones((1, 2)), "b2": np.ones((1, 1))}
+                {
+                    "W1": np.ones((3, 2)),
+                    "b1": np.ones((3, 1)),
+                    "W2": np.ones((1, 2)),
+                    "b2": np.ones((1, 1)),
+                }
             ),
             "W2 has 2 columns but layer 1 has 3 units",
         ),

@@ -41,7 +41,9 @@ def assert_paths_equal(ours: list[list[float]], theirs: list[list[float]]) -> No
     scale = max(1.0, *(abs(x) for path in (ours, theirs) for row in path for x in row))
     for step, (a, b) in enumerate(zip(ours, theirs, strict=True)):
         for x, y in zip(a, b, strict=True):
-            assert math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12 * scale), f"step {step}: {x} vs {y}"
+            assert math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12 * scale), (
+                f"step {step}: {x} vs {y}"
+            )
 
 
 gradient_sequences = st.integers(1, 4).flatmap(
