@@ -130,7 +130,7 @@ class Adam(Optimizer):
             _rate(betas[0], "betas[0]", zero_ok=True, below_one=True),
             _rate(betas[1], "betas[1]", zero_ok=True, below_one=True),
         )
-        self.eps = _rate(eps, "eps", zero_ok=True)
+        self.eps = _rate(eps, "eps")  # > 0: a delta of 0 would divide 0 by 0
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
