@@ -141,17 +141,6 @@ def test_the_course_cost_formula_agrees_with_the_stable_one() -> None:
 
 
 @needs_cat_files
-def test_week_4_costs_at_iterations_0_and_100_to_1e12() -> None:
-    # The 2500-iteration runs (train/test accuracies) are in test_examples_networks.py.
-    cats = datasets.load_catvnoncat(CAT_DIR)
-    X = datasets.flatten_pixels(cats.train_x)
-    two = NeuralNetwork([12288, 7, 1], "relu", 0.0075, 101, init="course", seed=1, verbose=False)
-    two.fit(X, cats.train_y)
-    assert math.isclose(two.costs_[0], 0.6930497356599888, rel_tol=1e-12)
-    assert math.isclose(two.costs_[100], 0.6464320953428849, rel_tol=1e-12)
-
-
-@needs_cat_files
 def test_week_4_graph_engine_agrees_with_vectorized_on_cat_pictures() -> None:
     cats = datasets.load_catvnoncat(CAT_DIR)
     X, Y = datasets.flatten_pixels(cats.train_x[:6]), cats.train_y[:, :6]
