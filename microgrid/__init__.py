@@ -8,7 +8,7 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
-from microgrid import datasets, logistic, nn, optim, testing
+from microgrid import datasets, logistic, networks, nn, optim, testing
 from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
 from microgrid.engine import (
     Primitive,
@@ -26,6 +26,7 @@ from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
 from microgrid.losses import cross_entropy, hinge, softmax
+from microgrid.networks import NeuralNetwork
 from microgrid.render import (
     GraphvizNotFoundError,
     RenderError,
@@ -47,6 +48,7 @@ __all__ = [
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
+    "NeuralNetwork",
     "NudgeResult",
     "Primitive",
     "RenderError",
@@ -67,6 +69,7 @@ __all__ = [
     "is_grad_enabled",
     "leaves",
     "logistic",
+    "networks",
     "nn",
     "no_grad",
     "nudge",
