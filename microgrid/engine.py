@@ -21,12 +21,13 @@ value <= 0, sqrt of a negative value, division by zero, 0 ** negative.
 
 from __future__ import annotations
 
+import gc
 import numbers
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Union
+from typing import Any, Union
 
 from microgrid.primitives import (
     Primitive,
@@ -54,6 +55,7 @@ __all__ = [  # noqa: RUF022 - grouped: the node, recording, the n-ary ops, the p
     "Value",
     "no_grad",
     "is_grad_enabled",
+    "gc_paused",
     "topological_order",
     "sum",
     "dot",
@@ -105,6 +107,30 @@ def no_grad() -> Iterator[None]:
         yield
     finally:
         _recording.reset(token)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's garbage collector inside the block (opt-in; process-wide).
+
+    Building a big graph allocates many objects, and CPython runs a full
+    collection every ~70,000 of them; pausing it can make a training step up to
+    ~2× faster. It pauses the collector for the whole process (every thread, your
+    own code too) until the block ends, when it is re-enabled if it was on
+    before. Reference counting still frees what you drop; only cycles wait.
+
+    >>> with gc_paused():
+    ...     J = 3 * Value(2.0)
+    >>> J.value
+    6.0
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def is_grad_enabled() -> bool:
@@ -220,29 +246,74 @@ class Value:
 
     __hash__ = object.__hash__
 
+    # -- pickling and copying: explicit stacks, like every walk --------------
+    # Pickling a node the default way recurses into its parents, one level per
+    # node (a RecursionError at depth ~200). Instead the first node pickled
+    # passes its ancestors, parents first, as a list (pickle saves a list's
+    # items in a loop); each of them is then saved flat, with its parents
+    # already in pickle's memo. The same works for copy.deepcopy, every protocol,
+    # and keeps shared nodes shared.
+
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        state = (
+            self.value, self.delta, self.label, self.op,
+            self.parents, self.local_derivatives, self.constants,
+        )  # fmt: skip
+        if id(self) in _saved_flat:
+            _saved_flat.discard(id(self))
+            return (_restored_node, (), state)
+        ancestors = topological_order(self)[:-1]
+        _saved_flat.update(id(node) for node in ancestors if node.parents)
+        return (_restored_node, (ancestors,), state)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (
+            self.value, self.delta, self.label, self.op,
+            self.parents, self.local_derivatives, self.constants,
+        ) = state  # fmt: skip
+
+    def __copy__(self) -> Value:
+        copied: Value = object.__new__(Value)
+        copied.__setstate__(self.__reduce_ex__(2)[2])
+        _saved_flat.difference_update(id(node) for node in topological_order(self))
+        return copied
+
     # -- backprop ----------------------------------------------------------
 
     def backward(self, delta: float = 1.0) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
-        Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh.
+        Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
+        nothing: if the pass is interrupted, every delta is put back as it was.
+        One graph, one thread at a time (independent graphs in threads are fine).
         """
         if not _is_number(delta):
             raise TypeError(f"backward(delta=...) needs a number, got {delta!r}")
+        if self.op and not self.parents:
+            name = f" {self.label!r}" if self.label else ""
+            raise RuntimeError(
+                f"backward(): node{name} was computed by {str(self.op)!r} under no_grad(), "
+                "so it has no recorded inputs to backprop into; build it outside no_grad()"
+            )
         order = topological_order(self)
         # Deltas from earlier calls are set aside so this pass computes clean
         # dJ/dnode values, then added back: repeated calls accumulate.
         earlier = [node.delta for node in order]
         accumulate = any(earlier)
-        if accumulate:
-            for node in order:
-                node.delta = 0.0
-        self.delta = float(delta)
-        for node in reversed(order):  # children before parents
-            node_delta = node.delta
-            # Aligned by construction; zip(strict=True) would double this loop's cost.
-            for parent, local in zip(node.parents, node.local_derivatives):  # noqa: B905
-                parent.delta += local * node_delta  # the chain rule
+        try:
+            if accumulate:
+                for node in order:
+                    node.delta = 0.0
+            self.delta = float(delta)
+            for node in reversed(order):  # children before parents
+                node_delta = node.delta
+                # Aligned by construction; zip(strict=True) would double this loop's cost.
+                for parent, local in zip(node.parents, node.local_derivatives):  # noqa: B905
+                    parent.delta += local * node_delta  # the chain rule
+        except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
+            for node, before in zip(order, earlier, strict=True):
+                node.delta = before
+            raise
         if accumulate:
             for node, before in zip(order, earlier, strict=True):
                 node.delta += before
@@ -259,16 +330,7 @@ class Value:
         """
         if not self.parents:
             return
-        op = self.op
-        assert isinstance(op, Primitive)
-        if self.constants:
-            parents = iter(self.parents)
-            inputs = [next(parents).value if c is None else c for c in self.constants]
-        else:
-            inputs = [p.value for p in self.parents]
-        value, derivatives = _evaluate(op, inputs, self._operands())
-        self.value = value
-        self.local_derivatives = _parents_only(derivatives, self.constants)
+        self.value, self.local_derivatives = _recomputed(self, {})
 
     def _operands(self) -> tuple[Operand, ...]:
         """Parents and constants in the op's input order."""
@@ -483,6 +545,16 @@ def _check_power(base: Operand, exponent: Operand) -> None:
         )
 
 
+# Nodes whose ancestors are already on their way into the pickle being written
+# (by id; a stale entry only makes one later save one level deeper).
+_saved_flat: set[int] = set()
+
+
+def _restored_node(ancestors: object = None) -> Value:
+    """A blank node for pickle and deepcopy to fill in (the ancestors came first)."""
+    return object.__new__(Value)
+
+
 def _compared(other: object) -> float | None:
     """The number a Value is compared with; None lets Python try the other side (an array)."""
     if isinstance(other, Value):
@@ -549,7 +621,47 @@ def _evaluate(
             f"primitive {str(op)!r} returned {count} local derivative(s) "
             f"for {len(inputs)} input(s); it must return one per input"
         )
+    if op not in _BUILT_IN:  # the built-ins return floats; a user's op is checked
+        for what, number in (("value", value), *(("a local derivative", d) for d in derivatives)):
+            if not _is_number(number):
+                raise TypeError(
+                    f"primitive {str(op)!r} returned {what} {number!r} "
+                    f"({type(number).__name__}); it must be a real number"
+                )
+        derivatives = tuple(map(float, derivatives))
     return float(value), derivatives
+
+
+_BUILT_IN = frozenset(
+    {add, sub, mul, div, power, neg, exp, log, sigmoid, tanh, relu, sqrt, absolute}
+    | {summation, dot_product, bce, bce_with_logits}
+)
+
+
+def _recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, tuple[float, ...]]:
+    """`node`'s value and local derivatives from its parents' values, changing nothing.
+
+    A parent's value is taken from `new_values` if it is there, else from the parent.
+    The same checks as the operators apply (a Value exponent needs a base >= 0).
+    """
+    op = node.op
+    assert isinstance(op, Primitive)
+    parents = iter(node.parents)
+    operands: list[Operand] = (
+        [next(parents) if c is None else c for c in node.constants]
+        if node.constants
+        else list(node.parents)
+    )
+    inputs = [new_values.get(o, o.value) if isinstance(o, Value) else float(o) for o in operands]
+    # Shown in an error with their new values (the labels are the nodes').
+    shown = [
+        Value(x, label=o.label) if isinstance(o, Value) else x
+        for o, x in zip(operands, inputs, strict=True)
+    ]
+    if op is power and len(shown) == 2:
+        _check_power(*shown)
+    value, derivatives = _evaluate(op, inputs, shown)
+    return value, _parents_only(derivatives, node.constants)
 
 
 def _parents_only(
