@@ -8,7 +8,7 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
-from microgrid import datasets, logistic, testing
+from microgrid import datasets, logistic, networks, nn, optim, testing
 from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
 from microgrid.engine import (
     Primitive,
@@ -26,6 +26,8 @@ from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_ta
 from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
+from microgrid.losses import cross_entropy, hinge, softmax
+from microgrid.networks import NeuralNetwork
 from microgrid.render import (
     GraphvizNotFoundError,
     RenderError,
@@ -48,6 +50,7 @@ __all__ = [
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
+    "NeuralNetwork",
     "NudgeResult",
     "Primitive",
     "RenderError",
@@ -56,6 +59,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "compile",
+    "cross_entropy",
     "datasets",
     "dot",
     "draw",
@@ -65,15 +69,20 @@ __all__ = [
     "gc_paused",
     "gradcheck",
     "graph_stats",
+    "hinge",
     "is_grad_enabled",
     "leaves",
     "logistic",
+    "networks",
+    "nn",
     "no_grad",
     "nudge",
     "nudge_table",
+    "optim",
     "primitive",
     "render",
     "replay",
+    "softmax",
     "sum",
     "testing",
     "topological_order",
