@@ -493,6 +493,8 @@ def _pyplot() -> Any:
     import matplotlib.pyplot as plt
 
     return plt
+
+
 # Neural networks (docs chapters 8-9): the [2, 4, 1] network's graph for one
 # sample, decision boundaries, and the course's hidden-layer-size experiment.
 # ---------------------------------------------------------------------------
