@@ -1,0 +1,321 @@
+"""The training page's sessions: a model learning 2-D data in a background thread.
+
+Each browser tab gets its own `TrainingSession` (an id the page keeps in memory).
+Start runs gradient descent in a thread that holds the session's lock only for one
+step at a time, and sleeps between steps, so the page's polls (``GET
+/api/train/ID``) are answered at once. Everything is bounded: iterations per run,
+sessions per server, and a thread stops by itself when its page stops polling.
+
+>>> session = TrainingSession("s1", dataset="toy", learning_rate=0.5)
+>>> first = session.state()["cost"]
+>>> session.step(20)
+>>> session.state()["cost"] < first
+True
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from microgrid import datasets, logistic
+from microgrid.explorer.graph_api import RequestError, answer_for
+
+__all__ = [
+    "DATASETS",
+    "MAX_ITERATIONS",
+    "MODELS",
+    "TrainingSession",
+    "TrainingSessions",
+]
+
+DATASETS = ("toy",)
+MODELS = ("logistic",)
+SAMPLES = 200
+MAX_ITERATIONS = 5000
+"""A run stops here (Reset starts again): the page is for watching, not for long jobs."""
+STEPS_PER_SECOND = 100
+"""The pace of a run, slow enough to watch the boundary move."""
+IDLE_SECONDS = 20.0
+"""A running session pauses itself when its page has not polled for this long."""
+GRID = 40
+"""The decision boundary picture is GRID × GRID probabilities."""
+
+
+def _number(value: object, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RequestError(f"{name} must be a number, got {value!r}"[:120])
+    number = float(value)
+    if not (math.isfinite(number) and low <= number <= high):
+        raise RequestError(f"{name} must be from {low:g} to {high:g}, got {number:g}")
+    return number
+
+
+def _load(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    if dataset == "toy":
+        return datasets.toy_2d(SAMPLES, seed=seed)
+    raise RequestError(f"unknown data set {dataset!r} (the data sets are {', '.join(DATASETS)})")
+
+
+class TrainingSession:
+    """Logistic regression, a = σ(w1·x1 + w2·x2 + b), on one 2-D data set.
+
+    Each step is one full-batch gradient from the engine's Value graph
+    (`logistic.graph_gradients`: J built from Values, one ``backward()``), then
+    w := w − α·dw, b := b − α·db.
+    """
+
+    def __init__(
+        self,
+        session_id: str,
+        dataset: str = "toy",
+        model: str = "logistic",
+        learning_rate: float = 0.1,
+        sample: int = 0,
+        seed: int = 0,
+    ) -> None:
+        self.id = session_id
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._running = False
+        self.last_seen = time.monotonic()
+        self.message = ""
+        self.reset(dataset, model, learning_rate, sample, seed)
+
+    # -- settings ---------------------------------------------------------
+
+    def reset(
+        self,
+        dataset: str = "toy",
+        model: str = "logistic",
+        learning_rate: float = 0.1,
+        sample: int = 0,
+        seed: int = 0,
+    ) -> None:
+        """Stop, and start again from w = 0, b = 0 (with new settings)."""
+        if model not in MODELS:
+            raise RequestError(f"unknown model {model!r} (the models are {', '.join(MODELS)})")
+        rate = _number(learning_rate, "the learning rate", 1e-6, 100.0)
+        seed = int(_number(seed, "the seed", 0, 2**31))
+        X, Y = _load(dataset, seed)
+        self.pause()
+        with self._lock:
+            self.dataset, self.model = dataset, model
+            self.X, self.Y = X, Y
+            self.learning_rate = rate
+            self.w = np.zeros((X.shape[0], 1))
+            self.b = 0.0
+            self.iteration = 0
+            self.costs: list[float] = []
+            self.cost = self._cost()
+            self.sample = 0
+            self.message = ""
+            self._sample_cache: tuple[tuple[int, int], float, dict[str, Any]] | None = None
+        self.set_sample(sample)
+
+    def set_learning_rate(self, learning_rate: object) -> None:
+        rate = _number(learning_rate, "the learning rate", 1e-6, 100.0)
+        with self._lock:
+            self.learning_rate = rate
+
+    def set_sample(self, sample: object) -> None:
+        index = _number(sample, "the sample", 0, self.X.shape[1] - 1)
+        if not index.is_integer():
+            raise RequestError(f"the sample must be a whole number, got {index:g}")
+        with self._lock:
+            self.sample = int(index)
+
+    # -- training ---------------------------------------------------------
+
+    def _cost(self) -> float:
+        return float(logistic.vectorized_gradients(self.X, self.Y, self.w, self.b).cost)
+
+    def _step(self) -> bool:
+        """One gradient-descent step (the lock is held). False when the run must stop."""
+        if self.iteration >= MAX_ITERATIONS:
+            self.message = f"stopped at the limit of {MAX_ITERATIONS} iterations (Reset to rerun)"
+            return False
+        gradients = logistic.graph_gradients(self.X, self.Y, self.w, self.b)
+        if not math.isfinite(gradients.cost):
+            self.message = f"the cost became {gradients.cost}: the learning rate is too large"
+            return False
+        self.costs.append(gradients.cost)  # J before this update, as in the course
+        self.w = self.w - self.learning_rate * gradients.dw
+        self.b = self.b - self.learning_rate * gradients.db
+        self.iteration += 1
+        self.cost = self._cost()
+        if not math.isfinite(self.cost):
+            self.message = f"the cost became {self.cost}: the learning rate is too large"
+            return False
+        return True
+
+    def step(self, count: object = 1) -> None:
+        """Take `count` steps now (the page's Step button); pauses a run first."""
+        steps = int(_number(count, "the number of steps", 1, 1000))
+        self.pause()
+        with self._lock:
+            self.message = ""
+            for _ in range(steps):
+                if not self._step():
+                    break
+
+    def start(self) -> None:
+        with self._lock:
+            if self._running:
+                return
+            self._running = True
+            self.message = ""
+            self.last_seen = time.monotonic()
+            self._thread = threading.Thread(
+                target=self._run, name=f"microgrid-train-{self.id}", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self) -> None:
+        pause = 1.0 / STEPS_PER_SECOND
+        while True:
+            started = time.monotonic()
+            with self._lock:
+                if not self._running:
+                    return
+                if started - self.last_seen > IDLE_SECONDS:
+                    self.message = "paused: the page stopped asking for updates"
+                    self._running = False
+                    return
+                if not self._step():
+                    self._running = False
+                    return
+            # Sleeping outside the lock is what lets the polls in.
+            time.sleep(max(0.0, pause - (time.monotonic() - started)))
+
+    def pause(self) -> None:
+        with self._lock:
+            self._running = False
+            thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5.0)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    # -- what the page shows ------------------------------------------------
+
+    def _boundary(self) -> dict[str, Any]:
+        """P(y = 1) on a GRID × GRID lattice over the data (row 0 at the top)."""
+        low = self.X.min(axis=1) - 0.5
+        high = self.X.max(axis=1) + 0.5
+        xs = np.linspace(low[0], high[0], GRID)
+        ys = np.linspace(high[1], low[1], GRID)
+        x1, x2 = np.meshgrid(xs, ys)
+        z = self.w[0, 0] * x1 + self.w[1, 0] * x2 + self.b
+        probability = 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
+        return {
+            "x": [float(low[0]), float(high[0])],
+            "y": [float(low[1]), float(high[1])],
+            "size": GRID,
+            "p": np.round(probability, 3).ravel().tolist(),
+        }
+
+    def _sample_graph(self) -> dict[str, Any]:
+        """The chosen sample's x1, x2, w1, w2, b → z → a → L, after backward, as a picture.
+
+        Redrawn at most once a second while running (a dot call each), at once otherwise.
+        """
+        key = (self.iteration, self.sample)
+        now = time.monotonic()
+        cached = self._sample_cache
+        if cached is not None and (cached[0] == key or (self._running and now - cached[1] < 1.0)):
+            return cached[2]
+        i = self.sample
+        L = logistic.single_example(
+            self.X[:, i].tolist(), float(self.Y[0, i]), self.w[:, 0].tolist(), self.b
+        )
+        picture = answer_for(L, show_local=True)
+        result = {
+            "index": i,
+            "x": self.X[:, i].tolist(),
+            "y": float(self.Y[0, i]),
+            "iteration": self.iteration,
+            "svg": picture["svg"],
+            "nodes": picture["nodes"],
+        }
+        self._sample_cache = (key, now, result)
+        return result
+
+    def state(self, since: int = 0, full: bool = True) -> dict[str, Any]:
+        """The session as the page polls it: costs from index `since` on, and (when
+        `full`) the data, the boundary and the sample's graph."""
+        self.last_seen = time.monotonic()
+        with self._lock:
+            predictions = (self.w.T @ self.X + self.b > 0).astype(float)
+            answer: dict[str, Any] = {
+                "id": self.id,
+                "dataset": self.dataset,
+                "model": self.model,
+                "learning_rate": self.learning_rate,
+                "iteration": self.iteration,
+                "max_iterations": MAX_ITERATIONS,
+                "running": self._running,
+                "cost": self.cost if math.isfinite(self.cost) else None,
+                "accuracy": float((predictions == self.Y).mean()),
+                "w": self.w[:, 0].tolist(),
+                "b": self.b,
+                "costs_from": max(0, min(since, len(self.costs))),
+                "costs": self.costs[max(0, since) :],
+                "message": self.message,
+                "sample": self.sample,
+            }
+            if full:
+                answer["points"] = [
+                    [float(x1), float(x2), float(y)]
+                    for x1, x2, y in zip(self.X[0], self.X[1], self.Y[0], strict=True)
+                ]
+                answer["boundary"] = self._boundary()
+                answer["sample_graph"] = self._sample_graph()
+            return answer
+
+
+class TrainingSessions:
+    """At most `limit` sessions; a new one pushes out the one unseen the longest."""
+
+    def __init__(self, limit: int = 8) -> None:
+        self.limit = limit
+        self._sessions: OrderedDict[str, TrainingSession] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def create(self, session_id: str, **settings: Any) -> TrainingSession:
+        session = TrainingSession(session_id, **settings)
+        with self._lock:
+            self._sessions[session_id] = session
+            evicted = []
+            while len(self._sessions) > self.limit:
+                oldest = min(self._sessions.values(), key=lambda s: s.last_seen)
+                evicted.append(self._sessions.pop(oldest.id))
+        for old in evicted:
+            old.pause()
+        return session
+
+    def get(self, session_id: str) -> TrainingSession:
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if session is None:
+            raise LookupError(
+                f"no training session {session_id[:40]!r} (the server restarted, or more than "
+                f"{self.limit} pages were opened): reload the page"
+            )
+        return session
+
+    def stop_all(self) -> None:
+        with self._lock:
+            sessions = list(self._sessions.values())
+        for session in sessions:
+            session.pause()
+
+    def __len__(self) -> int:
+        return len(self._sessions)
