@@ -267,6 +267,7 @@ def answer_for(
     h: float = 1e-3,
     precision: int = 4,
     max_nodes: int = MAX_NODES,
+    rankdir: str = "LR",
 ) -> dict[str, Any]:
     """The answer for a graph built in Python (its nodes' deltas are overwritten)."""
     return _answer(
@@ -278,6 +279,7 @@ def answer_for(
         h=h,
         precision=precision,
         max_nodes=max_nodes,
+        rankdir=rankdir,
     )
 
 
@@ -296,6 +298,7 @@ def _answer(
     h: float,
     precision: int,
     max_nodes: int,
+    rankdir: str = "LR",
 ) -> dict[str, Any]:
     if len(order) > max_nodes:
         raise RequestError(
@@ -387,20 +390,22 @@ def _answer(
         "svg": None,
     }
     if svg:
-        answer["svg"] = _picture(root, show_local, step, precision, max_nodes)
+        answer["svg"] = _picture(root, show_local, step, precision, max_nodes, rankdir)
     return answer
 
 
-def _picture(root: Value, show_local: bool, step: int, precision: int, max_nodes: int) -> str:
+def _picture(
+    root: Value, show_local: bool, step: int, precision: int, max_nodes: int, rankdir: str
+) -> str:
     from microgrid.render import draw, draw_backward_steps
 
+    options = {"precision": precision, "max_nodes": max_nodes, "rankdir": rankdir}
     if step:
         # Frame `step` of the flip-book: deltas not yet reached show "?".
-        frames = draw_backward_steps(root, precision=precision, max_nodes=max_nodes)
-        return svg_of(frames[step - 1])
+        return svg_of(draw_backward_steps(root, **options)[step - 1])  # type: ignore[arg-type]
     root.zero_grad()
     root.backward()
-    return svg_of(draw(root, show_local=show_local, precision=precision, max_nodes=max_nodes))
+    return svg_of(draw(root, show_local=show_local, **options))  # type: ignore[arg-type]
 
 
 def svg_of(graph: Any) -> str:

@@ -76,7 +76,7 @@ class TrainingSession:
         dataset: str = "toy",
         model: str = "logistic",
         learning_rate: float = 0.1,
-        sample: int = 0,
+        sample: int | None = None,
         seed: int = 0,
     ) -> None:
         self.id = session_id
@@ -94,10 +94,14 @@ class TrainingSession:
         dataset: str = "toy",
         model: str = "logistic",
         learning_rate: float = 0.1,
-        sample: int = 0,
+        sample: int | None = None,
         seed: int = 0,
     ) -> None:
-        """Stop, and start again from w = 0, b = 0 (with new settings)."""
+        """Stop, and start again from w = 0, b = 0 (with new settings).
+
+        `sample` is the one whose graph is drawn; by default one of those nearest
+        the line x1 + x2 = 0 between the two clouds, where its deltas stay large longest.
+        """
         if model not in MODELS:
             raise RequestError(f"unknown model {model!r} (the models are {', '.join(MODELS)})")
         rate = _number(learning_rate, "the learning rate", 1e-6, 100.0)
@@ -116,6 +120,8 @@ class TrainingSession:
             self.sample = 0
             self.message = ""
             self._sample_cache: tuple[tuple[int, int], float, dict[str, Any]] | None = None
+        if sample is None:
+            sample = int(np.argmin(np.abs(X[0] + X[1])))
         self.set_sample(sample)
 
     def set_learning_rate(self, learning_rate: object) -> None:
@@ -236,7 +242,7 @@ class TrainingSession:
         L = logistic.single_example(
             self.X[:, i].tolist(), float(self.Y[0, i]), self.w[:, 0].tolist(), self.b
         )
-        picture = answer_for(L, show_local=True)
+        picture = answer_for(L, show_local=True, rankdir="TB")
         result = {
             "index": i,
             "x": self.X[:, i].tolist(),

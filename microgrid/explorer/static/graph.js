@@ -46,6 +46,8 @@
   var updatePicture = window.microgrid.coalesced(function () {
     return request(true).then(function (answer) {
       window.microgrid.showSvg(byId("graph"), answer.svg);
+      state.pictureOf = structure(answer);
+      byId("graph").classList.remove("updating");
       document.body.setAttribute("data-picture-step", String(answer.step));
       document.body.setAttribute("data-state", "ready");
     }, function (error) {
@@ -97,6 +99,38 @@
     showNodes(answer, isKnown);
     showStep(answer);
     byId("explain").textContent = answer.explain;
+    patchPicture(answer, isKnown);
+  }
+
+  // -- the picture between two layouts -------------------------------------------
+
+  function structure(answer) {
+    return answer.nodes.map(function (node) { return node.id + ":" + node.name; }).join(",");
+  }
+
+  // dot takes a few hundred ms to lay out a 50-node graph. Until the new picture
+  // arrives, the numbers in the old one are replaced by the new ones (the boxes do
+  // not move when only values change); the edge labels fade until the redraw.
+  function patchPicture(answer, isKnown) {
+    var container = byId("graph");
+    if (state.pictureOf !== structure(answer)) { return; }
+    var byNode = {};
+    answer.nodes.forEach(function (node) { byNode[node.id] = node; });
+    container.querySelectorAll("g.node").forEach(function (group) {
+      var title = group.querySelector("title");
+      var node = title && byNode[title.textContent];
+      if (!node) { return; }
+      var texts = Array.prototype.slice.call(group.querySelectorAll("text"));
+      for (var i = 0; i + 1 < texts.length; i++) {
+        var key = texts[i].textContent;
+        if (key === "value") {
+          texts[i + 1].textContent = node.value_text;
+        } else if (key === "delta" || /^d\S*\/d\S*$/.test(key)) {
+          texts[i + 1].textContent = isKnown[node.id] ? node.delta_text : "?";
+        }
+      }
+    });
+    container.classList.add("updating");
   }
 
   function sliderRange(name, value) {

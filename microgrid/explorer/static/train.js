@@ -15,8 +15,7 @@
     return {
       dataset: byId("dataset").value,
       model: byId("model").value,
-      learning_rate: Number(byId("learning-rate").value),
-      sample: Number(byId("sample").value) || 0
+      learning_rate: Number(byId("learning-rate").value)
     };
   }
 
@@ -40,6 +39,7 @@
       (100 * state.accuracy).toFixed(1) + " % · w = [" +
       state.w.map(function (x) { return x.toFixed(3); }).join(", ") + "], b = " +
       state.b.toFixed(3) + (state.running ? " · running" : " · paused");
+    document.body.setAttribute("data-session", state.id);
     document.body.setAttribute("data-iteration", String(state.iteration));
     document.body.setAttribute("data-running", String(state.running));
     document.body.setAttribute("data-cost", String(state.cost));
@@ -50,6 +50,7 @@
       byId("learning-rate").value = String(state.learning_rate);
     }
     byId("sample").max = String(points.length - 1);
+    if (document.activeElement !== byId("sample")) { byId("sample").value = String(state.sample); }
     drawBoundary(state.sample);
     drawCosts();
     var graph = state.sample_graph;
@@ -155,6 +156,7 @@
   byId("start").addEventListener("click", function () { act("start"); });
   byId("pause").addEventListener("click", function () { act("pause"); });
   byId("step").addEventListener("click", function () { act("step", { count: 1 }); });
+  byId("step-100").addEventListener("click", function () { act("step", { count: 100 }); });
   byId("reset").addEventListener("click", function () { act("reset", settings()); });
   byId("learning-rate").addEventListener("change", function () {
     act("set", { learning_rate: Number(byId("learning-rate").value) });
