@@ -140,14 +140,19 @@ def recorded() -> dict[str, str]:
 
 
 def screenshot(page: Page, name: str) -> None:
-    page.evaluate("() => { const s = document.getElementById('status'); if (s) s.textContent = ''; }")  # the latency figure differs from run to run
+    # The latency figure differs from run to run: not part of the picture.
+    page.evaluate(
+        "() => { const s = document.getElementById('status'); if (s) s.textContent = ''; }"
+    )
     now = fingerprint(page)
     if UPDATE:
         page.screenshot(path=str(FIGURES / name), full_page=True)
         record = {**recorded(), name: now}
         lines = ["# tests/test_explorer_browser.py: screenshot, fingerprint of what it shows"]
-        RECORD.write_text("\n".join([*lines, *(f"{k} {v}" for k, v in sorted(record.items()))])
-                          + "\n", encoding="utf-8")
+        RECORD.write_text(
+            "\n".join([*lines, *(f"{k} {v}" for k, v in sorted(record.items()))]) + "\n",
+            encoding="utf-8",
+        )
         return
     assert (FIGURES / name).exists() and recorded().get(name) == now, (
         f"docs/figures/{name} is stale (the page changed since it was taken): retake it with "
@@ -246,7 +251,7 @@ def test_step_until_every_delta_is_known(page: Page, server: ExplorerServer) -> 
     for step in range(1, total + 1):
         page.click("#step-next")
         page.wait_for_selector(f"body[data-picture-step='{step}'][data-state=ready]")
-        known = page.eval_on_selector_all("#nodes td.delta", "cells => cells.map(c => c.textContent)")
+        known = page.eval_on_selector_all("#nodes td.delta", "tds => tds.map(c => c.textContent)")
         assert known.count("?") == total - step
         assert page.inner_text("#graph").count("?") == total - step
         if step == 3:
@@ -364,8 +369,9 @@ def test_the_page_answers_while_training_runs(page: Page, server: ExplorerServer
     started = time.perf_counter()
     page.fill("#sample", "7")
     page.dispatch_event("#sample", "change")
-    page.wait_for_function("() => document.getElementById('sample-index').textContent === '7'",
-                           timeout=LONG)
+    page.wait_for_function(
+        "() => document.getElementById('sample-index').textContent === '7'", timeout=LONG
+    )
     took = 1000 * (time.perf_counter() - started)
     page.click("#pause")
     page.wait_for_selector("body[data-running=false]", timeout=LONG)
