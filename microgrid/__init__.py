@@ -8,7 +8,7 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
-from microgrid import datasets, logistic, testing
+from microgrid import datasets, logistic, nn, optim, testing
 from microgrid.engine import (
     Primitive,
     Value,
@@ -25,6 +25,7 @@ from microgrid.explorer import explore
 from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
+from microgrid.losses import cross_entropy, hinge, softmax
 from microgrid.render import (
     GraphvizNotFoundError,
     RenderError,
@@ -51,6 +52,7 @@ __all__ = [
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "cross_entropy",
     "datasets",
     "dot",
     "draw",
@@ -60,15 +62,19 @@ __all__ = [
     "flipbook_html",
     "gradcheck",
     "graph_stats",
+    "hinge",
     "is_grad_enabled",
     "leaves",
     "logistic",
+    "nn",
     "no_grad",
     "nudge",
     "nudge_table",
+    "optim",
     "primitive",
     "render",
     "replay",
+    "softmax",
     "sum",
     "testing",
     "topological_order",

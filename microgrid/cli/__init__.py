@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from microgrid.cli import bench, demo, draw, explain, gradcheck, logreg, play
+from microgrid.cli import bench, demo, draw, explain, gradcheck, logreg, play, train
 from microgrid.cli.common import one_line
 from microgrid.expr import ExpressionError
 
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # One line per subcommand.
-    for command in (demo, draw, explain, gradcheck, logreg, bench, play):
+    for command in (demo, draw, explain, gradcheck, logreg, train, bench, play):
         command.register(commands)
     return parser
 
