@@ -23,10 +23,11 @@ from typing import Any
 
 import pytest
 
-from microgrid import Value, explain, logistic, topological_order
+from microgrid import Value, datasets, explain, logistic, topological_order
 from microgrid.explorer import ExplorerServer, explore, training
 from microgrid.explorer.graph_api import graph_answer
 from microgrid.expr import build
+from microgrid.networks import NeuralNetwork
 
 pytestmark = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot is needed to draw the explorer's graphs"
@@ -315,16 +316,31 @@ def test_steps_are_the_engines_gradient_descent(server: ExplorerServer) -> None:
     state = train(server, "", learning_rate=0.3)
     state = train(server, "step", state["id"], count=40)
     assert state["iteration"] == 40 and not state["running"]
-    X, Y = training.datasets.toy_2d(training.SAMPLES, seed=0)
+    X, Y = datasets.toy_2d(training.SAMPLES, seed=0)
     descent = logistic.gradient_descent(X, Y, [[0.0], [0.0]], 0.0, 0.3, 40, engine="graph")
     assert state["costs"] == pytest.approx(descent.costs, rel=1e-12)
-    assert state["w"] == pytest.approx(descent.w[:, 0].tolist(), rel=1e-12)
+    assert state["parameters"]["w"] == pytest.approx(descent.w[:, 0].tolist(), rel=1e-12)
     assert state["costs"][-1] < state["costs"][0]
     sample = state["sample_graph"]
     assert sample["svg"].startswith("<svg")
     dz = next(node["delta"] for node in sample["nodes"] if node["name"] == "z")
     a = next(node["value"] for node in sample["nodes"] if node["name"] == "a")
     assert math.isclose(dz, a - sample["y"], rel_tol=1e-9)  # the course's dz = a − y
+
+
+def test_the_network_is_the_courses_week_3(server: ExplorerServer) -> None:
+    state = train(server, "", dataset="planar", model="mlp", hidden=4, learning_rate=1.2)
+    assert state["summary"].startswith("a 2-4-1 network")
+    state = train(server, "step", state["id"], count=1000)
+    # The course's planar example: cost 0.693048 at iteration 0, 0.288083 at 1000.
+    model = NeuralNetwork([2, 4, 1], learning_rate=1.2, iterations=1000, print_every=0)
+    model.fit(*datasets.planar())
+    assert state["costs"] == pytest.approx(model.costs_, rel=1e-12)
+    assert round(state["costs"][0], 6) == 0.693048 and round(state["cost"], 6) == 0.288083
+    assert state["accuracy"] > 0.85
+    nodes = {node["name"]: node for node in state["sample_graph"]["nodes"]}
+    a, z = nodes["a2[1]"], nodes["z2[1]"]
+    assert math.isclose(z["delta"], a["value"] - state["sample_graph"]["y"], rel_tol=1e-9)
 
 
 def test_start_runs_in_the_background_and_pause_stops_it(server: ExplorerServer) -> None:
@@ -360,6 +376,8 @@ def test_two_sessions_do_not_share_state(server: ExplorerServer) -> None:
         ("step", {"count": 10**6}, "number of steps must be from 1 to 1000"),
         ("reset", {"dataset": "mnist"}, "unknown data set 'mnist'"),
         ("reset", {"model": "gpt"}, "unknown model 'gpt'"),
+        ("reset", {"model": "mlp", "hidden": 0}, "hidden size must be from 1 to 8"),
+        ("reset", {"model": "mlp", "hidden": 2.5}, "whole number"),
         ("jump", {}, "no training action"),
     ],
 )

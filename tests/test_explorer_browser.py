@@ -360,6 +360,29 @@ def test_training_starts_pauses_and_the_cost_falls(page: Page, server: ExplorerS
     screenshot(page, "explorer_training.png")
 
 
+def test_the_network_learns_the_flower(page: Page, server: ExplorerServer) -> None:
+    page.goto(server.url + "train")
+    ready(page)
+    page.select_option("#dataset", "planar")
+    page.select_option("#model", "mlp")  # sets the course's learning rate 1.2
+    page.wait_for_function(
+        "() => document.getElementById('train-status').textContent.includes('2-4-1 network')",
+        timeout=LONG,
+    )
+    for count in (100, 200, 300, 400, 500):
+        page.click("#step-100")
+        page.wait_for_selector(f"body[data-iteration='{count}']", timeout=LONG)
+    assert body_number(page, "cost") < 0.5 < body_number(page, "first-cost")
+    page.wait_for_function(
+        "() => document.getElementById('sample-data').textContent.includes('iteration 500')",
+        timeout=LONG,
+    )
+    assert "a2[1]" in page.inner_text("#sample-graph")
+    # The output end of the graph, where dz2[1] = a2[1] − y can be read off.
+    page.eval_on_selector("#sample-graph", "box => { box.scrollLeft = box.scrollWidth; }")
+    screenshot(page, "explorer_network.png")
+
+
 def test_the_page_answers_while_training_runs(page: Page, server: ExplorerServer) -> None:
     page.goto(server.url + "train")
     ready(page)

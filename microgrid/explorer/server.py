@@ -155,7 +155,7 @@ class ExplorerServer:
         if path == "/api/train":
             settings = {
                 key: body[key]
-                for key in ("dataset", "model", "learning_rate", "sample", "seed")
+                for key in ("dataset", "model", "learning_rate", "sample", "seed", "hidden")
                 if key in body
             }
             session = self.trainings.create(secrets.token_urlsafe(12), **settings)
@@ -173,7 +173,7 @@ class ExplorerServer:
             elif action == "reset":
                 settings = {
                     key: body[key]
-                    for key in ("dataset", "model", "learning_rate", "sample", "seed")
+                    for key in ("dataset", "model", "learning_rate", "sample", "seed", "hidden")
                     if key in body
                 }
                 session.reset(**settings)

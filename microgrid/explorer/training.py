@@ -1,5 +1,10 @@
 """The training page's sessions: a model learning 2-D data in a background thread.
 
+Two models: logistic regression (each step the engine's Value graph and one
+``backward()``), and a one-hidden-layer network from `microgrid.networks` (each
+step the course's vectorized backprop, which the networks' tests check against
+the Value graph; the chosen sample's picture is that Value graph).
+
 Each browser tab gets its own `TrainingSession` (an id the page keeps in memory).
 Start runs gradient descent in a thread that holds the session's lock only for one
 step at a time, and sleeps between steps, so the page's polls (``GET
@@ -23,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from microgrid import datasets, logistic
+from microgrid import datasets, logistic, networks
+from microgrid.engine import Value
 from microgrid.explorer.graph_api import RequestError, answer_for
 
 __all__ = [
@@ -34,9 +40,11 @@ __all__ = [
     "TrainingSessions",
 ]
 
-DATASETS = ("toy",)
-MODELS = ("logistic",)
+DATASETS = ("toy", "planar", "moons")
+MODELS = ("logistic", "mlp")
 SAMPLES = 200
+MAX_HIDDEN = 8
+"""Hidden units of the network (its sample graph has 7 nodes per unit, plus 8)."""
 MAX_ITERATIONS = 5000
 """A run stops here (Reset starts again): the page is for watching, not for long jobs."""
 STEPS_PER_SECOND = 100
@@ -59,7 +67,85 @@ def _number(value: object, name: str, low: float, high: float) -> float:
 def _load(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     if dataset == "toy":
         return datasets.toy_2d(SAMPLES, seed=seed)
+    if dataset == "planar":  # the course's flower, with the course's seed
+        X, Y = datasets.planar(400, seed=1 + seed)
+        return X, Y.astype(np.float64)
+    if dataset == "moons":
+        X, Y = datasets.moons(SAMPLES, noise=0.1, seed=seed)
+        return X, Y.astype(np.float64)
     raise RequestError(f"unknown data set {dataset!r} (the data sets are {', '.join(DATASETS)})")
+
+
+class _Logistic:
+    """a = σ(w1·x1 + w2·x2 + b); a step is `logistic.graph_gradients` (Values, backward)."""
+
+    steps_per_tick = 1
+    picture: dict[str, Any] = {"show_local": True, "rankdir": "TB"}  # noqa: RUF012
+
+    def __init__(self, n: int) -> None:
+        self.w = np.zeros((n, 1))
+        self.b = 0.0
+
+    def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        return float(logistic.vectorized_gradients(X, Y, self.w, self.b).cost)
+
+    def step(self, X: np.ndarray, Y: np.ndarray, rate: float) -> float:
+        gradients = logistic.graph_gradients(X, Y, self.w, self.b)
+        if math.isfinite(gradients.cost):
+            self.w = self.w - rate * gradients.dw
+            self.b = self.b - rate * gradients.db
+        return float(gradients.cost)
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        z = self.w.T @ X + self.b
+        result: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
+        return result.ravel()
+
+    def sample_graph(self, x: list[float], y: float) -> Value:
+        return logistic.single_example(x, y, self.w[:, 0].tolist(), self.b)
+
+    def values(self) -> dict[str, Any]:
+        return {"w": self.w[:, 0].tolist(), "b": self.b}
+
+    def summary(self) -> str:
+        weights = ", ".join(f"{w:.3f}" for w in self.w[:, 0])
+        return f"w = [{weights}], b = {self.b:.3f}"
+
+
+class _Network:
+    """A [2, hidden, 1] network, tanh then σ (the course's week 3), from `microgrid.networks`."""
+
+    steps_per_tick = 5  # a vectorized step is ~0.3 ms: 500 steps a second
+    # 35 nodes for 4 hidden units: the edge labels would crowd it.
+    picture: dict[str, Any] = {"show_local": False, "rankdir": "LR"}  # noqa: RUF012
+
+    def __init__(self, n: int, hidden: int, seed: int) -> None:
+        self.hidden = hidden
+        self.parameters = networks.initialize_parameters([n, hidden, 1], "course", 2 + seed)
+
+    def cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        return float(networks.vectorized_gradients(X, Y, self.parameters, "tanh").cost)
+
+    def step(self, X: np.ndarray, Y: np.ndarray, rate: float) -> float:
+        cost, grads = networks.vectorized_gradients(X, Y, self.parameters, "tanh")
+        if math.isfinite(cost):
+            self.parameters = networks.update_parameters(self.parameters, grads, rate)
+        return float(cost)
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        AL, _ = networks.forward_propagation(X, self.parameters, "tanh")
+        result: np.ndarray = AL.ravel()
+        return result
+
+    def sample_graph(self, x: list[float], y: float) -> Value:
+        return networks.one_sample_graph(x, int(y), self.parameters, "tanh")
+
+    def values(self) -> dict[str, Any]:
+        return {name: array.tolist() for name, array in self.parameters.items()}
+
+    def summary(self) -> str:
+        count = sum(int(array.size) for array in self.parameters.values())
+        return f"a 2-{self.hidden}-1 network (tanh, then σ), {count} parameters"
 
 
 class TrainingSession:
@@ -78,6 +164,7 @@ class TrainingSession:
         learning_rate: float = 0.1,
         sample: int | None = None,
         seed: int = 0,
+        hidden: int = 4,
     ) -> None:
         self.id = session_id
         self._lock = threading.Lock()
@@ -85,7 +172,7 @@ class TrainingSession:
         self._running = False
         self.last_seen = time.monotonic()
         self.message = ""
-        self.reset(dataset, model, learning_rate, sample, seed)
+        self.reset(dataset, model, learning_rate, sample, seed, hidden)
 
     # -- settings ---------------------------------------------------------
 
@@ -96,8 +183,9 @@ class TrainingSession:
         learning_rate: float = 0.1,
         sample: int | None = None,
         seed: int = 0,
+        hidden: int = 4,
     ) -> None:
-        """Stop, and start again from w = 0, b = 0 (with new settings).
+        """Stop, and start again from the first parameters (with new settings).
 
         `sample` is the one whose graph is drawn; by default one of those nearest
         the line x1 + x2 = 0 between the two clouds, where its deltas stay large longest.
@@ -106,14 +194,20 @@ class TrainingSession:
             raise RequestError(f"unknown model {model!r} (the models are {', '.join(MODELS)})")
         rate = _number(learning_rate, "the learning rate", 1e-6, 100.0)
         seed = int(_number(seed, "the seed", 0, 2**31))
+        units = _number(hidden, "the hidden size", 1, MAX_HIDDEN)
+        if not units.is_integer():
+            raise RequestError(f"the hidden size must be a whole number, got {units:g}")
         X, Y = _load(dataset, seed)
         self.pause()
         with self._lock:
-            self.dataset, self.model = dataset, model
+            self.dataset, self.model, self.hidden = dataset, model, int(units)
             self.X, self.Y = X, Y
             self.learning_rate = rate
-            self.w = np.zeros((X.shape[0], 1))
-            self.b = 0.0
+            self.network: _Logistic | _Network = (
+                _Logistic(X.shape[0])
+                if model == "logistic"
+                else _Network(X.shape[0], int(units), seed)
+            )
             self.iteration = 0
             self.costs: list[float] = []
             self.cost = self._cost()
@@ -139,20 +233,18 @@ class TrainingSession:
     # -- training ---------------------------------------------------------
 
     def _cost(self) -> float:
-        return float(logistic.vectorized_gradients(self.X, self.Y, self.w, self.b).cost)
+        return self.network.cost(self.X, self.Y)
 
     def _step(self) -> bool:
         """One gradient-descent step (the lock is held). False when the run must stop."""
         if self.iteration >= MAX_ITERATIONS:
             self.message = f"stopped at the limit of {MAX_ITERATIONS} iterations (Reset to rerun)"
             return False
-        gradients = logistic.graph_gradients(self.X, self.Y, self.w, self.b)
-        if not math.isfinite(gradients.cost):
-            self.message = f"the cost became {gradients.cost}: the learning rate is too large"
+        cost = self.network.step(self.X, self.Y, self.learning_rate)
+        if not math.isfinite(cost):
+            self.message = f"the cost became {cost}: the learning rate is too large"
             return False
-        self.costs.append(gradients.cost)  # J before this update, as in the course
-        self.w = self.w - self.learning_rate * gradients.dw
-        self.b = self.b - self.learning_rate * gradients.db
+        self.costs.append(cost)  # J before this update, as in the course
         self.iteration += 1
         self.cost = self._cost()
         if not math.isfinite(self.cost):
@@ -193,9 +285,10 @@ class TrainingSession:
                     self.message = "paused: the page stopped asking for updates"
                     self._running = False
                     return
-                if not self._step():
-                    self._running = False
-                    return
+                for _ in range(self.network.steps_per_tick):
+                    if not self._step():
+                        self._running = False
+                        return
             # Sleeping outside the lock is what lets the polls in.
             time.sleep(max(0.0, pause - (time.monotonic() - started)))
 
@@ -219,8 +312,7 @@ class TrainingSession:
         xs = np.linspace(low[0], high[0], GRID)
         ys = np.linspace(high[1], low[1], GRID)
         x1, x2 = np.meshgrid(xs, ys)
-        z = self.w[0, 0] * x1 + self.w[1, 0] * x2 + self.b
-        probability = 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
+        probability = self.network.probabilities(np.stack([x1.ravel(), x2.ravel()]))
         return {
             "x": [float(low[0]), float(high[0])],
             "y": [float(low[1]), float(high[1])],
@@ -229,7 +321,8 @@ class TrainingSession:
         }
 
     def _sample_graph(self) -> dict[str, Any]:
-        """The chosen sample's x1, x2, w1, w2, b → z → a → L, after backward, as a picture.
+        """The chosen sample's graph (x1, x2, w1, w2, b → z → a → L for logistic
+        regression), after backward, as a picture.
 
         Redrawn at most once a second while running (a dot call each), at once otherwise.
         """
@@ -239,10 +332,8 @@ class TrainingSession:
         if cached is not None and (cached[0] == key or (self._running and now - cached[1] < 1.0)):
             return cached[2]
         i = self.sample
-        L = logistic.single_example(
-            self.X[:, i].tolist(), float(self.Y[0, i]), self.w[:, 0].tolist(), self.b
-        )
-        picture = answer_for(L, show_local=True, rankdir="TB")
+        L = self.network.sample_graph(self.X[:, i].tolist(), float(self.Y[0, i]))
+        picture = answer_for(L, **self.network.picture)
         result = {
             "index": i,
             "x": self.X[:, i].tolist(),
@@ -259,7 +350,7 @@ class TrainingSession:
         `full`) the data, the boundary and the sample's graph."""
         self.last_seen = time.monotonic()
         with self._lock:
-            predictions = (self.w.T @ self.X + self.b > 0).astype(float)
+            predictions = (self.network.probabilities(self.X) > 0.5).astype(float)
             answer: dict[str, Any] = {
                 "id": self.id,
                 "dataset": self.dataset,
@@ -269,9 +360,10 @@ class TrainingSession:
                 "max_iterations": MAX_ITERATIONS,
                 "running": self._running,
                 "cost": self.cost if math.isfinite(self.cost) else None,
-                "accuracy": float((predictions == self.Y).mean()),
-                "w": self.w[:, 0].tolist(),
-                "b": self.b,
+                "accuracy": float((predictions == self.Y[0]).mean()),
+                "hidden": self.hidden,
+                "summary": self.network.summary(),
+                "parameters": self.network.values(),
                 "costs_from": max(0, min(since, len(self.costs))),
                 "costs": self.costs[max(0, since) :],
                 "message": self.message,

@@ -15,6 +15,7 @@
     return {
       dataset: byId("dataset").value,
       model: byId("model").value,
+      hidden: Number(byId("hidden").value),
       learning_rate: Number(byId("learning-rate").value)
     };
   }
@@ -36,9 +37,8 @@
     var cost = state.cost === null ? "not finite" : state.cost.toFixed(6);
     byId("train-status").textContent = "iteration " + state.iteration + " of at most " +
       state.max_iterations + " · cost J = " + cost + " · training accuracy " +
-      (100 * state.accuracy).toFixed(1) + " % · w = [" +
-      state.w.map(function (x) { return x.toFixed(3); }).join(", ") + "], b = " +
-      state.b.toFixed(3) + (state.running ? " · running" : " · paused");
+      (100 * state.accuracy).toFixed(1) + " % · " + state.summary +
+      (state.running ? " · running" : " · paused");
     document.body.setAttribute("data-session", state.id);
     document.body.setAttribute("data-iteration", String(state.iteration));
     document.body.setAttribute("data-running", String(state.running));
@@ -53,6 +53,13 @@
     if (document.activeElement !== byId("sample")) { byId("sample").value = String(state.sample); }
     drawBoundary(state.sample);
     drawCosts();
+    var network = state.model === "mlp";
+    byId("sample-graph").classList.toggle("wide", network);
+    byId("sample-hint").textContent = network
+      ? "The deltas of one sample's loss L: dz2[1] = a2[1] − y at the output, and each hidden " +
+        "unit's delta comes back through its weight in W2 and tanh′. The cost J averages them over all samples."
+      : "dz = a − y, and dw1 = x1 · dz: the deltas of one sample's loss L. The cost J averages " +
+        "them over all samples.";
     var graph = state.sample_graph;
     if (graph && graph.iteration !== sampleIteration || graph && graph.index !== Number(byId("sample-index").textContent)) {
       sampleIteration = graph.iteration;
@@ -180,9 +187,16 @@
     byId("sample").value = String(best);
     act("set", { sample: best });
   });
-  ["dataset", "model"].forEach(function (id) {
+  byId("model").addEventListener("change", function () {
+    // Each model's usual learning rate: 0.1 for logistic regression, the course's 1.2 for the network.
+    byId("learning-rate").value = byId("model").value === "mlp" ? "1.2" : "0.1";
+    byId("hidden").disabled = byId("model").value !== "mlp";
+    act("reset", settings());
+  });
+  ["dataset", "hidden"].forEach(function (id) {
     byId(id).addEventListener("change", function () { act("reset", settings()); });
   });
+  byId("hidden").disabled = true;
 
   api("POST", "/api/train", settings()).then(function (state) {
     session = state.id;
