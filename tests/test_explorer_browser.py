@@ -242,6 +242,14 @@ def test_typing_an_expression_and_its_errors(page: Page, server: ExplorerServer)
     assert "attribute access is not allowed at column 4" in text(page, "#error-message")
     assert text(page, "#error-pointer").endswith("    ^^^^^^")
     assert text(page, "#root-value") == "0.982"  # the last good graph stays
+    for typed in ("1e400", "-1e999"):
+        page.fill('.leaf[data-name="w"] input[type=number]', typed)
+        page.wait_for_function(
+            "() => document.getElementById('error-message').textContent"
+            ".includes('the value of w must be a finite number')",
+            timeout=LONG,
+        )
+        assert text(page, "#root-value") == "0.982"
 
 
 def test_step_until_every_delta_is_known(page: Page, server: ExplorerServer) -> None:
@@ -274,6 +282,7 @@ def test_play_and_pause(page: Page, server: ExplorerServer) -> None:
     page.click("#step-play")
     page.wait_for_function("() => Number(document.body.dataset.step) >= 2", timeout=LONG)
     page.click("#step-play")  # now labelled Pause
+    ready(page)  # a step already asked for still arrives
     paused = page.get_attribute("body", "data-step")
     page.wait_for_timeout(1500)  # longer than one step of Play
     assert page.get_attribute("body", "data-step") == paused

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import webbrowser
 
@@ -59,7 +60,13 @@ def run_play(args: argparse.Namespace) -> int:
         return 1
     print(f"microgrid play: the explorer is at {server.url}  (Ctrl-C stops it)", flush=True)
     if not args.no_browser:
-        webbrowser.open(server.url)
+        if sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        ):
+            # Without a display, webbrowser would start a text browser in this terminal.
+            print("microgrid play: no display here: open the address in a browser", flush=True)
+        else:
+            webbrowser.open(server.url)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -204,12 +204,23 @@
     row.append(line, deltaLine, nudge);
     function set(text, fromSlider) {
       var value = Number(text);
-      if (text === "" || !isFinite(value)) { return; }  // half-typed: wait for a number
+      if (text === "" || text === "-" || text === ".") { return; }  // half-typed: wait
+      if (!isFinite(value)) {
+        var error = new Error("the value of " + leaf.name + " must be a finite number, got " + text);
+        showError(error);
+        return;
+      }
       state.values[leaf.name] = value;
       if (fromSlider) { number.value = text; }
       changed();
     }
-    number.addEventListener("input", function () { set(number.value, false); });
+    number.addEventListener("input", function () {
+      if (number.value === "" && number.validity.badInput) {
+        showError(new Error("the value of " + leaf.name + " must be a finite number"));
+        return;
+      }
+      set(number.value, false);
+    });
     slider.addEventListener("input", function () { set(slider.value, true); });
     return row;
   }
