@@ -420,6 +420,15 @@ def test_a_run_stops_at_the_iteration_limit(monkeypatch: pytest.MonkeyPatch) -> 
     assert session.iteration == 5 and "limit of 5 iterations" in session.message
 
 
+def test_a_diverging_run_stops_with_a_message(server: ExplorerServer) -> None:
+    session = train(server, "", dataset="planar", learning_rate=100)["id"]
+    state = train(server, "step", session, count=50)  # σ(z) saturates at once
+    assert state["iteration"] < 50 and "stopped at iteration" in state["message"]
+    assert "infinite in floating point" in state["message"]
+    status, again, _ = call(server, "GET", f"/api/train/{session}")
+    assert status == 200 and again["iteration"] == state["iteration"]
+
+
 def test_graph_answer_without_http() -> None:
     answer = graph_answer(SEED, svg=False)
     assert answer["value"] == 33.0 and answer["svg"] is None

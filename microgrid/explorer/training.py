@@ -240,7 +240,12 @@ class TrainingSession:
         if self.iteration >= MAX_ITERATIONS:
             self.message = f"stopped at the limit of {MAX_ITERATIONS} iterations (Reset to rerun)"
             return False
-        cost = self.network.step(self.X, self.Y, self.learning_rate)
+        try:
+            cost = self.network.step(self.X, self.Y, self.learning_rate)
+        except (ValueError, OverflowError, ZeroDivisionError) as error:
+            # The Value graph's loss L(a, y) is infinite once σ(z) rounds to 0 or 1.
+            self.message = f"stopped at iteration {self.iteration}: {error}"
+            return False
         if not math.isfinite(cost):
             self.message = f"the cost became {cost}: the learning rate is too large"
             return False
@@ -317,7 +322,7 @@ class TrainingSession:
             "x": [float(low[0]), float(high[0])],
             "y": [float(low[1]), float(high[1])],
             "size": GRID,
-            "p": np.round(probability, 3).ravel().tolist(),
+            "p": np.round(np.nan_to_num(probability, nan=0.5), 3).ravel().tolist(),
         }
 
     def _sample_graph(self) -> dict[str, Any]:
@@ -332,16 +337,22 @@ class TrainingSession:
         if cached is not None and (cached[0] == key or (self._running and now - cached[1] < 1.0)):
             return cached[2]
         i = self.sample
-        L = self.network.sample_graph(self.X[:, i].tolist(), float(self.Y[0, i]))
-        picture = answer_for(L, **self.network.picture)
-        result = {
+        result: dict[str, Any] = {
             "index": i,
             "x": self.X[:, i].tolist(),
             "y": float(self.Y[0, i]),
             "iteration": self.iteration,
-            "svg": picture["svg"],
-            "nodes": picture["nodes"],
+            "svg": None,
+            "nodes": [],
+            "error": "",
         }
+        try:
+            L = self.network.sample_graph(self.X[:, i].tolist(), float(self.Y[0, i]))
+            picture = answer_for(L, **self.network.picture)
+        except (ValueError, OverflowError, ZeroDivisionError, RequestError) as error:
+            result["error"] = f"sample {i}'s graph cannot be drawn: {error}"
+        else:
+            result["svg"], result["nodes"] = picture["svg"], picture["nodes"]
         self._sample_cache = (key, now, result)
         return result
 
@@ -363,7 +374,7 @@ class TrainingSession:
                 "accuracy": float((predictions == self.Y[0]).mean()),
                 "hidden": self.hidden,
                 "summary": self.network.summary(),
-                "parameters": self.network.values(),
+                "parameters": _json_safe(self.network.values()),
                 "costs_from": max(0, min(since, len(self.costs))),
                 "costs": self.costs[max(0, since) :],
                 "message": self.message,
@@ -377,6 +388,17 @@ class TrainingSession:
                 answer["boundary"] = self._boundary()
                 answer["sample_graph"] = self._sample_graph()
             return answer
+
+
+def _json_safe(data: Any) -> Any:
+    """JSON has no inf or NaN: a diverged parameter travels as null."""
+    if isinstance(data, dict):
+        return {key: _json_safe(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_json_safe(value) for value in data]
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    return data
 
 
 class TrainingSessions:

@@ -66,7 +66,8 @@
       byId("sample-index").textContent = String(graph.index);
       byId("sample-data").textContent = "x1 = " + graph.x[0].toFixed(3) + ", x2 = " +
         graph.x[1].toFixed(3) + ", y = " + graph.y + " (drawn at iteration " + graph.iteration + ")";
-      window.microgrid.showSvg(byId("sample-graph"), graph.svg);
+      if (graph.svg) { window.microgrid.showSvg(byId("sample-graph"), graph.svg); }
+      else { byId("sample-graph").textContent = graph.error; }
     }
     document.body.setAttribute("data-state", "ready");
     schedulePoll(state.running);
