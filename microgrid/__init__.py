@@ -9,6 +9,7 @@
 """
 
 from microgrid import datasets, logistic, nn, optim, testing
+from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
 from microgrid.engine import (
     Primitive,
     Value,
@@ -40,6 +41,7 @@ from microgrid.render import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompiledStep",
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
@@ -52,6 +54,7 @@ __all__ = [
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "compile",
     "cross_entropy",
     "datasets",
     "dot",

@@ -1,4 +1,4 @@
-"""`microgrid train`: a network on the flower, the moons or the cat pictures, with the course's settings.
+"""`microgrid train`: a network on the flower, the moons or the cats, with the course's settings.
 
 Every option is checked (picture paths included) before any data is loaded or
 any training starts, so a typo costs nothing.
@@ -101,6 +101,11 @@ def run_train(
         engine=engine,
         print_every=recipe.print_every,
     )
+    if engine == "compiled" and data == "cats":
+        raise ValueError(
+            "--engine compiled writes every pixel of every picture into its code "
+            "(12288 · 209 · n_1 numbers): use --engine vectorized for the cats"
+        )
     if plot and data == "cats":
         raise ValueError(
             "--plot draws a decision boundary in the plane (planar, moons); for the cats' "
