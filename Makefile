@@ -60,11 +60,14 @@ dot:
 	    exit 1; \
 	  fi; }
 
-# Headless Chromium tests the flip-book page; without root the browser tests skip.
+# Headless Chromium tests the flip-book page and the live explorer; without root the
+# browser tests skip. The explorer's tests drive it with Playwright for Python (the
+# `dev` extra installs the pip package and its driver); Playwright is pointed at this
+# chromium, so `playwright install` (which downloads browsers) is never run.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's chromium (for the flip-book browser tests)..."; \
+	    echo "Installing Debian's chromium (for the flip-book and explorer browser tests)..."; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "chromium not installed and not root: the browser tests will be skipped."; \

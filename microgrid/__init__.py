@@ -23,6 +23,7 @@ from microgrid.engine import (
     sum,  # noqa: A004 - microgrid.sum: one n-ary node, like torch.sum
 )
 from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_table
+from microgrid.explorer import explore
 from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
@@ -65,6 +66,7 @@ __all__ = [
     "draw",
     "draw_backward_steps",
     "explain",
+    "explore",
     "flipbook_html",
     "gc_paused",
     "gradcheck",

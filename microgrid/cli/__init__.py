@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import ClassVar, NoReturn
 
 from microgrid import __version__
-from microgrid.cli import bench, demo, draw, explain, gradcheck, logreg, train
+from microgrid.cli import bench, demo, draw, explain, gradcheck, logreg, play, train
 from microgrid.cli.common import one_line
 from microgrid.expr import ExpressionError
 
@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # One line per subcommand.
-    for command in (demo, draw, explain, gradcheck, logreg, train, bench):
+    for command in (demo, draw, explain, gradcheck, logreg, train, bench, play):
         command.register(commands)
     return parser
 

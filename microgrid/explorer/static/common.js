@@ -1,0 +1,58 @@
+// What both pages share: talking to the explorer's JSON API, and showing an SVG safely.
+(function () {
+  "use strict";
+
+  // Every answer is JSON; a non-200 answer carries {"error": message}.
+  function api(method, path, body) {
+    var options = { method: method, headers: {} };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options).then(function (response) {
+      return response.json().catch(function () {
+        return { error: "the server sent something that is not JSON (status " + response.status + ")" };
+      }).then(function (data) {
+        if (!response.ok || data.error) {
+          var error = new Error(data.error || ("status " + response.status));
+          error.details = data;
+          throw error;
+        }
+        return data;
+      });
+    }, function () {
+      throw new Error("the explorer's server does not answer (was it stopped?)");
+    });
+  }
+
+  // The SVG is parsed as XML (never as HTML) and its nodes imported: labels are
+  // text inside it, already escaped by microgrid's draw(), and nothing in it runs.
+  function showSvg(container, svgText) {
+    var parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
+    var svg = parsed.documentElement;
+    if (!svg || svg.nodeName !== "svg" || parsed.getElementsByTagName("parsererror").length) {
+      container.textContent = "(the picture could not be read)";
+      return;
+    }
+    container.replaceChildren(document.importNode(svg, true));
+  }
+
+  // Run `task` (a function returning a promise) now, or once more after the
+  // running one ends: fast slider moves never queue up more than one request.
+  function coalesced(task) {
+    var busy = false;
+    var again = false;
+    function run() {
+      if (busy) { again = true; return; }
+      busy = true;
+      again = false;
+      Promise.resolve().then(task).catch(function () {}).then(function () {
+        busy = false;
+        if (again) { run(); }
+      });
+    }
+    return run;
+  }
+
+  window.microgrid = { api: api, showSvg: showSvg, coalesced: coalesced };
+})();
