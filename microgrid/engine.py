@@ -309,10 +309,6 @@ class Value:
     # In reading order, not sorted: the number, its delta, then how it was made.
     __slots__ = ("value", "delta", "label", "op", "parents", "local_derivatives", "constants")  # noqa: RUF023
 
-    # NumPy: `np.float64(2) * Value(3)` defers to Value.__rmul__ instead of
-    # making a 0-d object array.
-    __array_ufunc__ = None
-
     value: float
     delta: float
     label: str
@@ -368,6 +364,40 @@ class Value:
     def __repr__(self) -> str:
         label = f"{self.label!r}, " if self.label else ""
         return f"Value({label}value={self.value:g}, delta={self.delta:g})"
+
+    # -- plain numbers and NumPy ---------------------------------------------
+    # NumPy treats a Value as an object: `Value * array` and `array * Value`
+    # give object arrays of Values, and NumPy's object loops call the methods
+    # below (`np.exp` calls `.exp()`, `np.maximum` compares with `>=`), so the
+    # learner's vectorized code records the graph entry by entry.
+
+    def __float__(self) -> float:
+        """The number, as a plain float: this leaves the graph (no delta flows back)."""
+        return self.value
+
+    def item(self) -> float:
+        """The number, as a plain float (like ``tensor.item()``): this leaves the graph."""
+        return self.value
+
+    # Comparisons compare values (so masks and np.maximum work); `==` and
+    # hashing stay by identity, so Values can be dict keys.
+    def __lt__(self, other: object) -> bool:
+        number = _compared(other)
+        return NotImplemented if number is None else self.value < number
+
+    def __le__(self, other: object) -> bool:
+        number = _compared(other)
+        return NotImplemented if number is None else self.value <= number
+
+    def __gt__(self, other: object) -> bool:
+        number = _compared(other)
+        return NotImplemented if number is None else self.value > number
+
+    def __ge__(self, other: object) -> bool:
+        number = _compared(other)
+        return NotImplemented if number is None else self.value >= number
+
+    __hash__ = object.__hash__
 
     # -- backprop ----------------------------------------------------------
 
@@ -601,6 +631,15 @@ def _check_power(base: Operand, exponent: Operand) -> None:
         )
 
 
+def _compared(other: object) -> float | None:
+    """The number a Value is compared with; None lets Python try the other side (an array)."""
+    if isinstance(other, Value):
+        return other.value
+    if _is_number(other):
+        return float(other)  # type: ignore[arg-type]
+    return None
+
+
 def _value_of(operand: Operand) -> float:
     return operand.value if isinstance(operand, Value) else float(operand)
 
@@ -723,7 +762,7 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
     if set(map(type, ws)) == {Value} and set(map(type, xs)) <= _PLAIN_NUMBERS:
         # The logistic-regression case, z = w·x with Values w and plain numbers x
         # (12288 of them): the same primitive, with C-speed bookkeeping.
-        numbers: tuple[float, ...] = tuple(map(float, xs))  # type: ignore[arg-type]
+        numbers: tuple[float, ...] = tuple(map(float, xs))
         parents: tuple[Value, ...] = ws  # type: ignore[assignment]
         inputs = [*map(_value_of_node, parents), *numbers]
         value, derivatives = _evaluate(dot_product, inputs, parents + numbers)
@@ -738,6 +777,7 @@ def binary_cross_entropy(a: Operand, y: Operand) -> Value:
     >>> round(binary_cross_entropy(Value(0.8), 1).value, 4)
     0.2231
     """
+    _check_label("binary_cross_entropy", y)
     return _record(bce, (a, y))
 
 
@@ -747,4 +787,14 @@ def binary_cross_entropy_with_logits(z: Operand, y: Operand) -> Value:
     >>> binary_cross_entropy_with_logits(Value(-1000.0), 1).value
     1000.0
     """
+    _check_label("binary_cross_entropy_with_logits", y)
     return _record(bce_with_logits, (z, y))
+
+
+def _check_label(loss: str, y: Operand) -> None:
+    # A label is a probability: 0, 1 or a soft label between (NaN fails too).
+    # Only a plain-number label is checked: a Value label is something being
+    # differentiated, and gradcheck must be able to step it across 0 or 1
+    # (the formula is linear in y there).
+    if _is_number(y) and not 0 <= y <= 1:
+        raise ValueError(f"{loss}: the label y must lie in [0, 1], got {y:g}")

@@ -775,3 +775,15 @@ def test_random_graphs_match_finite_differences(recipe: Any) -> None:
         assume(clear)  # a nudge that crosses a kink measures the jump, not the slope
         numeric = (up - down) / (2 * h)
         assert leaf.delta == pytest.approx(numeric, rel=1e-4, abs=1e-6 * scale), leaf.label
+
+
+@pytest.mark.parametrize(
+    "loss", [E.binary_cross_entropy, E.binary_cross_entropy_with_logits], ids=["bce", "logits"]
+)
+@pytest.mark.parametrize("label", [2.0, -0.5, 1.0000001, math.nan])
+def test_losses_refuse_a_label_outside_zero_one(loss: Any, label: float) -> None:
+    with pytest.raises(ValueError, match=r"label y must lie in \[0, 1\]"):
+        loss(Value(0.5, label="a"), label)
+    with pytest.raises(ValueError, match=r"label y must lie in \[0, 1\]"):
+        loss(Value(0.5, label="a"), np.float64(label))
+    assert loss(Value(0.5), 0.25).value > 0  # a soft label is fine
