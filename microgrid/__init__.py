@@ -24,6 +24,12 @@ from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_ta
 from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
+from microgrid.ownbackprop import (
+    BackpropReport,
+    GradientDifference,
+    check_backprop,
+    gradient_difference,
+)
 from microgrid.render import (
     GraphvizNotFoundError,
     RenderError,
@@ -38,9 +44,11 @@ from microgrid.render import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackpropReport",
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
+    "GradientDifference",
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
@@ -50,6 +58,7 @@ __all__ = [
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "check_backprop",
     "datasets",
     "dot",
     "draw",
@@ -57,6 +66,7 @@ __all__ = [
     "explain",
     "flipbook_html",
     "gradcheck",
+    "gradient_difference",
     "graph_stats",
     "is_grad_enabled",
     "leaves",

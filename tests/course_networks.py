@@ -120,11 +120,10 @@ def shallow_gradients(X: Any, Y: Any, parameters: Parameters, mistake: str = "")
 def initialize_deep(layer_dims: list[int], seed: int = 3) -> Parameters:
     rng = np.random.default_rng(seed)
     parameters: Parameters = {}
-    for l in range(1, len(layer_dims)):
-        parameters["W" + str(l)] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) / np.sqrt(
-            layer_dims[l - 1]
-        )
-        parameters["b" + str(l)] = rng.standard_normal((layer_dims[l], 1)) * 0.1
+    for l in range(1, len(layer_dims)):  # noqa: E741 - the course's layer index
+        n, n_prev = layer_dims[l], layer_dims[l - 1]
+        parameters["W" + str(l)] = rng.standard_normal((n, n_prev)) / np.sqrt(n_prev)
+        parameters["b" + str(l)] = rng.standard_normal((n, 1)) * 0.1
     return parameters
 
 
@@ -149,7 +148,7 @@ def L_model_forward(X: Any, parameters: Parameters) -> tuple[Any, list[Any]]:
     caches = []
     A = X
     L = len(parameters) // 2
-    for l in range(1, L):
+    for l in range(1, L):  # noqa: E741
         A, cache = linear_activation_forward(
             A, parameters["W" + str(l)], parameters["b" + str(l)], "relu"
         )
@@ -197,7 +196,7 @@ def L_model_backward(AL: Any, Y: Any, caches: list[Any], mistake: str = "") -> d
     linear_cache, Z = caches[L - 1]
     dA_prev, dW, db = linear_backward(sigmoid_backward(dAL, Z), linear_cache)
     grads["dA" + str(L - 1)], grads["dW" + str(L)], grads["db" + str(L)] = dA_prev, dW, db
-    for l in reversed(range(L - 1)):
+    for l in reversed(range(L - 1)):  # noqa: E741
         linear_cache, Z = caches[l]
         dZ = relu_backward(grads["dA" + str(l + 1)], Z)
         if mistake == "relu backward skipped" and l == 0:

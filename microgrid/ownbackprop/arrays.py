@@ -36,7 +36,7 @@ class UncheckedValue(Value):
     __slots__ = ()
 
 
-class ParameterArray(np.ndarray):  # type: ignore[type-arg]
+class ParameterArray(np.ndarray):
     """An object array of Values (and plain numbers) whose dot products are n-ary nodes."""
 
     @staticmethod
@@ -65,7 +65,7 @@ class ParameterArray(np.ndarray):  # type: ignore[type-arg]
             )
         return getattr(ufunc, method)(*plain, **kwargs)
 
-    def dot(self, b: Any, out: Any = None) -> Any:  # type: ignore[override]
+    def dot(self, b: Any, out: Any = None) -> Any:
         if out is None:
             return np.dot(self, b)
         return self.view(np.ndarray).dot(b, out)
@@ -74,14 +74,14 @@ class ParameterArray(np.ndarray):  # type: ignore[type-arg]
         return self.view(np.ndarray).__reduce__()
 
 
-def _as_matrix(x: Any) -> np.ndarray | None:  # type: ignore[type-arg]
+def _as_matrix(x: Any) -> np.ndarray | None:
     array = x.view(np.ndarray) if isinstance(x, np.ndarray) else np.asarray(x)
     if array.ndim not in (1, 2) or array.size == 0:
         return None
     return array
 
 
-def _value_mask(array: np.ndarray) -> np.ndarray | None:  # type: ignore[type-arg]
+def _value_mask(array: np.ndarray) -> np.ndarray | None:
     """True where the entry is a Value; None when some entry is not a number at all."""
     if array.dtype != object:
         return np.zeros(array.shape, dtype=bool) if array.dtype.kind in "biuf" else None
@@ -106,7 +106,7 @@ def _number(x: object) -> object:
 _numbers_of = np.frompyfunc(_number, 1, 1)
 
 
-def _floats(array: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+def _floats(array: np.ndarray) -> np.ndarray:
     """The numbers of an array (an UncheckedValue gives its value; no float() on a Value)."""
     if array.dtype != object:
         return array.astype(np.float64)
@@ -147,15 +147,15 @@ def matrix_product(a: Any, b: Any) -> Any:
     return product
 
 
-def _has_values(array: np.ndarray) -> bool:  # type: ignore[type-arg]
+def _has_values(array: np.ndarray) -> bool:
     return array.dtype == object and any(isinstance(x, Value) for x in array.flat)
 
 
 def _values_times_numbers(
-    A: np.ndarray,  # type: ignore[type-arg]
-    mask: np.ndarray,  # type: ignore[type-arg]
-    B: np.ndarray,  # type: ignore[type-arg]
-) -> np.ndarray:  # type: ignore[type-arg]
+    A: np.ndarray,
+    mask: np.ndarray,
+    B: np.ndarray,
+) -> np.ndarray:
     """A (Values and numbers) @ B (numbers): z[i, j] = dot(Values of row i, their x's) + rest.
 
     Every entry of the result is a Value (a constant one where the row has no
@@ -164,7 +164,7 @@ def _values_times_numbers(
     rows, columns = A.shape[0], B.shape[1]
     out = np.empty((rows, columns), dtype=object)
     numbers_only = _floats(np.where(mask, 0.0, A)) @ B  # the plain-number part
-    has_numbers = (~mask).any(axis=1)
+    has_numbers = np.asarray((~mask).any(axis=1), dtype=bool)
     for i in range(rows):
         positions = np.flatnonzero(mask[i])
         if positions.size == 0:
@@ -180,7 +180,7 @@ def _values_times_numbers(
     return out
 
 
-def _values_times_values(A: np.ndarray, B: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+def _values_times_values(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Values on both sides (W2 @ A1): one dot node per entry, numbers kept as constants."""
     out = np.empty((A.shape[0], B.shape[1]), dtype=object)
     columns = [tuple(B[:, j]) for j in range(B.shape[1])]

@@ -82,7 +82,7 @@ class _Setup:
             )
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
             raise TypeError(f"seed must be a whole number, got {seed!r}")
-        self.cost = cost
+        self.cost: Callable[..., Any] = cost
         self.parameters: list[Parameter] = read_parameters(parameters)
         rng = np.random.default_rng(int(seed))
         self.data: Data | None = read_data(data, samples, rng)
@@ -108,7 +108,7 @@ class _Setup:
         return function(parameters, self.data.X, self.data.Y)
 
     def float_cost(self, parameters: dict[str, Any]) -> object:
-        return self.call(self.cost, parameters)  # type: ignore[arg-type]
+        return self.call(self.cost, parameters)
 
     def their_gradients(self) -> tuple[object, LearnerError | None]:
         if not callable(self.gradients):
@@ -117,7 +117,12 @@ class _Setup:
         result, error = run_learner_code(
             "gradients", lambda: self.call(function, plain_parameters(self.parameters))
         )
-        if error is None and isinstance(result, tuple) and result and isinstance(result[0], Mapping):
+        if (
+            error is None
+            and isinstance(result, tuple)
+            and result
+            and isinstance(result[0], Mapping)
+        ):
             result = result[0]  # (grads, cost), as the course's propagate returns
         return result, error
 
@@ -286,7 +291,7 @@ def _cost_graph(setup: _Setup) -> tuple[Value | None, LearnerError | None, list[
     setup.wrapped = {p.name: p.as_values() for p in setup.parameters}
 
     def run() -> object:
-        return setup.call(setup.cost, dict(setup.wrapped))  # type: ignore[arg-type]
+        return setup.call(setup.cost, dict(setup.wrapped))
 
     result, error = run_learner_code("cost", run)
     if error is not None:
@@ -397,12 +402,14 @@ def _cut_parameters(setup: _Setup, order: list[Value]) -> LearnerError | None:
     """A parameter none of whose entries reach the cost, because float() cut the graph."""
     in_graph = set(map(id, order))
     unreached = [
-        p.name for p in setup.parameters if p.leaves and not any(id(v) in in_graph for v in p.leaves)
+        p.name
+        for p in setup.parameters
+        if p.leaves and not any(id(v) in in_graph for v in p.leaves)
     ]
     if not unreached:
         return None
     with watch_float_calls() as calls:  # the same leaves: their deltas are already read
-        run_learner_code("cost", lambda: setup.call(setup.cost, dict(setup.wrapped)))  # type: ignore[arg-type]
+        run_learner_code("cost", lambda: setup.call(setup.cost, dict(setup.wrapped)))
     if not calls:
         return None  # not used at all: its true gradient is 0, and that is what we compare with
     first = calls[0]

@@ -112,12 +112,14 @@ def _shape_mismatch(check: GradientCheck, yours: Floats, m: int | None) -> None:
                 f"its parameter's shape, so for dW = dZ · A_prevᵀ / m write np.dot(dZ, A_prev.T)"
             )
         else:
-            check.hints.append(f"a gradient has its parameter's shape: {key} must be {_shape(shape)}")
+            check.hints.append(
+                f"a gradient has its parameter's shape: {key} must be {_shape(shape)}"
+            )
         return
     if yours.size == check.true.size:
         same = checked.all() and Tolerance(1e-5, 1e-8).matches(yours.reshape(shape), true)
         keep = (
-            f"; np.sum(dZ, axis=1, keepdims=True) keeps the column"
+            "; np.sum(dZ, axis=1, keepdims=True) keeps the column"
             if len(shape) == 2 and shape[1] == 1 and len(theirs) == 1
             else ""
         )
@@ -348,7 +350,7 @@ def activation_mistake(
     by_name = {p.name: p for p in parameters}
     for (op, layer), nodes in sorted(groups.items(), key=lambda item: -item[0][1]):
         for wrong in _WRONG[op]:
-            replaced = {}
+            replaced: dict[int, tuple[float, ...]] = {}
             for node in nodes:
                 z = node.parents[0].value
                 replaced[id(node)] = (wrong.local(node.value, z),)
@@ -433,7 +435,9 @@ def _backprop_with(
         for parent, derivative in zip(node.parents, local):  # noqa: B905
             parent.delta += derivative * delta
     return {
-        p.name: np.fromiter((leaf.delta for leaf in p.leaves), dtype=np.float64, count=len(p.leaves))
+        p.name: np.fromiter(
+            (leaf.delta for leaf in p.leaves), dtype=np.float64, count=len(p.leaves)
+        )
         for p in parameters
     }
 
@@ -442,5 +446,3 @@ def _number(x: float) -> str:
     if float(x).is_integer():
         return str(int(x))
     return f"{x:.4g}"
-
-

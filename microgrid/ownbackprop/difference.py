@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,9 +31,7 @@ Floats = NDArray[np.float64]
 
 def plain_parameters(parameters: list[Parameter]) -> dict[str, Any]:
     """Fresh float copies, in the form the learner gave them (a number stays a number)."""
-    return {
-        p.name: float(p.values) if p.given_as_number else p.values.copy() for p in parameters
-    }
+    return {p.name: float(p.values) if p.given_as_number else p.values.copy() for p in parameters}
 
 
 def as_number(result: object) -> float:
@@ -63,13 +62,17 @@ def central_differences(
                     nudged[parameter.name] = float(parameter.values) + step
                 else:
                     nudged[parameter.name].flat[k] += step
-                value, error = run_learner_code("cost", lambda p=nudged: as_number(cost(p)))
+                value, error = run_learner_code("cost", partial(_number_of, cost, nudged))
                 if error is not None:
                     return approx, error
                 sides.append(value)
             estimate.flat[k] = (sides[0] - sides[1]) / (2 * epsilon)
         approx[parameter.name] = estimate
     return approx, None
+
+
+def _number_of(cost: Callable[[dict[str, Any]], object], parameters: dict[str, Any]) -> float:
+    return as_number(cost(parameters))
 
 
 def course_difference(grad: Floats, gradapprox: Floats) -> float:
@@ -128,6 +131,9 @@ class GradientDifference:
         if self.entries == 1:
             verdict = "The gradient is correct!" if self.ok else "The gradient is wrong!"
             return f"{verdict} difference = {self.difference:.3e}"
-        if self.ok:
-            return f"Your backward propagation works perfectly fine! difference = {self.difference:.3e}"
-        return f"There is a mistake in the backward propagation! difference = {self.difference:.3e}"
+        verdict = (
+            "Your backward propagation works perfectly fine!"
+            if self.ok
+            else "There is a mistake in the backward propagation!"
+        )
+        return f"{verdict} difference = {self.difference:.3e}"

@@ -107,7 +107,8 @@ def report_html(report: BackpropReport) -> str:
         parts.append(f"<br>{esc(report.course_line())}")
     parts.append("</p>")
     head = "".join(
-        f"<th>{h}</th>" for h in ("gradient", "shape", "checked", "wrong", "max error", "status", "")
+        f"<th>{h}</th>"
+        for h in ("gradient", "shape", "checked", "wrong", "max error", "status", "")
     )
     body = []
     for check in report.gradients:
@@ -135,7 +136,9 @@ def report_html(report: BackpropReport) -> str:
         if entries:
             parts.append("<pre>" + esc("\n".join(line[4:] for line in entries)) + "</pre>")
         if check.hints:
-            parts.append("<ul>" + "".join(f"<li>hint: {esc(h)}</li>" for h in check.hints) + "</ul>")
+            parts.append(
+                "<ul>" + "".join(f"<li>hint: {esc(h)}</li>" for h in check.hints) + "</ul>"
+            )
     if report.notes:
         parts.append("<ul>" + "".join(f"<li>note: {esc(n)}</li>" for n in report.notes) + "</ul>")
     return "".join(parts) + "</div>"

@@ -14,9 +14,9 @@ every such call and the learner's line that made it, so the report can say
 
 from __future__ import annotations
 
+import functools
 import linecache
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,18 +27,23 @@ from typing import Any
 
 import numpy as np
 
-import microgrid
 from microgrid.engine import Value
 
+# Frames from these are never the learner's: NumPy, the engine, and this package.
+# (Other microgrid modules, logistic say, can be the code under check.)
+_PACKAGE = Path(__file__).resolve().parent.parent  # microgrid/
 _OURS = (
-    str(Path(microgrid.__file__).resolve().parent),
     str(Path(np.__file__).resolve().parent),
+    str(_PACKAGE / "engine.py"),
+    str(_PACKAGE / "graph.py"),
+    str(_PACKAGE / "ownbackprop"),
 )
 # The methods through which a Value becomes a plain number: each one leaves the graph.
 _CONVERSIONS = ("__float__", "item", "__int__", "__index__", "__complex__")
 _MAX_FLOAT_CALLS = 100  # remembered per run; the first few are the ones worth showing
 
 
+@functools.lru_cache(maxsize=256)
 def _is_ours(filename: str) -> bool:
     try:
         path = str(Path(filename).resolve())
@@ -135,7 +140,8 @@ def _hint_for(error: BaseException) -> str:
         return (
             "this NumPy function has no meaning for Values (microgrid calls the method of "
             "the same name on each entry, and Value has none): write it with the functions "
-            "that work (np.exp, np.log, np.tanh, np.dot, ...), see docs/10-check-your-own-backprop.md"
+            "that work (np.exp, np.log, np.tanh, np.dot, ...); "
+            "docs/10-check-your-own-backprop.md lists them"
         )
     if isinstance(error, TypeError) and "Value" in text:
         return (
@@ -202,19 +208,9 @@ def watch_float_calls() -> Iterator[list[FloatCall]]:
         sys.setprofile(previous)
 
 
-def run_learner_code(
-    function: str, call: Callable[[], Any]
-) -> tuple[Any, LearnerError | None]:
+def run_learner_code(function: str, call: Callable[[], Any]) -> tuple[Any, LearnerError | None]:
     """Call the learner's code; an exception becomes a `LearnerError` naming their line."""
     try:
         return call(), None
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except RecursionError as error:
-        return None, explain_exception(function, error)
     except Exception as error:  # their code can raise anything: report it, don't crash
         return None, explain_exception(function, error)
-
-
-def in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()

@@ -285,7 +285,9 @@ def _pad(text: str, width: int, column: int) -> str:
 
 
 def _shape(shape: tuple[int, ...]) -> str:
-    return "()" if not shape else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+    if not shape:
+        return "()"
+    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
 
 
 def _g(x: float, digits: int = 6) -> str:
