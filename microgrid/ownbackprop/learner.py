@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import linecache
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -136,17 +137,19 @@ def explain_exception(function: str, error: BaseException) -> LearnerError:
 
 def _hint_for(error: BaseException) -> str:
     text = str(error)
-    if "does not support argument" in text and "Value" in text:
+    missing = re.search(r"type Value which has no callable (\w+) method", text)
+    if missing:
+        name = missing.group(1)
         return (
-            "this NumPy function has no meaning for Values (microgrid calls the method of "
-            "the same name on each entry, and Value has none): write it with the functions "
-            "that work (np.exp, np.log, np.tanh, np.dot, ...); "
-            "docs/10-check-your-own-backprop.md lists them"
+            f"np.{name} has no Value version: on an array of objects NumPy calls .{name}() "
+            f"on each entry, and a Value has no .{name}(); write it with functions that work "
+            "on Values (np.exp, np.log, np.tanh, np.sqrt, np.abs, np.dot, np.sum, "
+            "np.maximum, ...), listed in docs/10-check-your-own-backprop.md"
         )
     if isinstance(error, TypeError) and "Value" in text:
         return (
             "your cost ran on arrays of microgrid Values, and this line needs plain numbers; "
-            "see docs/10-check-your-own-backprop.md for what works on Values"
+            "docs/10-check-your-own-backprop.md lists what works on Values"
         )
     return ""
 
