@@ -8,7 +8,7 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
-from microgrid import datasets, logistic, testing
+from microgrid import datasets, logistic, nn, optim, testing
 from microgrid.engine import (
     Primitive,
     Value,
@@ -24,6 +24,7 @@ from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_ta
 from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
+from microgrid.losses import cross_entropy, hinge, softmax
 from microgrid.ownbackprop import (
     BackpropReport,
     GradientDifference,
@@ -59,6 +60,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "check_backprop",
+    "cross_entropy",
     "datasets",
     "dot",
     "draw",
@@ -68,15 +70,19 @@ __all__ = [
     "gradcheck",
     "gradient_difference",
     "graph_stats",
+    "hinge",
     "is_grad_enabled",
     "leaves",
     "logistic",
+    "nn",
     "no_grad",
     "nudge",
     "nudge_table",
+    "optim",
     "primitive",
     "render",
     "replay",
+    "softmax",
     "sum",
     "testing",
     "topological_order",

@@ -380,3 +380,132 @@ def load_catvnoncat(directory: str | Path) -> CatData:
             f"{test_x.shape[1:]}; they must have the same size"
         )
     return CatData(train_x, train_y, test_x, test_y, classes)
+
+
+# ---------------------------------------------------------------------------
+# Points in the plane for networks: the course's flower, two moons, spirals.
+# Each returns X (2, m) with one sample per column and Y (1, m) of class labels.
+# ---------------------------------------------------------------------------
+
+
+def flatten_pixels(images: ArrayLike) -> Floats:
+    """(m, height, width, 3) uint8 pictures → (height·width·3, m) columns, pixel by pixel.
+
+    The course's own ``images.reshape(m, -1).T / 255``: each pixel's red, green
+    and blue values side by side (`flatten_images` lists whole colour planes
+    instead). A network's random first-layer weights meet the features in this
+    order, so the course's week-4 costs reproduce only with it.
+
+    >>> picture = np.zeros((1, 1, 2, 3), dtype=np.uint8)
+    >>> picture[0, 0, 0] = (255, 0, 51)   # the first pixel: red, no green, a little blue
+    >>> flatten_pixels(picture)[:, 0].tolist()
+    [1.0, 0.0, 0.2, 0.0, 0.0, 0.0]
+    """
+    columns = flatten_images(images)  # the checks, and the planes-first columns
+    m, height, width = np.shape(images)[:3]
+    result: Floats = columns.T.reshape(m, 3, height, width).transpose(0, 2, 3, 1).reshape(m, -1).T
+    return result
+
+
+def _check_even_count(m: object, name: str = "m") -> int:
+    count = _check_count(m, name)
+    if count < 2 or count % 2:
+        raise ValueError(f"{name} must be an even whole number >= 2 (half per class), got {m!r}")
+    return count
+
+
+def _check_noise(noise: object) -> float:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)):
+        raise ValueError(f"noise must be a number >= 0, got {noise!r}")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    return float(noise)
+
+
+def planar(m: int = 400, seed: int = 1) -> tuple[Floats, Labels]:
+    """The course's "flower" (week 3's `load_planar_dataset`): X (2, m), Y (1, m) of 0/1.
+
+    Two classes of m/2 points each, drawn exactly as the course draws them after
+    ``np.random.seed(1)``: for class j, t = linspace(3.12·j, 3.12·(j + 1), m/2) +
+    0.2·randn (the angle), then r = 4·sin(4t) + 0.2·randn (the radius; 4 is the
+    flower's longest petal), and the point (r·sin t, r·cos t). Not separable by
+    a straight line: logistic regression gets about 47 %, one hidden layer 90 %.
+
+    >>> X, Y = planar()
+    >>> X.shape, Y.shape, int(Y.sum()), round(float(X[0, 0]), 6)
+    ((2, 400), (1, 400), 200, 1.204442)
+    """
+    count = _check_even_count(m)
+    random = np.random.RandomState(_check_seed(seed))  # the course's legacy generator
+    half = count // 2
+    X = np.zeros((2, count))
+    Y = np.zeros((1, count), dtype=np.int64)
+    for j in range(2):
+        t = np.linspace(j * 3.12, (j + 1) * 3.12, half) + random.randn(half) * 0.2
+        r = 4 * np.sin(4 * t) + random.randn(half) * 0.2
+        X[:, half * j : half * (j + 1)] = r * np.sin(t), r * np.cos(t)
+        Y[0, half * j : half * (j + 1)] = j
+    return X, Y
+
+
+def moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple[Floats, Labels]:
+    """Two interleaving half circles (like scikit-learn's `make_moons`): X (2, n), Y (1, n).
+
+    Class 0 is the upper arc (cos θ, sin θ), class 1 the lower one
+    (1 − cos θ, 0.5 − sin θ), θ evenly spaced in [0, π], then Gaussian noise of
+    standard deviation `noise`; the samples are shuffled. micrograd's demo uses
+    100 points, noise 0.1, and labels y = 2·Y − 1 (±1).
+
+    >>> X, Y = moons(6, noise=0.0, seed=0)
+    >>> X.shape, sorted(Y[0].tolist())
+    ((2, 6), [0, 0, 0, 1, 1, 1])
+    """
+    count = _check_count(n, "n")
+    if count < 2:
+        raise ValueError(f"n must be a whole number >= 2 (points on both moons), got {n!r}")
+    spread = _check_noise(noise)
+    rng = np.random.default_rng(_check_seed(seed))
+    n_upper = count // 2
+    n_lower = count - n_upper
+    upper = np.linspace(0.0, np.pi, n_upper)
+    lower = np.linspace(0.0, np.pi, n_lower)
+    X = np.concatenate(
+        [
+            np.stack([np.cos(upper), np.sin(upper)]),
+            np.stack([1.0 - np.cos(lower), 0.5 - np.sin(lower)]),
+        ],
+        axis=1,
+    )
+    Y = np.concatenate([np.zeros(n_upper, dtype=np.int64), np.ones(n_lower, dtype=np.int64)])
+    X = X + rng.normal(0.0, spread, size=X.shape)
+    order = rng.permutation(count)
+    return X[:, order], Y[order].reshape(1, count)
+
+
+def spirals(
+    n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int = 0
+) -> tuple[Floats, Labels]:
+    """`classes` arms of a spiral, one class each (for softmax): X (2, m), Y (1, m) of 0 … K−1.
+
+    Arm k has n_per_class points at radius r = 0 … 1 and angle
+    t = 4k … 4(k + 1) (plus noise · a standard normal), at (r·sin t, r·cos t).
+    No straight line separates any two arms.
+
+    >>> X, Y = spirals(5, classes=3)
+    >>> X.shape, sorted(set(Y[0].tolist())), bool(abs(X).max() <= 1)
+    ((2, 15), [0, 1, 2], True)
+    """
+    per_class = _check_count(n_per_class, "n_per_class")
+    count = _check_count(classes, "classes")
+    if count < 2:
+        raise ValueError(f"classes must be a whole number >= 2, got {classes!r}")
+    spread = _check_noise(noise)
+    rng = np.random.default_rng(_check_seed(seed))
+    r = np.linspace(0.0, 1.0, per_class)
+    X = np.zeros((2, per_class * count))
+    Y = np.zeros((1, per_class * count), dtype=np.int64)
+    for k in range(count):
+        t = np.linspace(4.0 * k, 4.0 * (k + 1), per_class) + rng.normal(0.0, spread, per_class)
+        X[:, per_class * k : per_class * (k + 1)] = r * np.sin(t), r * np.cos(t)
+        Y[0, per_class * k : per_class * (k + 1)] = k
+    return X, Y

@@ -9,6 +9,7 @@ from types import ModuleType
 import pytest
 
 from microgrid import cli
+from microgrid.cli.bench import speed_ratio
 
 
 def test_bench_compares_with_micrograd(capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,5 +52,5 @@ def test_bench_refuses_empty_sizes(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_bench_says_slower_rather_than_a_fraction_faster() -> None:
     # 1 ms against micrograd's 0.4 ms is 2.5× slower, not "0.4× faster".
-    assert cli._speed_ratio(0.4e-3, 1e-3, "micrograd") == "2.5× slower than micrograd"
-    assert cli._speed_ratio(3e-3, 1e-3, "micrograd") == "3.0× faster than micrograd"
+    assert speed_ratio(0.4e-3, 1e-3, "micrograd") == "2.5× slower than micrograd"
+    assert speed_ratio(3e-3, 1e-3, "micrograd") == "3.0× faster than micrograd"
