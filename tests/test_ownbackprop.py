@@ -118,6 +118,48 @@ def test_week2_logistic_passes_with_the_course_code_and_with_microgrid_logistic(
     assert report.cost == pytest.approx(J, rel=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_the_networks_module_backward_passes(activation: str) -> None:
+    # microgrid.networks' own forward (σ written with np.where and exp(−|Z|)) runs on
+    # Values unchanged; its hand-written backward_propagation is the learner's.
+    from microgrid.networks import vectorized as networks
+
+    rng = np.random.default_rng(8)
+    X, Y = rng.standard_normal((3, 7)), (rng.random((1, 7)) > 0.5).astype(float)
+    parameters = networks.initialize_parameters([3, 4, 2, 1], init="scaled", seed=1)
+    AL, caches = networks.forward_propagation(X, parameters, activation)
+    grads = networks.backward_propagation(AL, Y, caches, activation)
+
+    def cost(p: dict[str, Any]) -> Any:
+        return course.compute_deep_cost(networks.forward_propagation(X, p, activation)[0], Y)
+
+    report = check_backprop(cost, parameters, grads)
+    assert report.ok, str(report)
+    assert [g.checked for g in report.gradients] == [12, 4, 8, 2, 2, 1]
+
+
+def test_a_cost_sitting_on_a_kink_is_not_called_wrong() -> None:
+    # σ written as 1 / (1 + exp(−|Z|)) for Z >= 0: at w = 0, b = 0 every Z is exactly 0,
+    # where abs has no derivative (the graph takes 0). The learner's dZ = A − Y is right.
+    from microgrid.networks.vectorized import sigmoid
+
+    X, Y = np.array([[1.0, -2.0, 0.5]]), np.array([[1.0, 0.0, 0.0]])
+
+    def cost(p: dict[str, Any]) -> Any:
+        A = sigmoid(np.dot(p["w"].T, X) + p["b"])
+        return -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A)) / 3
+
+    parameters = {"w": np.zeros((1, 1)), "b": np.zeros((1, 1))}
+    dZ = 0.5 - Y
+    grads = {"dw": X @ dZ.T / 3, "db": np.sum(dZ, keepdims=True) / 3}
+    report = check_backprop(cost, parameters, grads)
+    assert report.ok, str(report)
+    assert report["db"].status == "kink" and report["db"].kinks == 1
+    assert "3 abs/relu nodes sit exactly on the kink" in str(report)
+    blind = check_backprop(cost, parameters, grads, numeric=False)
+    assert not blind.ok and "numeric=True tells them apart" in str(blind)
+
+
 def test_microgrid_logistic_vectorized_pass_names_its_own_line() -> None:
     # logistic's own forward uses np.log1p, which has no Value method: the report
     # names that line of microgrid/logistic.py (the code under check), not NumPy.

@@ -25,6 +25,7 @@ from microgrid.ownbackprop.diagnosis import (
     activation_mistake,
     compare,
     layer_pointer,
+    nodes_on_a_kink,
     same_factor_everywhere,
     swapped_hints,
 )
@@ -54,7 +55,7 @@ from microgrid.ownbackprop.parameters import (
     read_data,
     read_parameters,
 )
-from microgrid.ownbackprop.report import BackpropReport
+from microgrid.ownbackprop.report import BackpropReport, GradientCheck
 
 Floats = NDArray[np.float64]
 
@@ -204,10 +205,20 @@ def check_backprop(
 
     approx = _numeric(setup, numeric, epsilon, report)
     keys = [str(k) for k in given] if isinstance(given, Mapping) else []
-    report.gradients = [
+    checks = [
         compare(p, theirs[p.name], true[p.name], approx.get(p.name), tolerance, setup.m, keys)
         for p in setup.parameters
     ]
+    kinks = nodes_on_a_kink(order) if any(c.status == "WRONG" for c in checks) else 0
+    if kinks:
+        checks = [
+            compare(
+                p, theirs[p.name], true[p.name], approx.get(p.name), tolerance, setup.m, keys, True
+            )
+            for p in setup.parameters
+        ]
+        report.notes.append(_kink_note(kinks, bool(approx), checks))
+    report.gradients = checks
     if approx:
         vectors = stacked(setup.parameters, theirs, approx)
         if vectors is None:
@@ -461,6 +472,23 @@ def _diagnose(
         report.notes.extend(notes)
     report.look_first, pointer = layer_pointer(checks)
     report.diagnosis = pointer + lines
+
+
+def _kink_note(kinks: int, numeric: bool, checks: list[GradientCheck]) -> str:
+    nodes = "1 abs/relu node in your cost sits" if kinks == 1 else f"{kinks} abs/relu nodes sit"
+    said = (
+        f"{nodes} exactly on the kink (input 0), where the derivative is a convention "
+        "(microgrid takes 0, as PyTorch does)"
+    )
+    marked = [c.gradient_name for c in checks if c.kinks]
+    if marked:
+        return (
+            f"{said}: the entries of {', '.join(marked)} that differ from backprop there but "
+            "agree with the course's central differences are marked kink, not wrong"
+        )
+    if not numeric:
+        return f"{said}: entries listed as wrong may be on it (numeric=True tells them apart)"
+    return said
 
 
 def _setting_notes(setup: _Setup, unused: list[str]) -> list[str]:

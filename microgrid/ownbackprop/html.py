@@ -19,8 +19,14 @@ if TYPE_CHECKING:
 
 MAX_ROWS, MAX_COLUMNS = 24, 48  # squares drawn; bigger gradients are drawn in blocks
 _CELL = 12  # pixels
-_COLOURS = {"ok": "#2da44e", "wrong": "#cf222e", "unchecked": "#d0d7de", "shape": "#bf8700"}
-_STATUS_COLOURS = {"ok": "#1a7f37", "WRONG": "#cf222e"}
+_COLOURS = {
+    "ok": "#2da44e",
+    "wrong": "#cf222e",
+    "kink": "#d4a72c",
+    "unchecked": "#d0d7de",
+    "shape": "#bf8700",
+}
+_STATUS_COLOURS = {"ok": "#1a7f37", "kink": "#9a6700", "WRONG": "#cf222e"}
 
 
 def _grid_shape(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -36,6 +42,11 @@ def gradient_svg(check: GradientCheck) -> str:
     rows, columns = _grid_shape(check.shape)
     wrong = check.wrong_mask.reshape(rows, columns)
     checked = (~np.isnan(check.true)).reshape(rows, columns)
+    kinks = (
+        np.zeros((rows, columns), dtype=bool)
+        if check.kink_mask is None
+        else check.kink_mask.reshape(rows, columns)
+    )
     row_step = math.ceil(rows / MAX_ROWS)
     column_step = math.ceil(columns / MAX_COLUMNS)
     shown_rows = math.ceil(rows / row_step)
@@ -52,6 +63,8 @@ def gradient_svg(check: GradientCheck) -> str:
                 colour = _COLOURS["shape"]
             elif n_wrong:
                 colour = _COLOURS["wrong"]
+            elif kinks[block].any():
+                colour = _COLOURS["kink"]
             elif n_checked:
                 colour = _COLOURS["ok"]
             else:
@@ -129,7 +142,7 @@ def report_html(report: BackpropReport) -> str:
         items = "".join(f"<li>{esc(line)}</li>" for line in report.diagnosis)
         parts.append(f"<ul>{items}</ul>")
     for check in report.gradients:
-        if check.ok:
+        if check.status == "ok":
             continue
         parts.append(f"<p><b>{esc(check.summary())}</b></p>")
         entries = report.entry_lines(check)

@@ -53,9 +53,10 @@ class GradientCheck:
     yours: Floats | None  # the learner's, reshaped to the parameter's shape when comparable
     numeric: Floats | None  # the course's central differences (NaN where not computed)
     wrong_mask: Bools  # the parameter's shape
-    status: str  # "ok", "WRONG", "shape", "missing", "unreadable"
+    status: str  # "ok", "kink", "WRONG", "shape", "missing", "unreadable"
     hints: list[str] = field(default_factory=list)
     problem: str = ""
+    kink_mask: Bools | None = None  # entries that differ only because the cost sits on a kink
 
     @property
     def gradient_name(self) -> str:
@@ -63,7 +64,12 @@ class GradientCheck:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        """Every checked entry right (entries on a kink count as right)."""
+        return self.status in ("ok", "kink")
+
+    @property
+    def kinks(self) -> int:
+        return 0 if self.kink_mask is None else int(self.kink_mask.sum())
 
     @property
     def wrong(self) -> list[WrongEntry]:
@@ -104,6 +110,11 @@ class GradientCheck:
             return f"{self.gradient_name}: missing from your gradients"
         if self.status in ("shape", "unreadable"):
             return f"{self.gradient_name}: {self.problem}"
+        if self.status == "kink":
+            return (
+                f"{self.gradient_name}: right, except {self.kinks} entries where your cost sits "
+                "on a kink (they agree with the course's central differences; see the note)"
+            )
         if self.ok:
             return f"{self.gradient_name}: all {self.checked} entries checked are right"
         return f"{self.gradient_name}: {self.wrong_count} of {self.checked} entries wrong"
@@ -263,7 +274,7 @@ class BackpropReport:
             lines.append("")
             lines.extend(self.diagnosis)
         for gradient in self.gradients:
-            if gradient.ok:
+            if gradient.status == "ok":
                 continue
             lines.append("")
             lines.append(gradient.summary())
