@@ -366,10 +366,10 @@ def _value_that_was_returned(calls: list[FloatCall], number: float | None) -> Fl
 
 
 def _rescue_note(call: FloatCall) -> str:
-    where = f" at {call.line}" if call.line else ""
+    where = f" at {call.line.short()}" if call.line else ""
     return (
-        f"your cost calls {call.written}{where}; that gives a plain number and leaves the "
-        f"graph, so microgrid checked the Value it was given, which equals your cost"
+        f"your cost ends in {call.written}{where}. {call.written} gives a plain number and "
+        "leaves the graph, so microgrid checked the Value it was given (equal to your cost)"
     )
 
 

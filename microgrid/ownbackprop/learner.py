@@ -66,6 +66,11 @@ class CodeLine:
         where = f'File "{self.filename}", line {self.lineno}, in {self.function}'
         return f"{where}: {self.source}" if self.source else where
 
+    def short(self) -> str:
+        """'line 57 of compute_cost (course.py): return float(cost)'."""
+        where = f"line {self.lineno} of {self.function} ({Path(self.filename).name})"
+        return f"{where}: {self.source}" if self.source else where
+
     @staticmethod
     def of_frame(frame: FrameType, lineno: int | None = None) -> CodeLine:
         code = frame.f_code

@@ -189,7 +189,9 @@ class BackpropReport:
         """What was compared with what, in one line."""
         checked = sum(g.checked for g in self.gradients)
         total = sum(int(np.prod(g.shape)) for g in self.gradients)
-        entries = f"{checked} entries" if checked == total else f"{checked} of {total} entries"
+        entries = (
+            f"{checked:,} entries" if checked == total else f"{checked:,} of {total:,} entries"
+        )
         on = ""
         if self.samples is not None and self.samples_total is not None:
             on = (
