@@ -409,6 +409,21 @@ def test_a_cost_that_ignores_its_parameters() -> None:
     assert report.error is not None and "does it use the parameters it is given" in str(report)
 
 
+def test_a_parameter_the_cost_never_uses() -> None:
+    import copy
+
+    X, Y, parameters = shallow_problem()
+    grads = course.shallow_gradients(X, Y, parameters)
+
+    def cost(p: dict[str, Any]) -> Any:
+        p = {**p, "W2": copy.deepcopy(p["W2"])}  # new Values: not the ones microgrid watches
+        return course.compute_cost(course.forward_propagation(X, p)[0], Y)
+
+    report = check_backprop(cost, parameters, grads)
+    assert [g.gradient_name for g in report.wrong] == ["dW2"]
+    assert report["dW2"].hints[0].startswith("your cost never uses the W2 it is given")
+
+
 def test_their_gradients_function_failing_is_reported() -> None:
     X, Y, parameters = shallow_problem()
 

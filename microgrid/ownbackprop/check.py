@@ -198,7 +198,7 @@ def check_backprop(
     order = topological_order(J)
     J.backward()
     true = _true_gradients(setup.parameters)
-    cut = _cut_parameters(setup, order)
+    cut, unused = _cut_parameters(setup, order, J.value)
     if cut is not None:
         report.error = cut
         return report
@@ -218,6 +218,13 @@ def check_backprop(
             for p in setup.parameters
         ]
         report.notes.append(_kink_note(kinks, bool(approx), checks))
+    for check in checks:
+        if check.name in unused and not check.ok:
+            check.hints.insert(
+                0,
+                f"your cost never uses the {check.name} it is given, so its true gradient is 0: "
+                f"does it read a copy (copy.deepcopy) or a global {check.name}?",
+            )
     report.gradients = checks
     if approx:
         vectors = stacked(setup.parameters, theirs, approx)
@@ -409,8 +416,10 @@ def _true_gradients(parameters: list[Parameter]) -> dict[str, Floats]:
     return true
 
 
-def _cut_parameters(setup: _Setup, order: list[Value]) -> LearnerError | None:
-    """A parameter none of whose entries reach the cost, because float() cut the graph."""
+def _cut_parameters(
+    setup: _Setup, order: list[Value], cost: float
+) -> tuple[LearnerError | None, list[str]]:
+    """Parameters none of whose entries reach the cost: cut by float(), or never used."""
     in_graph = set(map(id, order))
     unreached = [
         p.name
@@ -418,11 +427,12 @@ def _cut_parameters(setup: _Setup, order: list[Value]) -> LearnerError | None:
         if p.leaves and not any(id(v) in in_graph for v in p.leaves)
     ]
     if not unreached:
-        return None
+        return None, []
     with watch_float_calls() as calls:  # the same leaves: their deltas are already read
         run_learner_code("cost", lambda: setup.call(setup.cost, dict(setup.wrapped)))
+    calls = [call for call in calls if call.node.value != cost]  # float(cost) at the very end
     if not calls:
-        return None  # not used at all: its true gradient is 0, and that is what we compare with
+        return None, unreached  # not used: its true gradient is 0, and that is what we compare
     first = calls[0]
     names = ", ".join(unreached)
     message = (
@@ -430,7 +440,8 @@ def _cut_parameters(setup: _Setup, order: list[Value]) -> LearnerError | None:
         "plain number, which leaves the graph"
     )
     lines: tuple[CodeLine, ...] = (first.line,) if first.line else ()
-    return LearnerError("cost", TypeError(message), first.line, lines, hint="keep the Values")
+    error = LearnerError("cost", TypeError(message), first.line, lines, hint="keep the Values")
+    return error, unreached
 
 
 def _numeric(

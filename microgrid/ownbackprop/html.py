@@ -121,7 +121,7 @@ def report_html(report: BackpropReport) -> str:
     parts.append("</p>")
     head = "".join(
         f"<th>{h}</th>"
-        for h in ("gradient", "shape", "checked", "wrong", "max error", "status", "")
+        for h in ("gradient", "shape", "checked", "wrong", "max error", "status", "where")
     )
     body = []
     for check in report.gradients:
