@@ -453,6 +453,33 @@ def test_the_learners_arrays_are_left_alone() -> None:
         np.testing.assert_array_equal(grads[k], v)
 
 
+def test_a_check_too_big_for_memory_says_what_to_do() -> None:
+    X, Y, parameters = shallow_problem(n_x=300, n_h=5, m=40)
+    report = check_backprop(
+        course.shallow_cost(X, Y),
+        parameters,
+        course.shallow_gradients(X, Y, parameters),
+        max_edges=10_000,
+        numeric=False,
+    )
+    assert report.error is not None and report.error.kind == "CheckTooBig"
+    assert report.error.line is not None and "np.dot(W1, X)" in report.error.line.source
+    assert "(5, 300) @ (300, 40) alone needs 60,000" in str(report)
+    assert "samples=" in str(report) and "entries=" in str(report)
+
+
+def test_gradient_difference_names_the_learners_line() -> None:
+    from microgrid.ownbackprop import LearnerCodeError
+
+    def cost(p: dict[str, Any]) -> Any:
+        return p["theta"] * undefined_name  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(LearnerCodeError, match="your cost raised NameError") as raised:
+        gradient_difference(cost, {"theta": 4.0}, {"dtheta": 2.0})
+    assert raised.value.learner_error.line is not None
+    assert raised.value.learner_error.line.lineno == line_number(cost, "undefined_name")
+
+
 def test_bad_arguments_are_named() -> None:
     X, Y, parameters = shallow_problem()
     grads = course.shallow_gradients(X, Y, parameters)

@@ -12,7 +12,7 @@ products as n-ary nodes), `learner` (running their code, naming their line),
 (central differences), `check` (the two functions).
 """
 
-from microgrid.ownbackprop.check import check_backprop, gradient_difference
+from microgrid.ownbackprop.check import LearnerCodeError, check_backprop, gradient_difference
 from microgrid.ownbackprop.difference import GradientDifference
 from microgrid.ownbackprop.learner import CodeLine, LearnerError
 from microgrid.ownbackprop.report import BackpropReport, GradientCheck, WrongEntry
@@ -22,6 +22,7 @@ __all__ = [
     "CodeLine",
     "GradientCheck",
     "GradientDifference",
+    "LearnerCodeError",
     "LearnerError",
     "WrongEntry",
     "check_backprop",

@@ -21,13 +21,46 @@ smaller by the width of the layer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
 from microgrid.engine import Value, dot
 
-__all__ = ["ParameterArray", "UncheckedValue", "matrix_product"]
+__all__ = ["CheckTooBig", "ParameterArray", "UncheckedValue", "edge_budget", "matrix_product"]
+
+# Edges (parent references) products may still record in this check; None: no limit.
+_edges_left: ContextVar[list[int] | None] = ContextVar("microgrid_edges_left", default=None)
+
+
+class CheckTooBig(MemoryError):
+    """The products of this check would record more edges than its budget allows."""
+
+
+@contextmanager
+def edge_budget(edges: int | None) -> Iterator[None]:
+    """Let the matrix products inside record at most `edges` edges (about 60 bytes each)."""
+    token = _edges_left.set(None if edges is None else [edges])
+    try:
+        yield
+    finally:
+        _edges_left.reset(token)
+
+
+def _spend(edges: int, A: np.ndarray, B: np.ndarray) -> None:
+    left = _edges_left.get()
+    if left is None:
+        return
+    left[0] -= edges
+    if left[0] < 0:
+        raise CheckTooBig(
+            f"this check would record more edges than max_edges allows: the product "
+            f"{A.shape} @ {B.shape} alone needs {edges:,} (about 60 bytes each); check on "
+            "fewer columns (samples=) or fewer entries (entries=), or raise max_edges"
+        )
 
 
 class UncheckedValue(Value):
@@ -133,10 +166,13 @@ def matrix_product(a: Any, b: Any) -> Any:
     if not mask_b.any():
         if not mask_a.any() and (_has_values(A2) or _has_values(B2)):
             return None  # unchecked entries only: NumPy's own product records them
+        _spend(int(mask_a.sum()) * B2.shape[1], A2, B2)
         product = _values_times_numbers(A2, mask_a, _floats(B2))
     elif not mask_a.any():  # numbers @ Values: (Bᵀ Aᵀ)ᵀ, the same products
+        _spend(int(mask_b.sum()) * A2.shape[0], A2, B2)
         product = _values_times_numbers(B2.T, mask_b.T, _floats(A2.T)).T
     else:
+        _spend(2 * A2.shape[0] * A2.shape[1] * B2.shape[1], A2, B2)
         product = _values_times_values(A2, B2)
     if A.ndim == 1 and B.ndim == 1:
         return product[0, 0]

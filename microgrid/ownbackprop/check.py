@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from microgrid.engine import Value
 from microgrid.graph import topological_order
+from microgrid.ownbackprop.arrays import edge_budget
 from microgrid.ownbackprop.diagnosis import (
     Tolerance,
     activation_mistake,
@@ -60,6 +61,7 @@ from microgrid.ownbackprop.report import BackpropReport, GradientCheck
 Floats = NDArray[np.float64]
 
 NUMERIC_AUTO_LIMIT = 2000  # checked entries up to which the course's number is computed by default
+MAX_EDGES = 40_000_000  # about 2.4 GB of graph: the full 209-picture cat network needs 18 million
 
 
 class _Setup:
@@ -102,6 +104,12 @@ class _Setup:
             )
         self.gradients = gradients
         self.wrapped: dict[str, Any] = {}  # the parameters as Values, once the cost has run
+        self.max_edges: int | None = None  # per run of the cost on Values
+
+    def run_on_values(self) -> tuple[Any, LearnerError | None]:
+        """The learner's cost on the parameters as Values (each run has its own edge budget)."""
+        with edge_budget(self.max_edges):
+            return run_learner_code("cost", lambda: self.call(self.cost, dict(self.wrapped)))
 
     def call(self, function: Callable[..., Any], parameters: dict[str, Any]) -> Any:
         if self.data is None:
@@ -145,6 +153,7 @@ def check_backprop(
     atol: float = 1e-8,
     numeric: bool | None = None,
     epsilon: float = 1e-7,
+    max_edges: int | None = MAX_EDGES,
 ) -> BackpropReport:
     """Compare a learner's hand-written gradients with backprop through their own cost.
 
@@ -155,6 +164,8 @@ def check_backprop(
     random columns. ``entries=k`` checks k random entries of each parameter.
     An entry is right when |yours − true| ≤ atol + rtol·|true|. ``numeric``
     adds the course's central differences (default: when ≤ 2000 entries).
+    ``max_edges`` bounds the graph's matrix products (about 60 bytes an edge):
+    beyond it the report says to use ``samples=`` or ``entries=``.
 
     >>> import numpy as np
     >>> X, Y = np.array([[1.0, 2.0, -1.0]]), np.array([[1, 0, 1]])
@@ -178,6 +189,7 @@ def check_backprop(
         raise ValueError("epsilon must be > 0 (the course uses 1e-7)")
     if numeric not in (None, True, False):
         raise TypeError(f"numeric must be True, False or None, got {numeric!r}")
+    max_edges = check_count(max_edges, "max_edges")
     report = BackpropReport(gradients=[], cost=None, rtol=tolerance.rtol, atol=tolerance.atol)
     report.epsilon = epsilon
     if setup.data is not None:
@@ -189,6 +201,7 @@ def check_backprop(
         return report
     theirs, report.unused_keys = match_gradients(setup.parameters, given)
 
+    setup.max_edges = max_edges
     J, error, notes = _cost_graph(setup)
     report.notes.extend(notes)
     if error is not None or J is None:
@@ -256,7 +269,8 @@ def gradient_difference(
     """The course's ‖grad − gradapprox‖₂ / (‖grad‖₂ + ‖gradapprox‖₂), by central differences.
 
     `cost` runs on plain floats, twice per parameter entry (θ ± epsilon).
-    ``str(result)`` is the course's verdict; ``float(result)`` the number.
+    ``str(result)`` is the course's verdict; ``float(result)`` the number. If your
+    code raises, `LearnerCodeError` says which line of it.
     The course's 1-D example, J(θ) = θ·x at x = 2, θ = 4, so dJ/dθ = x = 2:
 
     >>> result = gradient_difference(lambda p: p["theta"] * 2, {"theta": 4.0}, {"dtheta": 2.0})
@@ -269,7 +283,7 @@ def gradient_difference(
         raise ValueError("epsilon must be > 0 (the course uses 1e-7)")
     given, error = setup.their_gradients()
     if error is not None:
-        raise _LearnerCodeError(error)
+        raise LearnerCodeError(error)
     theirs, _ = match_gradients(setup.parameters, given)
     for parameter in setup.parameters:
         mine = theirs[parameter.name]
@@ -282,7 +296,7 @@ def gradient_difference(
             )
     approx, error = central_differences(setup.float_cost, setup.parameters, epsilon)
     if error is not None:
-        raise _LearnerCodeError(error)
+        raise LearnerCodeError(error)
     vectors = stacked(setup.parameters, theirs, approx)
     assert vectors is not None
     size = vectors[0].size
@@ -291,12 +305,17 @@ def gradient_difference(
     )
 
 
-class _LearnerCodeError(RuntimeError):
-    """The learner's code raised inside `gradient_difference`; the message says where."""
+class LearnerCodeError(RuntimeError):
+    """Your cost or gradients raised inside `gradient_difference`; the message says where.
+
+    ``.learner_error`` has the exception and the line of your code; the original
+    exception is the ``__cause__``.
+    """
 
     def __init__(self, error: LearnerError) -> None:
         super().__init__(str(error))
         self.learner_error = error
+        self.__cause__ = error.exception
 
 
 # ---------------------------------------------------------------------------
@@ -307,11 +326,7 @@ class _LearnerCodeError(RuntimeError):
 def _cost_graph(setup: _Setup) -> tuple[Value | None, LearnerError | None, list[str]]:
     """Run the learner's cost on Values and find the cost node (J), or say why not."""
     setup.wrapped = {p.name: p.as_values() for p in setup.parameters}
-
-    def run() -> object:
-        return setup.call(setup.cost, dict(setup.wrapped))
-
-    result, error = run_learner_code("cost", run)
+    result, error = setup.run_on_values()
     if error is not None:
         return None, error, []
     node, problem = _as_node(result)
@@ -321,7 +336,7 @@ def _cost_graph(setup: _Setup) -> tuple[Value | None, LearnerError | None, list[
         return None, _complaint(problem), []
     # A plain number: float() or .item() left the graph. Run again, watching for them.
     with watch_float_calls() as calls:
-        again, error = run_learner_code("cost", run)
+        again, error = setup.run_on_values()
     if error is not None:
         return None, error, []
     number = _number_or_none(again)
@@ -429,7 +444,7 @@ def _cut_parameters(
     if not unreached:
         return None, []
     with watch_float_calls() as calls:  # the same leaves: their deltas are already read
-        run_learner_code("cost", lambda: setup.call(setup.cost, dict(setup.wrapped)))
+        setup.run_on_values()
     calls = [call for call in calls if call.node.value != cost]  # float(cost) at the very end
     if not calls:
         return None, unreached  # not used: its true gradient is 0, and that is what we compare
