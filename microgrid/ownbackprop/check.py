@@ -49,6 +49,7 @@ from microgrid.ownbackprop.learner import (
 from microgrid.ownbackprop.parameters import (
     Data,
     Parameter,
+    Theirs,
     check_count,
     check_tolerance,
     choose_entries,
@@ -218,27 +219,14 @@ def check_backprop(
 
     approx = _numeric(setup, numeric, epsilon, report)
     keys = [str(k) for k in given] if isinstance(given, Mapping) else []
-    checks = [
-        compare(p, theirs[p.name], true[p.name], approx.get(p.name), tolerance, setup.m, keys)
-        for p in setup.parameters
-    ]
-    kinks = nodes_on_a_kink(order) if any(c.status == "WRONG" for c in checks) else 0
-    if kinks:
-        checks = [
-            compare(
-                p, theirs[p.name], true[p.name], approx.get(p.name), tolerance, setup.m, keys, True
-            )
-            for p in setup.parameters
-        ]
-        report.notes.append(_kink_note(kinks, bool(approx), checks))
-    for check in checks:
+    report.gradients = _compare_all(setup, theirs, true, approx, tolerance, keys, order, report)
+    for check in report.gradients:
         if check.name in unused and not check.ok:
             check.hints.insert(
                 0,
                 f"your cost never uses the {check.name} it is given, so its true gradient is 0: "
                 f"does it read a copy (copy.deepcopy) or a global {check.name}?",
             )
-    report.gradients = checks
     if approx:
         vectors = stacked(setup.parameters, theirs, approx)
         if vectors is None:
@@ -457,6 +445,41 @@ def _cut_parameters(
     lines: tuple[CodeLine, ...] = (first.line,) if first.line else ()
     error = LearnerError("cost", TypeError(message), first.line, lines, hint="keep the Values")
     return error, unreached
+
+
+def _compare_all(
+    setup: _Setup,
+    theirs: Mapping[str, Theirs],
+    true: Mapping[str, Floats],
+    approx: Mapping[str, Floats],
+    tolerance: Tolerance,
+    keys: list[str],
+    order: list[Value],
+    report: BackpropReport,
+) -> list[GradientCheck]:
+    """One `GradientCheck` per parameter; a second pass when the cost sits on a kink."""
+
+    def compare_each(on_kink: bool) -> list[GradientCheck]:
+        return [
+            compare(
+                p,
+                theirs[p.name],
+                true[p.name],
+                approx.get(p.name),
+                tolerance,
+                setup.m,
+                keys,
+                on_kink,
+            )
+            for p in setup.parameters
+        ]
+
+    checks = compare_each(on_kink=False)
+    kinks = nodes_on_a_kink(order) if any(c.status == "WRONG" for c in checks) else 0
+    if kinks:
+        checks = compare_each(on_kink=True)
+        report.notes.append(_kink_note(kinks, bool(approx), checks))
+    return checks
 
 
 def _numeric(
