@@ -9,6 +9,7 @@
 """
 
 from microgrid import datasets, logistic, nn, optim, testing
+from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
 from microgrid.engine import (
     Primitive,
     Value,
@@ -46,6 +47,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BackpropReport",
+    "CompiledStep",
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
@@ -60,6 +62,7 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "check_backprop",
+    "compile",
     "cross_entropy",
     "datasets",
     "dot",

@@ -9,41 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from microgrid.engine import Value
+# The walk that backprop uses lives with the node; this module re-exports it.
+# Imports go one way only: graph -> engine.
+from microgrid.engine import Value, _is_number, topological_order
 
-
-def topological_order(root: Value) -> list[Value]:
-    """Every node under `root`, each after all of its parents; `root` is last.
-
-    >>> from microgrid import Value
-    >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    >>> [n.label for n in topological_order((a * b).named("c"))]
-    ['a', 'b', 'c']
-    """
-    if not hasattr(root, "parents"):
-        raise TypeError(f"topological_order() needs a Value, got {type(root).__name__}")
-    order: list[Value] = []
-    visited: set[Value] = set()
-    # A None on the stack means "the node below me has all its parents in
-    # `order`: emit it". (A marker rather than (node, flag) pairs: no tuple per
-    # node, which keeps the garbage collector quiet on big graphs.)
-    stack: list[Value | None] = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            order.append(stack.pop())  # type: ignore[arg-type]
-        elif node not in visited:
-            visited.add(node)
-            stack.append(node)
-            stack.append(None)
-            # Reversed so the first parent is emitted first (a stable, readable order).
-            for parent in reversed(node.parents):
-                if parent not in visited:
-                    stack.append(parent)
-    return order
+__all__ = ["GraphStats", "graph_stats", "leaves", "replay", "topological_order"]
 
 
 def leaves(root: Value) -> list[Value]:
@@ -63,8 +34,6 @@ def replay(root: Value, new_values: Mapping[Value, float]) -> float:
     >>> replay(J, {a: 5.001})
     33.003
     """
-    from microgrid.engine import _is_number
-
     order = topological_order(root)
     under_root = set(order)
     for leaf, new_value in new_values.items():

@@ -83,8 +83,7 @@ def _check_class(target: object, n: int) -> int:
         )
     if not 0 <= int(target) < n:
         raise ValueError(
-            f"cross_entropy: target {int(target)} is not a class index 0 … {n - 1} "
-            f"for {n} logits"
+            f"cross_entropy: target {int(target)} is not a class index 0 … {n - 1} for {n} logits"
         )
     return int(target)
 

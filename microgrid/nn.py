@@ -22,6 +22,7 @@ Initialisation (`init`), always seeded and deterministic:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
@@ -216,9 +217,7 @@ def _check_sizes(layer_sizes: Sequence[int]) -> list[int]:
         )
     for position, size in enumerate(sizes):
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
-            raise ValueError(
-                f"layer sizes must be whole numbers >= 1; size {position} is {size!r}"
-            )
+            raise ValueError(f"layer sizes must be whole numbers >= 1; size {position} is {size!r}")
     return [int(size) for size in sizes]
 
 
@@ -351,4 +350,4 @@ def parameter_count(layer_sizes: Sequence[int]) -> int:
     17
     """
     sizes = _check_sizes(layer_sizes)
-    return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes, sizes[1:], strict=False))
+    return sum(n_out * (n_in + 1) for n_in, n_out in itertools.pairwise(sizes))

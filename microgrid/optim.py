@@ -130,7 +130,7 @@ class Adam(Optimizer):
             _rate(betas[0], "betas[0]", zero_ok=True, below_one=True),
             _rate(betas[1], "betas[1]", zero_ok=True, below_one=True),
         )
-        self.eps = _rate(eps, "eps", zero_ok=True)
+        self.eps = _rate(eps, "eps")  # > 0: a delta of 0 would divide 0 by 0
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -146,7 +146,9 @@ class Adam(Optimizer):
             for i, (p, g) in enumerate(zip(self.params, deltas, strict=True)):
                 self.m[i] = beta1 * self.m[i] + (1.0 - beta1) * g
                 self.v[i] = beta2 * self.v[i] + (1.0 - beta2) * g * g
-                p.value -= step_size * self.m[i] / (math.sqrt(self.v[i]) / root_correction + self.eps)
+                p.value -= (
+                    step_size * self.m[i] / (math.sqrt(self.v[i]) / root_correction + self.eps)
+                )
 
     def __repr__(self) -> str:
         return f"Adam({len(self.params)} parameters, lr={self.lr:g}, betas={self.betas})"

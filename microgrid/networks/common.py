@@ -66,7 +66,9 @@ def check_parameters(parameters: Mapping[str, ArrayLike], n_x: int | None = None
                 f"W{l} must be ({W.shape[0]}, {n_prev})"
             )
         if b.shape != (W.shape[0], 1):
-            raise ValueError(f"b{l} must have shape ({W.shape[0]}, 1) like W{l}'s rows, got {b.shape}")
+            raise ValueError(
+                f"b{l} must have shape ({W.shape[0]}, 1) like W{l}'s rows, got {b.shape}"
+            )
         for name, array in ((f"W{l}", W), (f"b{l}", b)):
             if not np.isfinite(array).all():
                 raise ValueError(f"{name} holds {array[~np.isfinite(array)][0]}: must be finite")

@@ -1,4 +1,4 @@
-"""The course's networks as Values: the same network built from `nn` neurons, backprop by the chain rule.
+"""The course's networks as Values: built from `nn` neurons, backprop by the chain rule.
 
 For each sample (a column x of X) the network's output unit gives the logit
 z[L]; its loss is L = bce(σ(z[L]), y), and the cost J = (1/m) Σ L. After
@@ -131,7 +131,9 @@ def one_sample_graph(
     ('L', ['a2[1]'])
     """
     checked = check_parameters(parameters, len(x))
-    model = MLP.from_arrays(checked, check_activation(hidden_activation), output_activation="sigmoid")
+    model = MLP.from_arrays(
+        checked, check_activation(hidden_activation), output_activation="sigmoid"
+    )
     inputs = [Value(float(x_k), f"x{k}") for k, x_k in enumerate(x, start=1)]
     if y not in (0, 1):
         raise ValueError(f"y must be 0 or 1, got {y!r}")

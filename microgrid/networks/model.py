@@ -119,7 +119,8 @@ class NeuralNetwork:
         if features.shape[0] != self.layer_sizes[0]:
             raise ValueError(
                 f"X has {features.shape[0]} features (rows) but layer_sizes starts with "
-                f"{self.layer_sizes[0]}" + (" (pass X.T?)" if features.shape[1] == self.layer_sizes[0] else "")
+                f"{self.layer_sizes[0]}"
+                + (" (pass X.T?)" if features.shape[1] == self.layer_sizes[0] else "")
             )
         parameters = vectorized.initialize_parameters(self.layer_sizes, self.init, self.seed)
         gradient = gradient_function(self.engine, features, labels, self.hidden_activation)
@@ -167,8 +168,7 @@ class NeuralNetwork:
         if features.shape[0] != n_x:
             hint = " (samples must be columns: pass X.T)" if features.shape[1] == n_x else ""
             raise ValueError(
-                f"X must have shape (n_x, m) with n_x = {n_x} features, "
-                f"got {features.shape}{hint}"
+                f"X must have shape (n_x, m) with n_x = {n_x} features, got {features.shape}{hint}"
             )
         _check_finite(features)
         AL, _ = vectorized.forward_propagation(features, parameters, self.hidden_activation)

@@ -34,9 +34,7 @@ class MoonsResult(NamedTuple):
     accuracies: list[float]
 
 
-def demo_loss(
-    model: MLP, columns: list[list[float]], ys: list[float]
-) -> tuple[Value, list[Value]]:
+def demo_loss(model: MLP, columns: list[list[float]], ys: list[float]) -> tuple[Value, list[Value]]:
     """(total loss, scores): mean hinge loss + α·Σ p², built from Values."""
     scores = [model(x)[0] for x in columns]
     data_loss = value_sum([hinge(score, y) for score, y in zip(scores, ys, strict=True)])
@@ -68,7 +66,9 @@ def train_moons(
     copies its weights into micrograd's model so both start alike).
     """
     if engine not in DEMO_ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(map(repr, DEMO_ENGINES))}; got {engine!r}")
+        raise ValueError(
+            f"engine must be one of {', '.join(map(repr, DEMO_ENGINES))}; got {engine!r}"
+        )
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
     X, Y = moons(n, noise, data_seed)
@@ -90,5 +90,7 @@ def train_moons(
         losses.append(total.value)
         accuracies.append(_accuracy(scores, ys))
         if print_every and k % print_every == 0:
-            print(f"step {k} loss {total.value:.6f}, accuracy {100 * accuracies[-1]:.0f}%", file=out)
+            print(
+                f"step {k} loss {total.value:.6f}, accuracy {100 * accuracies[-1]:.0f}%", file=out
+            )
     return MoonsResult(model, losses, accuracies)

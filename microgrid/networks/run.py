@@ -1,4 +1,4 @@
-"""`microgrid train`: a network on the flower, the moons or the cat pictures, with the course's settings.
+"""`microgrid train`: a network on the flower, the moons or the cats, with the course's settings.
 
 Every option is checked (picture paths included) before any data is loaded or
 any training starts, so a typo costs nothing.

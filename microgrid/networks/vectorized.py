@@ -30,7 +30,6 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from microgrid.nn import initial_arrays
 from microgrid.networks.common import (
     Floats,
     Gradients,
@@ -39,6 +38,7 @@ from microgrid.networks.common import (
     check_data,
     check_parameters,
 )
+from microgrid.nn import initial_arrays
 
 
 class Cache(NamedTuple):
@@ -50,7 +50,9 @@ class Cache(NamedTuple):
     A: Floats
 
 
-def initialize_parameters(layer_sizes: list[int], init: str = "course", seed: int = 1) -> Parameters:
+def initialize_parameters(
+    layer_sizes: list[int], init: str = "course", seed: int = 1
+) -> Parameters:
     """The course's dict {W1, b1, …}: ``np.random.seed(seed)``, then each W in order.
 
     ``init="course"``: W = randn(n_l, n_l−1) · 0.01 (weeks 3 and 4's two-layer model);
