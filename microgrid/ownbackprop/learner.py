@@ -36,6 +36,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent  # microgrid/
 _OURS = (
     str(Path(np.__file__).resolve().parent),
     str(_PACKAGE / "engine.py"),
+    str(_PACKAGE / "primitives.py"),
     str(_PACKAGE / "graph.py"),
     str(_PACKAGE / "ownbackprop"),
 )
