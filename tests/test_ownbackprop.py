@@ -20,6 +20,8 @@ import course_networks as course
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import microgrid
 from microgrid import Value, check_backprop, gradient_difference, logistic
@@ -179,6 +181,32 @@ def test_microgrid_logistic_vectorized_pass_names_its_own_line() -> None:
     assert report.error.line is not None
     assert report.error.line.filename.endswith("logistic.py")
     assert "log1p" in str(report.error.exception) and "np.log1p(E)" in report.error.line.source
+
+
+@settings(max_examples=25)
+@given(
+    n_x=st.integers(1, 4),
+    n_h=st.integers(1, 4),
+    m=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+    which=st.integers(0, 3),
+    where=st.integers(0, 15),
+)
+def test_any_small_network_passes_and_one_nudged_entry_is_found(
+    n_x: int, n_h: int, m: int, seed: int, which: int, where: int
+) -> None:
+    X, Y, parameters = shallow_problem(n_x=n_x, n_h=n_h, m=m, seed=seed)
+    grads = course.shallow_gradients(X, Y, parameters)
+    cost = course.shallow_cost(X, Y)
+    assert check_backprop(cost, parameters, grads, numeric=False).ok
+    name = ["dW1", "db1", "dW2", "db2"][which]
+    flat = where % grads[name].size
+    grads[name].flat[flat] += 1e-3 * (1 + abs(grads[name].flat[flat]))
+    report = check_backprop(cost, parameters, grads, numeric=False)
+    assert [g.gradient_name for g in report.wrong] == [name]
+    wrong = report[name].wrong
+    assert len(wrong) == 1
+    assert wrong[0].index == tuple(int(i) for i in np.unravel_index(flat, grads[name].shape))
 
 
 # ---------------------------------------------------------------------------
