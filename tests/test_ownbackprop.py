@@ -296,6 +296,35 @@ def test_tanh_derivative_written_wrong(mistake: str, written: str) -> None:
     assert "1 - np.power(A1, 2)" in diagnosis
 
 
+@pytest.mark.parametrize("bad_layer", [1, 2])
+def test_a_deep_tanh_network_names_the_layer_whose_derivative_is_wrong(bad_layer: int) -> None:
+    from microgrid.networks import vectorized as networks
+
+    rng = np.random.default_rng(8)
+    X, Y = rng.standard_normal((3, 7)), (rng.random((1, 7)) > 0.5).astype(float)
+    parameters = {
+        k: v + 0.1 for k, v in networks.initialize_parameters([3, 4, 3, 1], "scaled", 1).items()
+    }
+    AL, caches = networks.forward_propagation(X, parameters, "tanh")
+    m, grads, dZ = X.shape[1], {}, AL - Y
+    for l in (3, 2, 1):  # noqa: E741 - the course's backward loop, g′ written Z at bad_layer
+        A_prev, W, _, _ = caches[l - 1]
+        grads[f"dW{l}"], grads[f"db{l}"] = dZ @ A_prev.T / m, dZ.sum(1, keepdims=True) / m
+        if l > 1:
+            _, _, Z, A = caches[l - 2]
+            dZ = W.T @ dZ * (Z if l - 1 == bad_layer else 1 - A**2)
+
+    def cost(p: dict[str, Any]) -> Any:
+        return course.compute_deep_cost(networks.forward_propagation(X, p, "tanh")[0], Y)
+
+    report = check_backprop(cost, parameters, grads)
+    assert report.look_first == bad_layer
+    assert {g.layer for g in report.wrong} == set(range(1, bad_layer + 1))
+    l = bad_layer  # noqa: E741
+    assert f"tanh′ at layer {l} is written Z{l} instead of 1 − A{l}²" in report.diagnosis[1]
+    assert f"dZ{l} = W{l + 1}ᵀ dZ{l + 1} * g′(Z{l})" in report.diagnosis[1]
+
+
 def test_a_later_layer_mistake_points_at_the_latest_wrong_layer() -> None:
     # dZ2 = (A2 − Y) · A2(1 − A2): σ′ applied twice. Layer 1 inherits the error.
     report = check_shallow("sigmoid twice")
