@@ -267,6 +267,8 @@ class _Writer:
             slope = (
                 f"{_number(k)} * {x[0]}" if k == 2 else f"{_number(k)} * {x[0]} ** {_number(k - 1)}"
             )
+            if k == 0:
+                slope = "0.0"  # x ** 0 is flat, as the primitive says
             lines, slopes = [f"{out} = {x[0]} ** {x[1]}"], [slope, "nan"]
         elif op is P.neg:
             lines, slopes = [f"{out} = -{x[0]}"], ["-1"]

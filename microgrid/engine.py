@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numbers
 import operator
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Union
@@ -225,24 +225,37 @@ class Value:
     def backward(self, delta: float = 1.0) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
-        Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh.
+        Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
+        nothing: if the pass is interrupted, every delta is put back as it was.
+        One graph, one thread at a time (independent graphs in threads are fine).
         """
         if not _is_number(delta):
             raise TypeError(f"backward(delta=...) needs a number, got {delta!r}")
+        if self.op and not self.parents:
+            name = f" {self.label!r}" if self.label else ""
+            raise RuntimeError(
+                f"backward(): node{name} was computed by {str(self.op)!r} under no_grad(), "
+                "so it has no recorded inputs to backprop into; build it outside no_grad()"
+            )
         order = topological_order(self)
         # Deltas from earlier calls are set aside so this pass computes clean
         # dJ/dnode values, then added back: repeated calls accumulate.
         earlier = [node.delta for node in order]
         accumulate = any(earlier)
-        if accumulate:
-            for node in order:
-                node.delta = 0.0
-        self.delta = float(delta)
-        for node in reversed(order):  # children before parents
-            node_delta = node.delta
-            # Aligned by construction; zip(strict=True) would double this loop's cost.
-            for parent, local in zip(node.parents, node.local_derivatives):  # noqa: B905
-                parent.delta += local * node_delta  # the chain rule
+        try:
+            if accumulate:
+                for node in order:
+                    node.delta = 0.0
+            self.delta = float(delta)
+            for node in reversed(order):  # children before parents
+                node_delta = node.delta
+                # Aligned by construction; zip(strict=True) would double this loop's cost.
+                for parent, local in zip(node.parents, node.local_derivatives):  # noqa: B905
+                    parent.delta += local * node_delta  # the chain rule
+        except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
+            for node, before in zip(order, earlier, strict=True):
+                node.delta = before
+            raise
         if accumulate:
             for node, before in zip(order, earlier, strict=True):
                 node.delta += before
@@ -259,16 +272,7 @@ class Value:
         """
         if not self.parents:
             return
-        op = self.op
-        assert isinstance(op, Primitive)
-        if self.constants:
-            parents = iter(self.parents)
-            inputs = [next(parents).value if c is None else c for c in self.constants]
-        else:
-            inputs = [p.value for p in self.parents]
-        value, derivatives = _evaluate(op, inputs, self._operands())
-        self.value = value
-        self.local_derivatives = _parents_only(derivatives, self.constants)
+        self.value, self.local_derivatives = _recomputed(self, {})
 
     def _operands(self) -> tuple[Operand, ...]:
         """Parents and constants in the op's input order."""
@@ -549,7 +553,47 @@ def _evaluate(
             f"primitive {str(op)!r} returned {count} local derivative(s) "
             f"for {len(inputs)} input(s); it must return one per input"
         )
+    if op not in _BUILT_IN:  # the built-ins return floats; a user's op is checked
+        for what, number in (("value", value), *(("a local derivative", d) for d in derivatives)):
+            if not _is_number(number):
+                raise TypeError(
+                    f"primitive {str(op)!r} returned {what} {number!r} "
+                    f"({type(number).__name__}); it must be a real number"
+                )
+        derivatives = tuple(map(float, derivatives))
     return float(value), derivatives
+
+
+_BUILT_IN = frozenset(
+    {add, sub, mul, div, power, neg, exp, log, sigmoid, tanh, relu, sqrt, absolute}
+    | {summation, dot_product, bce, bce_with_logits}
+)
+
+
+def _recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, tuple[float, ...]]:
+    """`node`'s value and local derivatives from its parents' values, changing nothing.
+
+    A parent's value is taken from `new_values` if it is there, else from the parent.
+    The same checks as the operators apply (a Value exponent needs a base >= 0).
+    """
+    op = node.op
+    assert isinstance(op, Primitive)
+    parents = iter(node.parents)
+    operands: list[Operand] = (
+        [next(parents) if c is None else c for c in node.constants]
+        if node.constants
+        else list(node.parents)
+    )
+    inputs = [new_values.get(o, o.value) if isinstance(o, Value) else float(o) for o in operands]
+    # Shown in an error with their new values (the labels are the nodes').
+    shown = [
+        Value(x, label=o.label) if isinstance(o, Value) else x
+        for o, x in zip(operands, inputs, strict=True)
+    ]
+    if op is power and len(shown) == 2:
+        _check_power(*shown)
+    value, derivatives = _evaluate(op, inputs, shown)
+    return value, _parents_only(derivatives, node.constants)
 
 
 def _parents_only(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 # The walk that backprop uses lives with the node; this module re-exports it.
 # Imports go one way only: graph -> engine.
-from microgrid.engine import Value, _is_number, topological_order
+from microgrid.engine import Value, _is_number, _recomputed, topological_order
 
 __all__ = ["GraphStats", "graph_stats", "leaves", "replay", "topological_order"]
 
@@ -46,15 +46,18 @@ def replay(root: Value, new_values: Mapping[Value, float]) -> float:
             raise TypeError(
                 f"replay: {name} needs a real number, got {type(new_value).__name__} {new_value!r}"
             )
-    changed: set[Value] = set()
-    for leaf, new_value in new_values.items():
-        leaf.value = float(new_value)
-        changed.add(leaf)
+    # All or nothing: every new value and local derivative is computed first,
+    # and the graph is changed only when all of them succeeded.
+    values: dict[Value, float] = {leaf: float(new) for leaf, new in new_values.items()}
+    local_derivatives: dict[Value, tuple[float, ...]] = {}
     # Only nodes downstream of a changed leaf need recomputing.
     for node in order:
-        if node.parents and any(parent in changed for parent in node.parents):
-            node.recompute()
-            changed.add(node)
+        if node.parents and any(parent in values for parent in node.parents):
+            values[node], local_derivatives[node] = _recomputed(node, values)
+    for node, value in values.items():
+        node.value = value
+    for node, derivatives in local_derivatives.items():
+        node.local_derivatives = derivatives
     return root.value
 
 

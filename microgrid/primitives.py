@@ -131,7 +131,13 @@ def power(x: float, y: float) -> tuple[float, tuple[float, float]]:
         raise ValueError("a negative base needs a whole-number exponent")
     value = _ieee_pow(x, y)
     # d/dx x^y = y·x^(y-1); at x = 0 with 0 < y < 1 the slope is infinite (x^0 is flat).
-    d_base = y * _ieee_pow(x, y - 1) if x != 0 or y >= 1 else (math.inf if y else 0.0)
+    # x^0 = 1 is flat everywhere (even at x = 0, NaN or a subnormal, where 0 · x^-1 is NaN).
+    if y == 0:
+        d_base = 0.0
+    elif x != 0 or y >= 1:
+        d_base = y * _ieee_pow(x, y - 1)
+    else:
+        d_base = math.inf
     # d/dy x^y = x^y·ln x; its limit is 0 at x = 0, undefined for x < 0.
     d_exponent = value * math.log(x) if x > 0 else (0.0 if x == 0 else math.nan)
     return value, (d_base, d_exponent)
@@ -175,7 +181,10 @@ def tanh(x: float) -> tuple[float, tuple[float]]:
 @primitive(formula="relu({0})")
 def relu(x: float) -> tuple[float, tuple[float]]:
     # At exactly 0 we use slope 0, as PyTorch does (relu has a kink there).
-    return (x, (1.0,)) if x > 0 else (0.0, (0.0,))
+    # NaN propagates: relu(NaN) is NaN (x > 0 and x <= 0 are both false for it).
+    if x > 0:
+        return x, (1.0,)
+    return (0.0, (0.0,)) if x <= 0 else (x, (0.0,))
 
 
 @primitive(formula="sqrt({0})")

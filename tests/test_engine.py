@@ -787,3 +787,107 @@ def test_losses_refuse_a_label_outside_zero_one(loss: Any, label: float) -> None
     with pytest.raises(ValueError, match=r"label y must lie in \[0, 1\]"):
         loss(Value(0.5, label="a"), np.float64(label))
     assert loss(Value(0.5), 0.25).value > 0  # a soft label is fine
+
+
+# ---------------------------------------------------------------------------
+# All or nothing: a failed backward or replay leaves the graph as it was.
+# ---------------------------------------------------------------------------
+
+
+class _Exploding(float):
+    """A local derivative whose product raises (standing in for any failure mid-pass)."""
+
+    def __new__(cls, error: BaseException) -> _Exploding:
+        made = super().__new__(cls, 1.0)
+        made.error = error  # type: ignore[attr-defined]
+        return made
+
+    def __mul__(self, other: object) -> float:
+        raise self.error  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("error", [TypeError("boom"), KeyboardInterrupt()])
+def test_an_interrupted_backward_puts_every_delta_back(error: BaseException) -> None:
+    J, nodes = seed_graph()
+    J.backward()
+    before = {name: node.delta for name, node in nodes.items()}
+    u = nodes["u"]
+    u.local_derivatives = (u.local_derivatives[0], _Exploding(error))
+    with pytest.raises(type(error)):
+        J.backward()
+    assert {name: node.delta for name, node in nodes.items()} == before
+
+
+def test_a_failed_replay_changes_no_value_and_no_local_derivative() -> None:
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    a = (x * y).named("a")
+    b = (x - 1).log().named("b")
+    J = (a * b).named("J")
+    order = microgrid.topological_order(J)
+    before = [(node.value, node.local_derivatives) for node in order]
+    with pytest.raises(ValueError, match="log"):
+        microgrid.replay(J, {x: 0.5})
+    assert [(node.value, node.local_derivatives) for node in order] == before
+    J.backward()
+    assert x.delta == pytest.approx(y.value * math.log(1.0) + 6.0 / 1.0)
+
+
+def test_replay_applies_the_value_exponent_check() -> None:
+    base, k = Value(2.0, label="base"), Value(0.5, label="k")
+    J = (base**k).named("J")
+    with pytest.raises(ValueError, match="Value exponent needs a base >= 0"):
+        microgrid.replay(J, {base: -4.0})
+    assert base.value == 2.0 and J.value == pytest.approx(math.sqrt(2.0))
+
+
+@pytest.mark.parametrize("bad", [None, "0.5", 1j, np.array([1.0, 2.0])])
+@pytest.mark.parametrize("where", ["value", "derivative"])
+def test_a_user_primitive_returning_a_non_number_is_a_type_error_naming_it(
+    bad: Any, where: str
+) -> None:
+    @microgrid.primitive
+    def odd(x: float) -> tuple[Any, tuple[Any]]:
+        return (bad, (1.0,)) if where == "value" else (x, (bad,))
+
+    with pytest.raises(TypeError, match="primitive 'odd' returned"):
+        odd(Value(1.0))
+
+
+def test_relu_of_nan_is_nan_and_x_to_the_zero_is_flat_everywhere() -> None:
+    value, (slope,) = E.relu.forward(math.nan)
+    assert math.isnan(value) and slope == 0.0
+    for x in (0.0, math.nan, 5e-324, -5e-324, math.inf):
+        assert E.power.forward(x, 0.0)[1][0] == 0.0
+
+
+def test_backward_of_a_node_built_under_no_grad_is_a_runtime_error() -> None:
+    w = Value(2.0, label="w")
+    with microgrid.no_grad():
+        loss = (w * 3).named("loss")
+    with pytest.raises(RuntimeError, match="'loss' was computed by '\\*' under no_grad"):
+        loss.backward()
+    w.backward()  # a leaf is fine: its delta is 1
+    assert w.delta == 1.0
+
+
+def test_independent_graphs_backprop_correctly_in_threads() -> None:
+    # The rule: one graph, one thread at a time; separate graphs in threads are fine.
+    results: dict[int, float] = {}
+
+    def work(k: int) -> None:
+        x = Value(float(k), label="x")
+        node = x
+        for _ in range(2000):
+            node = node * 1.0 + x * 0.001
+        node.backward()
+        results[k] = x.delta
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = sum(0.001 for _ in range(2000)) + 1.0
+    assert len(results) == 4
+    for delta in results.values():
+        assert delta == pytest.approx(expected, rel=1e-12)
