@@ -346,11 +346,23 @@ def test_a_learning_rate_too_large_is_named() -> None:
 # ---------------------------------------------------------------------------
 
 
-def test_micrograds_demo_reaches_100_percent_in_100_steps() -> None:
-    result = train_moons(steps=100, engine="graph")
-    assert result.accuracies[-1] == 1.0
-    assert result.losses[-1] < 0.05 < result.losses[0]
-    assert len(result.model.parameters()) == 337
+def test_micrograds_demo_reaches_100_percent_in_100_steps_graph_and_compiled() -> None:
+    graph = train_moons(steps=100, engine="graph")
+    assert graph.accuracies[-1] == 1.0
+    assert graph.losses[-1] < 0.05 < graph.losses[0]
+    assert len(graph.model.parameters()) == 337
+    compiled = train_moons(steps=100, engine="compiled")
+    assert np.allclose(compiled.losses, graph.losses, rtol=1e-10, atol=0)
+    assert compiled.accuracies == graph.accuracies
+    assert np.allclose(compiled.model.arrays()["W3"], graph.model.arrays()["W3"], rtol=1e-9)
+
+
+def test_the_compiled_engine_refuses_a_graph_too_big_to_write_out() -> None:
+    X = np.zeros((3000, 700))
+    Y = np.zeros((1, 700))
+    model = NeuralNetwork([3000, 1, 1], engine="compiled", iterations=1, verbose=False)
+    with pytest.raises(ValueError, match="engine='compiled' writes every feature"):
+        model.fit(X, Y)
 
 
 def test_the_2_4_1_picture_names_its_17_parameters_as_the_course() -> None:
@@ -388,6 +400,7 @@ def test_train_command_prints_the_course_costs() -> None:
         (["train", "cats", "--data", "/no/such/folder"], "train_catvnoncat.h5"),
         (["train", "planar", "--data", "x"], "--data is for cats only"),
         (["train", "planar", "--engine", "gpu"], "invalid choice"),
+        (["train", "cats", "--engine", "compiled"], "use --engine vectorized"),
         (["train", "planar", "--layers", "3,x"], "--layers"),
         (["train", "planar", "--hidden", "3", "--layers", "3"], "not allowed with"),
         (["train", "planar", "--lr", "-1"], "--lr"),

@@ -65,8 +65,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--engine",
         choices=ENGINES,
         default="vectorized",
-        help="vectorized (the course's NumPy code, default) or graph (microgrid.nn Values "
-        "rebuilt every iteration, backprop by the chain rule; slow)",
+        help="vectorized (the course's NumPy code, default), graph (microgrid.nn Values "
+        "rebuilt every iteration, backprop by the chain rule; slow) or compiled (that graph "
+        "built once and replayed by microgrid.compile; planar and moons)",
     )
     train.add_argument("--iterations", type=_count, metavar="N", help="gradient-descent steps")
     train.add_argument("--lr", type=_rate, metavar="R", help="learning rate")

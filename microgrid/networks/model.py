@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -18,10 +18,17 @@ from numpy.typing import ArrayLike, NDArray
 from microgrid.logistic import _as_features, _check_finite, _count, _positive_number, _progress_bar
 from microgrid.networks import vectorized
 from microgrid.networks.common import Floats, Gradients, Parameters, check_activation, check_data
-from microgrid.networks.graph import build_cost_graph
+from microgrid.networks.graph import NetworkGraph, build_cost_graph
 from microgrid.nn import MLP, _check_sizes, initial_arrays
 
-ENGINES = ("vectorized", "graph")
+if TYPE_CHECKING:
+    from microgrid.compiled import CompiledStep
+
+ENGINES = ("vectorized", "graph", "compiled")
+
+# The compiled engine writes each sample's features into its generated code as
+# constants (one per first-layer weight and sample): past this many it is refused.
+COMPILED_CONSTANTS_LIMIT = 2_000_000
 
 
 def gradient_function(
@@ -46,7 +53,39 @@ def gradient_function(
             return graph.gradients()
 
         return by_graph
+    if engine == "compiled":
+        return _compiled_gradients(X, Y, hidden_activation)
     raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}; got {engine!r}")
+
+
+def _compiled_gradients(
+    X: Floats, Y: Floats, hidden_activation: str
+) -> Callable[[Parameters], Gradients]:
+    """The graph is built once, at the first call, then replayed by `microgrid.compile`."""
+    from microgrid.compiled import compile as compile_graph
+
+    columns, labels = X.T.tolist(), Y[0].tolist()
+    compiled: list[tuple[NetworkGraph, CompiledStep]] = []
+
+    def by_compiled(parameters: Parameters) -> Gradients:
+        if not compiled:
+            constants = X.shape[0] * X.shape[1] * parameters["W1"].shape[0]
+            if constants > COMPILED_CONSTANTS_LIMIT:
+                raise ValueError(
+                    f"engine='compiled' writes every feature of every sample into its code: "
+                    f"here {constants:,} numbers (n_x · m · n_1), over the limit of "
+                    f"{COMPILED_CONSTANTS_LIMIT:,}; use engine='vectorized' (or 'graph')"
+                )
+            model = MLP.from_arrays(parameters, hidden_activation)
+            graph = build_cost_graph(columns, labels, model)
+            compiled.append((graph, compile_graph(graph.J, wrt=model.parameters())))
+        else:
+            compiled[0][0].model.load_arrays(parameters)
+        graph, step = compiled[0]
+        step()  # J.value and every parameter's delta, fresh
+        return graph.gradients()
+
+    return by_compiled
 
 
 class NeuralNetwork:
@@ -58,9 +97,10 @@ class NeuralNetwork:
     `microgrid.nn`) with `seed`. The defaults are the course's week 3: [2, 4, 1],
     tanh, learning rate 1.2, ``init="course"``, seed 2.
 
-    `engine`: "vectorized" (the course's NumPy code) or "graph" (the network
+    `engine`: "vectorized" (the course's NumPy code), "graph" (the network
     rebuilt from `nn` Values every iteration, backprop by the chain rule; slow,
-    for learning and for checking).
+    for learning and for checking) or "compiled" (that graph built once and
+    replayed by `microgrid.compile`; for small inputs such as the planar data).
 
     >>> from microgrid.datasets import planar
     >>> X, Y = planar()

@@ -101,6 +101,11 @@ def run_train(
         engine=engine,
         print_every=recipe.print_every,
     )
+    if engine == "compiled" and data == "cats":
+        raise ValueError(
+            "--engine compiled writes every pixel of every picture into its code "
+            "(12288 · 209 · n_1 numbers): use --engine vectorized for the cats"
+        )
     if plot and data == "cats":
         raise ValueError(
             "--plot draws a decision boundary in the plane (planar, moons); for the cats' "
