@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from microgrid.engine import Value
+from microgrid.engine import Value, is_grad_enabled
 from microgrid.graph import topological_order
 from microgrid.ownbackprop.arrays import edge_budget
 from microgrid.ownbackprop.diagnosis import (
@@ -183,6 +183,11 @@ def check_backprop(
       hint: every entry of dw is 3 × the true value: exactly 3 times too big; ...
     """
     started = time.process_time()
+    if not is_grad_enabled():
+        raise RuntimeError(
+            "check_backprop needs to record the graph of your cost: call it outside "
+            "`with microgrid.no_grad():`"
+        )
     setup = _Setup(cost, parameters, gradients, data, samples, entries, seed)
     tolerance = Tolerance(check_tolerance(rtol, "rtol"), check_tolerance(atol, "atol"))
     epsilon = check_tolerance(epsilon, "epsilon")
