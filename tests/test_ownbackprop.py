@@ -555,7 +555,7 @@ def test_bad_arguments_are_named() -> None:
         check_backprop(cost, {**parameters, "W1": parameters["W1"] * np.inf}, grads)
     with pytest.raises(TypeError, match="is a Value; pass the plain numbers"):
         check_backprop(cost, {"w": Value(1.0)}, grads)
-    with microgrid.no_grad(), pytest.raises(RuntimeError, match="outside `with microgrid")::
+    with microgrid.no_grad(), pytest.raises(RuntimeError, match="outside `with microgrid"):
         check_backprop(cost, parameters, grads)
 
 
