@@ -371,6 +371,19 @@ def test_missing_and_swapped_gradients() -> None:
     assert report.difference is None  # the course's vector cannot be built
 
 
+def test_swapped_gradients_are_named() -> None:
+    rng = np.random.default_rng(9)
+    X, Y = rng.standard_normal((3, 4)), np.array([[1.0, 0.0, 0.0, 1.0]])
+    parameters = course.initialize_deep([3, 3, 3, 1])
+    grads = course.deep_gradients(X, Y, parameters)
+    grads["dW1"], grads["dW2"] = grads["dW2"], grads["dW1"]
+    report = check_backprop(course.deep_cost(X, Y), parameters, grads)
+    assert report["dW1"].hints == [
+        "dW1 is the true dW2: swapped, or the same array stored under two names?"
+    ]
+    assert report["dW2"].hints[0].startswith("dW2 is the true dW1")
+
+
 def test_all_zeros_and_nan() -> None:
     X, Y, parameters = shallow_problem()
     grads = course.shallow_gradients(X, Y, parameters)
