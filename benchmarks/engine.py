@@ -1,3 +1,4 @@
+# ruff: noqa: B023 - each lambda is called inside the iteration that made it
 """Engine benchmark: microgrid vs micrograd 0.1.0 on the same graphs (`make bench`).
 
 Four cases, each timed as forward + backward (median of several repeats) with
@@ -237,7 +238,291 @@ def micrograd_chain(depth: int, repeats: int) -> Result | str:
     return Result(seconds, paused, held / ops, ops)
 
 
+# ---------------------------------------------------------------------------
+# Interleaved CPU-time measurement: warm (CPython specialises a function at its
+# 8th call), every contender timed once per round, median over rounds.
+# ---------------------------------------------------------------------------
+
+WARM_UP = 8
+
+
+def interleaved(contenders: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median CPU seconds per call of each contender, timed round by round."""
+    for function in contenders.values():
+        for _ in range(WARM_UP):
+            function()
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, function in contenders.items():
+            start = time.process_time()
+            function()
+            times[name].append(time.process_time() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def rebuild(build: Callable[[], tuple[Any, int]]) -> Callable[[], object]:
+    def forward_backward() -> None:
+        loss, _ = build()
+        loss.backward()
+
+    return forward_backward
+
+
+# Hand-written plain floats: the same forward and backward passes, no graph.
+
+
+def floats_a(w: list[float], xs: list[list[float]]) -> tuple[float, list[float]]:
+    loss, dw = 0.0, [0.0] * len(w)
+    for x in xs:
+        z = 0.0
+        for wi, xi in zip(w, x, strict=True):
+            z += wi * xi
+        zz = z * z
+        loss += zz if zz > 0 else 0.0
+        dz = 2 * z if zz > 0 else 0.0
+        for i, xi in enumerate(x):
+            dw[i] += xi * dz
+    return loss, dw
+
+
+def floats_c(
+    layers: list[list[tuple[list[float], float]]], xs: list[list[float]], ys: list[float]
+) -> tuple[float, list[list[tuple[list[float], float]]]]:
+    grads = [[([0.0] * len(w), 0.0) for w, _ in layer] for layer in layers]
+    loss = 0.0
+    for x, y in zip(xs, ys, strict=True):
+        inputs, acts = [x], []
+        for depth, layer in enumerate(layers):
+            last = depth == len(layers) - 1
+            out = []
+            for w, b in layer:
+                act = b
+                for wi, xi in zip(w, inputs[-1], strict=True):
+                    act += wi * xi
+                out.append(act if last or act > 0 else 0.0)
+            acts.append(out)
+            inputs.append(out)
+        margin = 1 - y * acts[-1][0]
+        if margin <= 0:
+            continue
+        loss += margin
+        deltas = [-y]
+        for depth in range(len(layers) - 1, -1, -1):
+            below = [0.0] * len(inputs[depth])
+            for j, (w, _) in enumerate(layers[depth]):
+                d = deltas[j]
+                last = depth == len(layers) - 1
+                if not last and acts[depth][j] <= 0:
+                    continue
+                gw, gb = grads[depth][j]
+                for i, xi in enumerate(inputs[depth]):
+                    gw[i] += xi * d
+                    below[i] += w[i] * d
+                grads[depth][j] = (gw, gb + d)
+            deltas = below
+    return loss / len(xs), grads
+
+
+def floats_d(depth: int) -> tuple[float, float]:
+    x = y = 0.5
+    for _ in range(depth // 2):
+        y = y * 0.999 + 0.001
+    dy = 1.0
+    for _ in range(depth // 2):
+        dy = 0.999 * dy
+    return y + x, dy + 1.0
+
+
+def mlp_parameters(model: MicrogridMLP) -> list[Value]:
+    return [p for layer in model.layers for w, b in layer for p in [*w, b]]
+
+
+def demo_loop_micrograd(steps: int, xs: list[list[float]], ys: list[float]) -> float:
+    """micrograd's demo: MLP 2-16-16-1, hinge loss + L2, SGD, rebuilt each step."""
+    random.seed(2)
+    model = micrograd.nn.MLP(2, [16, 16, 1])
+    V = micrograd.engine.Value
+    total = 0.0
+    for k in range(steps):
+        scores = [model([V(xi) for xi in x]) for x in xs]
+        losses = [(1 + -y * s).relu() for y, s in zip(ys, scores, strict=True)]
+        loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= (1.0 - 0.9 * k / 100) * p.grad
+        total = loss.data
+    return total
+
+
+def demo_loop_compiled(steps: int, xs: list[list[float]], ys: list[float]) -> float:
+    """The same loop, built once with microgrid and replayed with compile()."""
+    model = MicrogridMLP([2, 16, 16, 1])
+    params = mlp_parameters(model)
+    scores = [model([Value(xi) for xi in x]) for x in xs]
+    losses = [(1 + -y * s).relu() for y, s in zip(ys, scores, strict=True)]
+    loss = microgrid.sum(losses) * (1.0 / len(losses)) + 1e-4 * microgrid.sum(
+        [p * p for p in params]
+    )
+    step = microgrid.compile(loss, wrt=params)
+    total = 0.0
+    for k in range(steps):
+        total = step()
+        for p in params:
+            p.value -= (1.0 - 0.9 * k / 100) * p.delta
+    return total
+
+
 def run(quick: bool, repeats: int, markdown: bool = False) -> int:
+    rounds = max(5, repeats)
+    sizes_a = [(200, 5), (500, 10)] if quick else [(500, 10), (FEATURES, SAMPLES)]
+    sizes_c = [10, 20] if quick else [50, MLP_POINTS]
+    sizes_d = [10_000, 20_000] if quick else [20_000, 50_000]
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1_000_000)  # micrograd's topological sort is recursive
+    rows: list[list[str]] = []
+    compile_rows: list[list[str]] = []
+    figures: dict[str, float] = {}
+
+    def add(case: str, mine: float, theirs: float | None, floats: float | None) -> None:
+        cells = [case, f"{mine * 1e3:.2f} ms"]
+        cells += [f"{theirs * 1e3:.1f} ms", f"{theirs / mine:.1f}×"] if theirs else ["—", "—"]
+        cells += [f"{mine / floats:.2f}×"] if floats else ["—"]
+        rows.append(cells)
+
+    try:
+        for features, samples in sizes_a:
+            w, xs = linear_data(features, samples)
+            loss, _ = build_a(Value, w, xs)
+            step = microgrid.compile(loss)
+            contenders: dict[str, Callable[[], object]] = {
+                "microgrid": rebuild(lambda: build_a(Value, w, xs)),
+                "dot/sum": rebuild(lambda: build_b(w, xs)),
+                "compiled": step,
+                "floats": lambda: floats_a(w, xs),
+            }
+            if HAVE_MICROGRAD:
+                contenders["micrograd"] = rebuild(lambda: build_a(micrograd.engine.Value, w, xs))
+            t = interleaved(contenders, rounds)
+            mg = t.get("micrograd")
+            size = f"{features}×{samples}"
+            add(f"(a) {size}, + and *", t["microgrid"], mg, None)
+            add(f"(b) {size}, dot and sum", t["dot/sum"], mg, None)
+            add(f"(a) {size}, compiled replay", t["compiled"], mg, t["floats"])
+            figures[f"a {size}"] = mg / t["microgrid"] if mg else 0.0
+            figures[f"b {size}"] = mg / t["dot/sum"] if mg else 0.0
+            figures[f"a-compiled {size}"] = mg / t["compiled"] if mg else 0.0
+            figures[f"a-floats {size}"] = t["compiled"] / t["floats"]
+
+        for points in sizes_c:
+            mx, my = moons(points)
+            ours = MicrogridMLP([2, 16, 16, 1])
+            loss, _ = build_c(ours, Value, mx, my)
+            step = microgrid.compile(loss, wrt=mlp_parameters(ours))
+            plain = [[([p.value for p in w], b.value) for w, b in layer] for layer in ours.layers]
+            contenders = {
+                "microgrid": rebuild(lambda: build_c(ours, Value, mx, my)),
+                "compiled": step,
+                "floats": lambda: floats_c(plain, mx, my),
+            }
+            if HAVE_MICROGRAD:
+                random.seed(2)
+                theirs = micrograd.nn.MLP(2, [16, 16, 1])
+                contenders["micrograd"] = rebuild(
+                    lambda: build_c(theirs, micrograd.engine.Value, mx, my)
+                )
+            t = interleaved(contenders, rounds)
+            mg = t.get("micrograd")
+            add(f"(c) MLP 2-16-16-1, {points} points", t["microgrid"], mg, None)
+            add(f"(c) {points} points, compiled replay", t["compiled"], mg, t["floats"])
+            figures[f"c {points}"] = mg / t["microgrid"] if mg else 0.0
+            figures[f"c-compiled {points}"] = mg / t["compiled"] if mg else 0.0
+            figures[f"c-floats {points}"] = t["compiled"] / t["floats"]
+
+        for depth in sizes_d:
+            loss, _ = build_d(Value, depth)
+            step = microgrid.compile(loss)
+            contenders = {
+                "microgrid": rebuild(lambda: build_d(Value, depth)),
+                "compiled": step,
+                "floats": lambda: floats_d(depth),
+            }
+            if HAVE_MICROGRAD:
+                contenders["micrograd"] = rebuild(lambda: build_d(micrograd.engine.Value, depth))
+            t = interleaved(contenders, rounds)
+            mg = t.get("micrograd")
+            add(f"(d) chain, depth {depth:,}", t["microgrid"], mg, None)
+            add(f"(d) depth {depth:,}, compiled replay", t["compiled"], mg, t["floats"])
+            figures[f"d {depth}"] = mg / t["microgrid"] if mg else 0.0
+            figures[f"d-compiled {depth}"] = mg / t["compiled"] if mg else 0.0
+            figures[f"d-floats {depth}"] = t["compiled"] / t["floats"]
+
+        # Compile time per 100k nodes, on (a) and (d).
+        for name, build in (
+            ("(a)", lambda: build_a(Value, *linear_data(*sizes_a[-1]))[0]),
+            ("(d)", lambda: build_d(Value, sizes_d[-1])[0]),
+        ):
+            loss = build()
+            nodes = len(microgrid.topological_order(loss))
+            start = time.process_time()
+            microgrid.compile(loss)
+            seconds = time.process_time() - start
+            compile_rows.append(
+                [name, f"{nodes:,}", f"{seconds:.2f} s", f"{seconds * 1e5 / nodes:.2f} s"]
+            )
+
+        if HAVE_MICROGRAD:
+            mx, my = moons(MLP_POINTS)
+            steps = 3 if quick else 10
+            t_mg = min(_cpu(lambda: demo_loop_micrograd(steps, mx, my)) for _ in range(2))
+            t_ours = min(_cpu(lambda: demo_loop_compiled(100, mx, my)) for _ in range(3))
+            figures["demo"] = t_mg / steps * 100 / t_ours
+            compile_rows.append(
+                ["demo loop, 100 steps", "—", f"{t_ours:.2f} s (compiled, build included)",
+                 f"micrograd {t_mg / steps * 100:.1f} s (from {steps} steps), "
+                 f"{figures['demo']:.0f}×"]
+            )  # fmt: skip
+    finally:
+        sys.setrecursionlimit(old_limit)
+
+    print(f"microgrid engine benchmark — Python {platform.python_version()}, {platform.machine()}")
+    print(f"CPU time, {WARM_UP} warm-up calls, median of {rounds} interleaved rounds\n")
+    print_table(["case", "microgrid", "micrograd", "speed-up", "÷ plain floats"], rows, markdown)
+    print()
+    print_table(["compile", "nodes", "time", "per 100k nodes"], compile_rows, markdown)
+    print()
+    memory_rows = []
+    w, xs = linear_data(*sizes_a[-1])
+    mx, my = moons(sizes_c[-1])
+    ours = MicrogridMLP([2, 16, 16, 1])
+    for name, build in (
+        ("(a)", lambda: build_a(Value, w, xs)),
+        ("(c)", lambda: build_c(ours, Value, mx, my)),
+        ("(d)", lambda: build_d(Value, sizes_d[-1])),
+    ):
+        memory_rows.append([name, f"{_bytes_per_op(build):.0f}"])
+    print_table(["case", "microgrid bytes per op"], memory_rows, markdown)
+    return 0
+
+
+def _cpu(function: Callable[[], object]) -> float:
+    start = time.process_time()
+    function()
+    return time.process_time() - start
+
+
+def _bytes_per_op(build: Callable[[], tuple[Any, int]]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    loss, ops = build()
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del loss
+    return held / ops
+
+
+def old_run(quick: bool, repeats: int, markdown: bool = False) -> int:
+    """The previous benchmark: wall time, collector on and off, bytes per op vs micrograd."""
     features, samples = (200, 5) if quick else (FEATURES, SAMPLES)
     points = 20 if quick else MLP_POINTS
     depth = 10_000 if quick else CHAIN_DEPTH
@@ -444,7 +729,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (a few seconds)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per case (median)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    parser.add_argument(
+        "--memory", action="store_true", help="the older table: bytes per op vs micrograd"
+    )
     args = parser.parse_args()
+    if args.memory:
+        return old_run(args.quick, args.repeats, args.markdown)
     return run(args.quick, args.repeats, args.markdown)
 
 

@@ -24,6 +24,7 @@ import graphviz
 
 from microgrid import (
     LogisticRegression,
+    NeuralNetwork,
     Value,
     datasets,
     draw,
@@ -165,6 +166,93 @@ PLOTS["cats_learning_curve.png"] = _cats_learning_curve
 PLOTS["cats_weights.png"] = _cats_weights
 
 
+# ---------------------------------------------------------------------------
+# Neural networks (docs chapters 8-9): the [2, 4, 1] network's graph for one
+# sample, decision boundaries, and the course's hidden-layer-size experiment.
+# ---------------------------------------------------------------------------
+
+# Text files too slow for every test run (the hidden-size table trains seven
+# networks for 5000 iterations): written here, checked with --check --slow.
+SLOW_NUMBERS: dict[str, Callable[[], str]] = {}
+
+HIDDEN_SIZES = (1, 2, 3, 4, 5, 20, 50)
+HIDDEN_ITERATIONS = 5000
+
+
+@figure("network_2_4_1")
+def network_2_4_1() -> graphviz.Digraph:
+    """The course's [2, 4, 1] tanh network on the flower's first sample, after backward."""
+    from microgrid.networks import initialize_parameters, one_sample_graph
+
+    X, Y = datasets.planar()
+    parameters = initialize_parameters([2, 4, 1], init="course", seed=2)
+    L = one_sample_graph(X[:, 0].round(3).tolist(), int(Y[0, 0]), parameters, "tanh")
+    L.backward()
+    return draw(L, precision=3)
+
+
+@functools.cache
+def _hidden_sizes() -> dict[int, NeuralNetwork]:
+    """The course's experiment: one hidden layer of 1 … 50 tanh units, 5000 iterations."""
+    X, Y = datasets.planar()
+    models = {}
+    for size in HIDDEN_SIZES:
+        model = NeuralNetwork([2, size, 1], "tanh", 1.2, HIDDEN_ITERATIONS, print_every=0)
+        models[size] = model.fit(X, Y)
+    return models
+
+
+def hidden_sizes_text() -> str:
+    X, Y = datasets.planar()
+    lines = [
+        "# python docs/make_figures.py: NeuralNetwork([2, n_h, 1]) on datasets.planar()",
+        f"tanh, learning rate 1.2, init 'course', seed 2, {HIDDEN_ITERATIONS} iterations",
+        "| hidden units n_h | cost at the end | accuracy |",
+        "|---:|---:|---:|",
+    ]
+    for size, model in _hidden_sizes().items():
+        lines.append(f"| {size} | {model.costs_[-1]:.4f} | {100 * model.score(X, Y):.2f} % |")
+    return "\n".join(lines) + "\n"
+
+
+SLOW_NUMBERS["planar_hidden_sizes.txt"] = hidden_sizes_text
+
+
+def _planar_learning_curves(path: Path) -> object:
+    from microgrid.networks.pictures import plot_learning_curves
+
+    curves = {f"n_h = {size}": model.costs_ for size, model in _hidden_sizes().items()}
+    return plot_learning_curves(curves, path, "the flower: one hidden layer of n_h tanh units")
+
+
+def _planar_boundary(path: Path) -> object:
+    from microgrid.networks.pictures import plot_decision_boundary
+
+    X, Y = datasets.planar()
+    model = _hidden_sizes()[4]
+    return plot_decision_boundary(model, X, Y, path, "the flower: [2, 4, 1], tanh")
+
+
+def _moons_boundary(path: Path) -> object:
+    from microgrid.networks.moons_demo import train_moons
+    from microgrid.networks.pictures import plot_decision_boundary
+    from microgrid.networks.vectorized import forward_propagation
+
+    result = train_moons(steps=100, engine="compiled")
+    X, Y = datasets.moons(100, 0.1, seed=0)
+    arrays = result.model.arrays()
+
+    def predict(points: object) -> object:
+        return forward_propagation(points, arrays, "relu")[0] > 0.5  # type: ignore[arg-type]
+
+    return plot_decision_boundary(predict, X, Y, path, "micrograd's demo: MLP 2-16-16-1, 100 steps")
+
+
+PLOTS["planar_boundary.png"] = _planar_boundary
+PLOTS["planar_learning_curves.png"] = _planar_learning_curves
+PLOTS["moons_boundary.png"] = _moons_boundary
+
+
 def dot_source(made: Figure) -> str:
     """One DOT file: a figure's source, or every frame's source one after another."""
     if isinstance(made, list):
@@ -176,15 +264,18 @@ def dot_path(name: str, made: Figure) -> Path:
     return FIGURES_DIR / f"{name}.{'gv' if isinstance(made, list) else 'dot'}"
 
 
-def stale_figures() -> list[str]:
-    """Names of figures whose checked-in DOT source differs from a fresh drawing."""
+def stale_figures(slow: bool = False) -> list[str]:
+    """Names of figures whose checked-in DOT source differs from a fresh drawing.
+
+    ``slow=True`` also checks the slow text files (`SLOW_NUMBERS`).
+    """
     stale = []
     for name, make in FIGURES.items():
         made = make()
         path = dot_path(name, made)
         if not path.exists() or path.read_text(encoding="utf-8") != dot_source(made):
             stale.append(name)
-    for name, make_text in NUMBERS.items():
+    for name, make_text in {**NUMBERS, **(SLOW_NUMBERS if slow else {})}.items():
         path = FIGURES_DIR / name
         if not path.exists() or path.read_text(encoding="utf-8") != make_text():
             stale.append(name)
@@ -205,7 +296,7 @@ def write_figures() -> list[Path]:
             svg = FIGURES_DIR / f"{name}.svg"
             svg.write_bytes(made.pipe(format="svg"))
             written.append(svg)
-    for name, make_text in NUMBERS.items():
+    for name, make_text in {**NUMBERS, **SLOW_NUMBERS}.items():
         (FIGURES_DIR / name).write_text(make_text(), encoding="utf-8")
         written.append(FIGURES_DIR / name)
     for name, plot in PLOTS.items():
@@ -223,9 +314,12 @@ def write_figures() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check for stale sources")
+    parser.add_argument(
+        "--slow", action="store_true", help="with --check: the slow tables too (planar sizes)"
+    )
     args = parser.parse_args(argv)
     if args.check:
-        stale = stale_figures()
+        stale = stale_figures(slow=args.slow)
         for name in stale:
             print(f"stale: {name} (run python docs/make_figures.py)", file=sys.stderr)
         return 1 if stale else 0

@@ -8,7 +8,7 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
-from microgrid import datasets, logistic, nn, optim, testing
+from microgrid import datasets, logistic, networks, nn, optim, testing
 from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
 from microgrid.engine import (
     Primitive,
@@ -16,6 +16,7 @@ from microgrid.engine import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     dot,
+    gc_paused,
     is_grad_enabled,
     no_grad,
     primitive,
@@ -26,6 +27,7 @@ from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
 from microgrid.losses import cross_entropy, hinge, softmax
+from microgrid.networks import NeuralNetwork
 from microgrid.ownbackprop import (
     BackpropReport,
     GradientDifference,
@@ -55,6 +57,7 @@ __all__ = [
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
+    "NeuralNetwork",
     "NudgeResult",
     "Primitive",
     "RenderError",
@@ -70,6 +73,7 @@ __all__ = [
     "draw_backward_steps",
     "explain",
     "flipbook_html",
+    "gc_paused",
     "gradcheck",
     "gradient_difference",
     "graph_stats",
@@ -77,6 +81,7 @@ __all__ = [
     "is_grad_enabled",
     "leaves",
     "logistic",
+    "networks",
     "nn",
     "no_grad",
     "nudge",

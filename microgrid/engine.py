@@ -21,12 +21,13 @@ value <= 0, sqrt of a negative value, division by zero, 0 ** negative.
 
 from __future__ import annotations
 
+import gc
 import numbers
 import operator
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Union
+from typing import Any, Union
 
 from microgrid.primitives import (
     Primitive,
@@ -54,6 +55,7 @@ __all__ = [  # noqa: RUF022 - grouped: the node, recording, the n-ary ops, the p
     "Value",
     "no_grad",
     "is_grad_enabled",
+    "gc_paused",
     "topological_order",
     "sum",
     "dot",
@@ -105,6 +107,30 @@ def no_grad() -> Iterator[None]:
         yield
     finally:
         _recording.reset(token)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's garbage collector inside the block (opt-in; process-wide).
+
+    Building a big graph allocates many objects, and CPython runs a full
+    collection every ~70,000 of them; pausing it can make a training step up to
+    ~2× faster. It pauses the collector for the whole process (every thread, your
+    own code too) until the block ends, when it is re-enabled if it was on
+    before. Reference counting still frees what you drop; only cycles wait.
+
+    >>> with gc_paused():
+    ...     J = 3 * Value(2.0)
+    >>> J.value
+    6.0
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def is_grad_enabled() -> bool:
@@ -219,6 +245,38 @@ class Value:
         return NotImplemented if number is None else self.value >= number
 
     __hash__ = object.__hash__
+
+    # -- pickling and copying: explicit stacks, like every walk --------------
+    # Pickling a node the default way recurses into its parents, one level per
+    # node (a RecursionError at depth ~200). Instead the first node pickled
+    # passes its ancestors, parents first, as a list (pickle saves a list's
+    # items in a loop); each of them is then saved flat, with its parents
+    # already in pickle's memo. The same works for copy.deepcopy, every protocol,
+    # and keeps shared nodes shared.
+
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        state = (
+            self.value, self.delta, self.label, self.op,
+            self.parents, self.local_derivatives, self.constants,
+        )  # fmt: skip
+        if id(self) in _saved_flat:
+            _saved_flat.discard(id(self))
+            return (_restored_node, (), state)
+        ancestors = topological_order(self)[:-1]
+        _saved_flat.update(id(node) for node in ancestors if node.parents)
+        return (_restored_node, (ancestors,), state)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (
+            self.value, self.delta, self.label, self.op,
+            self.parents, self.local_derivatives, self.constants,
+        ) = state  # fmt: skip
+
+    def __copy__(self) -> Value:
+        copied: Value = object.__new__(Value)
+        copied.__setstate__(self.__reduce_ex__(2)[2])
+        _saved_flat.difference_update(id(node) for node in topological_order(self))
+        return copied
 
     # -- backprop ----------------------------------------------------------
 
@@ -485,6 +543,16 @@ def _check_power(base: Operand, exponent: Operand) -> None:
             f"{_describe(power, (base, exponent))}: a Value exponent needs a base >= 0 "
             "(∂/∂exponent = base^exponent · ln(base))"
         )
+
+
+# Nodes whose ancestors are already on their way into the pickle being written
+# (by id; a stale entry only makes one later save one level deeper).
+_saved_flat: set[int] = set()
+
+
+def _restored_node(ancestors: object = None) -> Value:
+    """A blank node for pickle and deepcopy to fill in (the ancestors came first)."""
+    return object.__new__(Value)
 
 
 def _compared(other: object) -> float | None:

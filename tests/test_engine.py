@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import copy
 import math
+import pickle
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -891,3 +893,92 @@ def test_independent_graphs_backprop_correctly_in_threads() -> None:
     assert len(results) == 4
     for delta in results.values():
         assert delta == pytest.approx(expected, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# Pickling and copying deep graphs: explicit stacks, shared nodes stay shared.
+# ---------------------------------------------------------------------------
+
+
+def _deep_chain(depth: int) -> tuple[Value, Value]:
+    x = Value(0.5, label="x")
+    node = (x * x).named("square")  # a shared node: two edges to x
+    for _ in range(depth):
+        node = node * 1.0 + x * 0.0
+    return node, x
+
+
+def _walk_to_square(node: Value) -> Value:
+    while node.label != "square":
+        node = node.parents[0].parents[0]
+    return node
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_a_deep_graph_pickles_with_every_protocol_and_keeps_shared_nodes(protocol: int) -> None:
+    root, x = _deep_chain(10_000)  # 40,000 nodes; the default pickling failed at depth 199
+    root.backward()
+    copy_root, copy_x = pickle.loads(pickle.dumps((root, x), protocol=protocol))
+    square = _walk_to_square(copy_root)
+    assert square.parents == (copy_x, copy_x) and copy_x.label == "x"
+    assert (copy_root.value, copy_x.delta) == (root.value, x.delta)
+    assert copy_root.op is root.op  # primitives by reference
+    copy_root.zero_grad()
+    copy_root.backward()
+    assert copy_x.delta == x.delta
+
+
+def test_deepcopy_of_a_deep_graph_and_copy_of_a_node() -> None:
+    root, x = _deep_chain(10_000)
+    copied_root, copied_x = copy.deepcopy((root, x))
+    assert _walk_to_square(copied_root).parents == (copied_x, copied_x)
+    assert copied_x is not x and copied_root.value == root.value
+    shallow = copy.copy(root)
+    assert shallow is not root and shallow.parents == root.parents
+    assert shallow.value == root.value and shallow.op is root.op
+
+
+def test_gc_paused_pauses_and_restores_the_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), microgrid.gc_paused():
+        assert not gc.isenabled()
+        _ = Value(1.0) / 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with microgrid.gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+
+
+def test_graphs_built_and_dropped_in_a_loop_keep_memory_flat() -> None:
+    # Nothing global holds a graph: what is dropped is freed, backward or not.
+    import tracemalloc
+
+    def build_and_drop() -> None:
+        x = Value(0.5)
+        node = x
+        for _ in range(20_000):
+            node = node * 1.0001 + 0.0
+        del node
+
+    build_and_drop()
+    tracemalloc.start()
+    try:
+        baseline, _ = tracemalloc.get_traced_memory()
+        for _ in range(5):
+            build_and_drop()
+        middle, _ = tracemalloc.get_traced_memory()
+        for _ in range(5):  # 400,000 nodes built in all
+            build_and_drop()
+        after, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    one_graph = 40_000 * 100  # at least 100 bytes a node
+    assert after - middle < one_graph / 100, (baseline, middle, after)  # no growth
+    assert after - baseline < one_graph / 10, (baseline, middle, after)
+    assert peak - baseline < 20_000 * 2 * 400  # one graph at a time, never ten
