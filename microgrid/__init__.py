@@ -29,6 +29,12 @@ from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological
 from microgrid.logistic import LogisticRegression
 from microgrid.losses import cross_entropy, hinge, softmax
 from microgrid.networks import NeuralNetwork
+from microgrid.ownbackprop import (
+    BackpropReport,
+    GradientDifference,
+    check_backprop,
+    gradient_difference,
+)
 from microgrid.render import (
     GraphvizNotFoundError,
     RenderError,
@@ -44,10 +50,12 @@ from microgrid.render import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackpropReport",
     "CompiledStep",
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
+    "GradientDifference",
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
@@ -59,6 +67,7 @@ __all__ = [
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "check_backprop",
     "compile",
     "cross_entropy",
     "datasets",
@@ -70,6 +79,7 @@ __all__ = [
     "flipbook_html",
     "gc_paused",
     "gradcheck",
+    "gradient_difference",
     "graph_stats",
     "hinge",
     "is_grad_enabled",

@@ -14,17 +14,41 @@ table, so the test output shows which input failed and by how much::
 
     def test_softplus():
         assert_gradients_close(softplus, [0.3])
+
+For a hand-written NumPy backward pass (the course's assignments),
+`assert_backprop_matches` fails with the `check_backprop` report: which entry
+of which gradient is wrong, and why::
+
+    def test_backward_propagation():
+        grads = backward_propagation(parameters, cache, X, Y)
+        assert_backprop_matches(
+            lambda p: compute_cost(forward_propagation(X, p)[0], Y), parameters, grads
+        )
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from microgrid.engine import Value
 from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from microgrid.ownbackprop import BackpropReport, check_backprop
 
-__all__ = ["GradcheckError", "assert_gradients_close"]
+__all__ = [
+    "BackpropMismatch",
+    "GradcheckError",
+    "assert_backprop_matches",
+    "assert_gradients_close",
+]
+
+
+class BackpropMismatch(AssertionError):
+    """Raised by `assert_backprop_matches`; the message is the report, ``.report`` the object."""
+
+    def __init__(self, report: BackpropReport) -> None:
+        super().__init__(str(report))
+        self.report = report
 
 
 def assert_gradients_close(
@@ -67,4 +91,36 @@ def assert_gradients_close(
         or (report.undecided and not allow_undecided)
     ):
         raise GradcheckError(report)
+    return report
+
+
+def assert_backprop_matches(
+    cost: Callable[..., Any],
+    parameters: Mapping[str, Any],
+    gradients: Mapping[str, Any] | Callable[..., Any],
+    **options: Any,
+) -> BackpropReport:
+    """Assert that a hand-written backward pass matches backprop; return the report.
+
+    Takes the arguments of `microgrid.check_backprop` (the learner's cost, the
+    parameters, their gradients, and ``data=``, ``samples=``, ``entries=``, ...).
+    Raises `BackpropMismatch`, an `AssertionError` whose message is the report,
+    when an entry is wrong or the cost did not run.
+
+    >>> import numpy as np
+    >>> x = np.array([[2.0]])
+    >>> assert_backprop_matches(lambda p: np.sum(p["theta"] * x), {"theta": [[4.0]]},
+    ...                         {"dtheta": [[2.0]]}).ok
+    True
+    >>> assert_backprop_matches(lambda p: np.sum(p["theta"] * x), {"theta": [[4.0]]},
+    ...                         {"dtheta": [[-2.0]]})
+    Traceback (most recent call last):
+    ...
+    microgrid.testing.BackpropMismatch: check_backprop: 1 of 1 gradients are wrong (dtheta)
+    ...
+    """
+    __tracebackhide__ = True  # pytest: show the caller's line, not this one
+    report = check_backprop(cost, parameters, gradients, **options)
+    if not report.ok:
+        raise BackpropMismatch(report)
     return report

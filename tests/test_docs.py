@@ -47,6 +47,7 @@ CHAPTERS = [
     "05-vectorization.md",
     "06-gradient-checking.md",
     "07-your-own-primitive.md",
+    "10-check-your-own-backprop.md",
     "glossary.md",
     "api.md",
     "architecture.md",
