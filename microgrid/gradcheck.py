@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microgrid import engine
-from microgrid.engine import Primitive, Value, no_grad
+from microgrid.engine import Primitive, Value, _set_local_derivatives, no_grad
 from microgrid.explain import formula, node_names
 from microgrid.graph import replay, topological_order
 
@@ -530,7 +530,7 @@ class _Replayer:
             self.moved = None
             for node, (value, locals_) in zip(self.order, saved, strict=True):
                 node.value = value
-                node.local_derivatives = locals_
+                _set_local_derivatives(node, locals_)
 
 
 def _fresh_deltas(root: Value, order: list[Value], rows: list[Value]) -> list[float]:
