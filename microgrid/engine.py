@@ -154,15 +154,27 @@ class Value:
     """
 
     # In reading order, not sorted: the number, its delta, then how it was made.
-    __slots__ = ("value", "delta", "label", "op", "parents", "local_derivatives", "constants")  # noqa: RUF023
+    #
+    # How it was made is kept in slots, not tuples, so that an op allocates one
+    # object, the node (CPython's garbage collector runs a full collection every
+    # ~70,000 tracked allocations; a `parents` tuple per node doubled that):
+    #   _a, _b   the op's first and second input: a Value, or a number (a constant)
+    #   _da, _db ∂node/∂_a and ∂node/∂_b, or None when that input is a constant
+    #            or absent (a one-input op has _b = _db = None; a leaf has all None)
+    #   _more    for ops with 0 or 3+ inputs (sum, dot): the tuples
+    #            (parents, local_derivatives, constants); None otherwise
+    # `parents`, `local_derivatives` and `constants` read them back as tuples.
+    __slots__ = ("value", "delta", "label", "op", "_a", "_da", "_b", "_db", "_more")  # noqa: RUF023
 
     value: float
     delta: float
     label: str
     op: str
-    parents: tuple[Value, ...]
-    local_derivatives: tuple[float, ...]
-    constants: tuple[float | None, ...]
+    _a: Any  # Value | float | None (Any: backward reads `_a.delta` once `_da` is set)
+    _da: float | None
+    _b: Any
+    _db: float | None
+    _more: tuple[tuple[Value, ...], tuple[float, ...], tuple[float | None, ...]] | None
 
     def __init__(self, value: float, label: str = "") -> None:
         if not _is_number(value):
@@ -176,11 +188,43 @@ class Value:
         self.delta = 0.0
         self.label = label
         self.op = ""
-        self.parents = ()
-        self.local_derivatives = ()
-        # The op's inputs in order: a number for each constant, None for each
-        # parent (so `3 * v` keeps (3.0, None)). Empty when all inputs are parents.
-        self.constants = ()
+        self._a = self._da = self._b = self._db = self._more = None
+
+    # -- how the node was made, as tuples (read-only) ------------------------
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this node was computed from, in the op's input order."""
+        if self._more is not None:
+            return self._more[0]
+        if self._db is None:
+            return () if self._da is None else (self._a,)
+        return (self._b,) if self._da is None else (self._a, self._b)
+
+    @property
+    def local_derivatives(self) -> tuple[float, ...]:
+        """∂node/∂parent for each parent, computed in the forward pass."""
+        if self._more is not None:
+            return self._more[1]
+        if self._db is None:
+            return () if self._da is None else (self._da,)
+        return (self._db,) if self._da is None else (self._da, self._db)
+
+    @property
+    def constants(self) -> tuple[float | None, ...]:
+        """The op's inputs in order: a number for each constant, None for each parent.
+
+        So `3 * v` keeps (3.0, None). Empty when all inputs are parents.
+        """
+        if self._more is not None:
+            return self._more[2]
+        a_is_constant = self._da is None and self._a is not None
+        b_is_constant = self._db is None and self._b is not None
+        if not (a_is_constant or b_is_constant):
+            return ()
+        if self._b is None:  # a one-input op applied to a number
+            return (self._a,)
+        return (self._a if a_is_constant else None, self._b if b_is_constant else None)
 
     # PyTorch / micrograd spellings.
     @property
@@ -257,7 +301,7 @@ class Value:
     def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
         state = (
             self.value, self.delta, self.label, self.op,
-            self.parents, self.local_derivatives, self.constants,
+            self._a, self._da, self._b, self._db, self._more,
         )  # fmt: skip
         if id(self) in _saved_flat:
             _saved_flat.discard(id(self))
@@ -269,7 +313,7 @@ class Value:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         (
             self.value, self.delta, self.label, self.op,
-            self.parents, self.local_derivatives, self.constants,
+            self._a, self._da, self._b, self._db, self._more,
         ) = state  # fmt: skip
 
     def __copy__(self) -> Value:
@@ -307,9 +351,17 @@ class Value:
             self.delta = float(delta)
             for node in reversed(order):  # children before parents
                 node_delta = node.delta
-                # Aligned by construction; zip(strict=True) would double this loop's cost.
-                for parent, local in zip(node.parents, node.local_derivatives):  # noqa: B905
-                    parent.delta += local * node_delta  # the chain rule
+                # The chain rule, parent.delta += local_derivative * node.delta, for
+                # each parent: the two input slots, then an n-ary node's tuples.
+                if node._da is not None:
+                    node._a.delta += node._da * node_delta
+                if node._db is not None:
+                    node._b.delta += node._db * node_delta
+                if node._more is not None:
+                    parents, local_derivatives, _ = node._more
+                    # Aligned by construction; zip(strict=True) would double this loop's cost.
+                    for parent, local in zip(parents, local_derivatives):  # noqa: B905
+                        parent.delta += local * node_delta
         except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
             for node, before in zip(order, earlier, strict=True):
                 node.delta = before
@@ -330,7 +382,8 @@ class Value:
         """
         if not self.parents:
             return
-        self.value, self.local_derivatives = _recomputed(self, {})
+        self.value, derivatives = _recomputed(self, {})
+        _set_local_derivatives(self, derivatives)
 
     def _operands(self) -> tuple[Operand, ...]:
         """Parents and constants in the op's input order."""
@@ -366,9 +419,11 @@ class Value:
         return _binary(div, other, self)
 
     def __pow__(self, other: Operand) -> Value:
+        _check_power(self, other)
         return _binary(power, self, other)
 
     def __rpow__(self, other: Operand) -> Value:
+        _check_power(other, self)
         return _binary(power, other, self)
 
     def __neg__(self) -> Value:
@@ -427,9 +482,16 @@ def topological_order(root: Value) -> list[Value]:
             stack.append(node)
             stack.append(None)
             # Reversed so the first parent is emitted first (a stable, readable order).
-            for parent in reversed(node.parents):
-                if parent not in visited:
-                    stack.append(parent)
+            # The input slots are read directly: `node.parents` would build a tuple.
+            if node._more is not None:
+                for parent in reversed(node._more[0]):
+                    if parent not in visited:
+                        stack.append(parent)
+            else:
+                if node._db is not None and node._b not in visited:
+                    stack.append(node._b)
+                if node._da is not None and node._a not in visited:
+                    stack.append(node._a)
     return order
 
 
@@ -442,6 +504,9 @@ def topological_order(root: Value) -> list[Value]:
 # for any primitive, any number of inputs. All of them end in `_node`.
 # ---------------------------------------------------------------------------
 
+# object.__new__ skips Value.__init__'s checks (the inputs are already checked);
+# looked up once, here, rather than on every op.
+_new = object.__new__
 _PLAIN_NUMBERS = frozenset({float, int})  # numbers used as they are (others via _is_number)
 _value_of_node = operator.attrgetter("value")
 
@@ -454,19 +519,54 @@ def _node(
     constants: tuple[float | None, ...],
 ) -> Value:
     """A computed node; under `no_grad()` it is connected to nothing."""
-    # object.__new__ skips Value.__init__'s checks: the inputs are already checked.
-    node: Value = object.__new__(Value)
+    node: Value = _new(Value)
     node.value = value
     node.delta = 0.0
     node.label = ""
     node.op = op
-    if _recording.get():
-        node.parents = parents
-        node.local_derivatives = local_derivatives
-        node.constants = constants
+    node._a = node._da = node._b = node._db = node._more = None
+    if not _recording.get():
+        return node
+    inputs = len(constants) if constants else len(parents)
+    if inputs == 1 or inputs == 2:  # the input slots: one object per op
+        derivatives = iter(local_derivatives)
+        for position, parent in enumerate(_inputs_of(parents, constants)):
+            derivative = next(derivatives) if isinstance(parent, Value) else None
+            if position == 0:
+                node._a, node._da = parent, derivative
+            else:
+                node._b, node._db = parent, derivative
     else:
-        node.parents = node.local_derivatives = node.constants = ()
+        node._more = (parents, local_derivatives, constants)
     return node
+
+
+def _inputs_of(
+    parents: tuple[Value, ...], constants: tuple[float | None, ...]
+) -> tuple[Value | float, ...]:
+    """Parents and constants in the op's input order."""
+    if not constants:
+        return parents
+    remaining = iter(parents)
+    return tuple(next(remaining) if c is None else c for c in constants)
+
+
+def _set_local_derivatives(node: Value, derivatives: Sequence[float]) -> None:
+    """Replace `node`'s local derivatives, one per parent (replay, gradcheck)."""
+    derivatives = tuple(derivatives)
+    if len(derivatives) != len(node.parents):
+        raise ValueError(
+            f"{node!r} has {len(node.parents)} parent(s), got {len(derivatives)} local derivatives"
+        )
+    if node._more is not None:
+        parents, _, constants = node._more
+        node._more = (parents, derivatives, constants)
+        return
+    remaining = iter(derivatives)
+    if node._da is not None:
+        node._da = next(remaining)
+    if node._db is not None:
+        node._db = next(remaining)
 
 
 def _is_number(x: object) -> bool:
@@ -476,44 +576,48 @@ def _is_number(x: object) -> bool:
 
 
 def _binary(op: Primitive, left: Operand, right: Operand) -> Value:
-    """Record `left op right`: every two-input operator comes here."""
-    if op is power:
-        _check_power(left, right)
-    derivatives: tuple[float, ...]
-    constants: tuple[float | None, ...]
+    """Record `left op right`: every two-input operator comes here.
+
+    (`**` checks its operands first: see `_check_power`.)
+    """
+    # The inputs go in the node's slots _a, _b with their local derivatives
+    # _da, _db; a constant input keeps None as its derivative (see Value).
+    da: float | None
+    db: float | None
     try:
         if type(left) is Value:
-            if type(right) is Value:
-                # (Built-in primitives return their derivatives as a tuple: stored as is.)
-                value, derivatives = op.forward(left.value, right.value)  # type: ignore[assignment]
-                parents: tuple[Value, ...] = (left, right)  # x * x keeps both edges
-                constants = ()
+            if type(right) is Value:  # x * y (and x * x: both edges kept)
+                value, (da, db) = op.forward(left.value, right.value)
             elif type(right) is float or type(right) is int:  # x - 1
-                constant = float(right)
-                value, (derivative, _) = op.forward(left.value, constant)
-                parents, derivatives, constants = (left,), (derivative,), (None, constant)
+                if type(right) is int:
+                    right = float(right)
+                value, (da, _) = op.forward(left.value, right)
+                db = None
             else:
                 return _binary_general(op, left, right)
         elif type(right) is Value and (type(left) is float or type(left) is int):  # 3 * v
-            constant = float(left)
-            value, (_, derivative) = op.forward(constant, right.value)
-            parents, derivatives, constants = (right,), (derivative,), (constant, None)
+            if type(left) is int:
+                left = float(left)
+            value, (_, db) = op.forward(left, right.value)
+            da = None
         else:
             return _binary_general(op, left, right)
     except (ValueError, ZeroDivisionError) as error:
         raise type(error)(f"{_describe(op, (left, right))}: {error}") from None
-    # `_node`, written out: this line runs for every + - * / ** in a model.
-    node: Value = object.__new__(Value)
+    # `_node`, written out: this runs for every + - * / ** in a model.
+    node: Value = _new(Value)
     node.value = value
     node.delta = 0.0
     node.label = ""
     node.op = op
+    node._more = None
     if _recording.get():
-        node.parents = parents
-        node.local_derivatives = derivatives
-        node.constants = constants
+        node._a = left
+        node._da = da
+        node._b = right
+        node._db = db
     else:
-        node.parents = node.local_derivatives = node.constants = ()
+        node._a = node._da = node._b = node._db = None
     return node
 
 
@@ -533,7 +637,18 @@ def _unary(op: Primitive, x: Value) -> Value:
         value, derivatives = op.forward(x.value)
     except (ValueError, ZeroDivisionError) as error:
         raise type(error)(f"{_describe(op, (x,))}: {error}") from None
-    return _node(op, value, (x,), derivatives, ())  # type: ignore[arg-type]
+    node: Value = _new(Value)
+    node.value = value
+    node.delta = 0.0
+    node.label = ""
+    node.op = op
+    node._b = node._db = node._more = None
+    if _recording.get():
+        node._a = x
+        (node._da,) = derivatives
+    else:
+        node._a = node._da = None
+    return node
 
 
 def _check_power(base: Operand, exponent: Operand) -> None:

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 
 # The walk that backprop uses lives with the node; this module re-exports it.
 # Imports go one way only: graph -> engine.
-from microgrid.engine import Value, _is_number, _recomputed, topological_order
+from microgrid.engine import (
+    Value,
+    _is_number,
+    _recomputed,
+    _set_local_derivatives,
+    topological_order,
+)
 
 __all__ = ["GraphStats", "graph_stats", "leaves", "replay", "topological_order"]
 
@@ -57,7 +63,7 @@ def replay(root: Value, new_values: Mapping[Value, float]) -> float:
     for node, value in values.items():
         node.value = value
     for node, derivatives in local_derivatives.items():
-        node.local_derivatives = derivatives
+        _set_local_derivatives(node, derivatives)
     return root.value
 
 

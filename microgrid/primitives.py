@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
@@ -119,8 +120,12 @@ def mul(x: float, y: float) -> tuple[float, tuple[float, float]]:
 def div(x: float, y: float) -> tuple[float, tuple[float, float]]:
     if y == 0:
         raise ZeroDivisionError("division by zero")
-    y_squared = y * y  # 0 for |y| < 1e-162: then −x/y/y, which is ±inf, not an error
-    return x / y, (1.0 / y, -x / y_squared if y_squared else -x / y / y)
+    # −x/y² loses digits once y² is subnormal (|y| < 1.5e-154) and is ±inf or an
+    # error once it rounds to 0: there −(x/y)/y, which keeps them (or is ±inf).
+    y_squared = y * y
+    if y_squared < _SMALLEST_NORMAL:
+        return x / y, (1.0 / y, -(x / y) / y)
+    return x / y, (1.0 / y, -x / y_squared)
 
 
 @primitive(name="**", formula="{0}^{1}")
@@ -248,6 +253,9 @@ def bce_with_logits(z: float, y: float) -> tuple[float, tuple[float, float]]:
     a, _ = sigmoid.forward(z)
     one_minus_a, _ = sigmoid.forward(-z)
     return value, ((1.0 - y) * a - y * one_minus_a, -z)
+
+
+_SMALLEST_NORMAL = sys.float_info.min  # 2.2250738585072014e-308
 
 
 def _ieee_exp(x: float) -> float:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microgrid import engine
-from microgrid.engine import Primitive, Value, no_grad
+from microgrid.engine import Primitive, Value, _set_local_derivatives, no_grad
 from microgrid.explain import node_names
 from microgrid.gradcheck.formatting import fmt, unique_names
 from microgrid.gradcheck.roundoff import roundoff_of_rows
@@ -88,7 +88,7 @@ class Replayer:
             self.moved = None
             for node, (value, locals_) in zip(self.order, saved, strict=True):
                 node.value = value
-                node.local_derivatives = locals_
+                _set_local_derivatives(node, locals_)
 
 
 def fresh_deltas(
