@@ -61,6 +61,7 @@ __all__ = [
 
 # The names these helpers had when logistic was one module, kept so that code
 # importing them from here (benchmarks, older branches) still works.
+Floats = checks.Floats
 _build_cost_graph = build_cost_graph
 _weight_leaves = weight_leaves
 _as_features = checks.as_features
