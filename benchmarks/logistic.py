@@ -31,13 +31,8 @@ import numpy as np
 
 from microgrid import Value
 from microgrid.datasets import flatten_images, load_catvnoncat, synthetic_cats
-from microgrid.logistic import (
-    _build_cost_graph,
-    _weight_leaves,
-    graph_gradients,
-    loop_gradients,
-    vectorized_gradients,
-)
+from microgrid.logistic import graph_gradients, loop_gradients, vectorized_gradients
+from microgrid.logistic.graph import build_cost_graph, weight_leaves
 
 TARGET_VECTOR_VS_LOOP = 300.0
 TARGET_VECTOR_VS_FLOOR = 1.5
@@ -97,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     build_times, backward_times = [], []
     for _ in range(slow_repeats):
         start = time.perf_counter()
-        cost_graph = _build_cost_graph(columns, labels, _weight_leaves(weights), Value(b, "b"))
+        cost_graph = build_cost_graph(columns, labels, weight_leaves(weights), Value(b, "b"))
         built = time.perf_counter()
         cost_graph.backward()
         build_times.append(built - start)

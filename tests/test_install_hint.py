@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from microgrid import install_hint
-from microgrid.logistic import _pyplot
+from microgrid.plotting import pyplot
 
 CLONE = Path(__file__).resolve().parent.parent
 
@@ -39,4 +39,4 @@ def test_the_matplotlib_error_carries_the_hint(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     monkeypatch.setattr(install_hint, "clone_folder", lambda: None)
     with pytest.raises(ImportError, match=r"needs matplotlib: pip install 'microgrid\[plot\]'"):
-        _pyplot()
+        pyplot()

@@ -7,7 +7,7 @@ import sys
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`microgrid logreg`: train the seed's cat classifier (microgrid/logistic.py)."""
+    """`microgrid logreg`: train the seed's cat classifier (microgrid/logistic/)."""
     from microgrid.logistic import ENGINES
 
     logreg = commands.add_parser(

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from microgrid.logistic import _check_data, _check_finite
+from microgrid import checks
 
 Floats = NDArray[np.float64]
 Parameters = dict[str, Floats]
@@ -25,8 +25,8 @@ class Gradients(NamedTuple):
 
 def check_data(X: ArrayLike, Y: ArrayLike) -> tuple[Floats, Floats]:
     """X (n_x, m) of finite numbers and Y (1, m) of 0/1 labels (as for logistic regression)."""
-    features, labels = _check_data(X, Y)
-    _check_finite(features)
+    features, labels = checks.check_data(X, Y)
+    checks.check_finite(features)
     return features, labels
 
 

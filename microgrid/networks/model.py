@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, TextIO
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from microgrid.logistic import _as_features, _check_finite, _count, _positive_number, _progress_bar
+from microgrid.checks import as_features, check_finite, positive_number, whole_number
 from microgrid.networks import vectorized
 from microgrid.networks.common import Floats, Gradients, Parameters, check_activation, check_data
 from microgrid.networks.graph import NetworkGraph, build_cost_graph
 from microgrid.nn import MLP, _check_sizes, initial_arrays
+from microgrid.progress import progress_bar
 
 if TYPE_CHECKING:
     from microgrid.compiled import CompiledStep
@@ -128,8 +129,8 @@ class NeuralNetwork:
                 f"got layer_sizes {self.layer_sizes}"
             )
         self.hidden_activation = check_activation(hidden_activation)
-        self.learning_rate = _positive_number(learning_rate, "learning_rate")
-        self.iterations = _count(iterations, "iterations")
+        self.learning_rate = positive_number(learning_rate, "learning_rate")
+        self.iterations = whole_number(iterations, "iterations")
         initial_arrays([1, 1], init, seed)  # checks init and seed now, not at fit time
         self.init, self.seed = init, int(seed)
         if engine not in ENGINES:
@@ -137,7 +138,7 @@ class NeuralNetwork:
                 f"engine must be one of {', '.join(map(repr, ENGINES))}; got {engine!r}"
             )
         self.engine = engine
-        self.print_every = _count(print_every, "print_every")
+        self.print_every = whole_number(print_every, "print_every")
         self.verbose = bool(verbose)
         self.parameters_: Parameters | None = None
         self.costs_: list[float] = []
@@ -167,7 +168,7 @@ class NeuralNetwork:
         quiet = not self.verbose or self.print_every == 0
         out = sys.stdout if file is None else file
         costs: list[float] = []
-        bar = None if quiet else _progress_bar(self.iterations, self.engine)
+        bar = None if quiet else progress_bar(self.iterations, self.engine)
         steps: Iterable[int] = range(self.iterations) if bar is None else bar
         rate = self.learning_rate
         with np.errstate(over="ignore", invalid="ignore"):
@@ -203,14 +204,14 @@ class NeuralNetwork:
     def predict_proba(self, X: ArrayLike) -> Floats:
         """A[L] = the network's σ output for each sample: the probability of label 1, (1, m)."""
         parameters = self._fitted()
-        features = _as_features(X)
+        features = as_features(X)
         n_x = self.layer_sizes[0]
         if features.shape[0] != n_x:
             hint = " (samples must be columns: pass X.T)" if features.shape[1] == n_x else ""
             raise ValueError(
                 f"X must have shape (n_x, m) with n_x = {n_x} features, got {features.shape}{hint}"
             )
-        _check_finite(features)
+        check_finite(features)
         AL, _ = vectorized.forward_propagation(features, parameters, self.hidden_activation)
         return AL
 

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from microgrid.logistic import _picture_path, _pyplot
 from microgrid.networks.common import Floats
+from microgrid.plotting import picture_path, pyplot
 
 Predict = Callable[[Floats], Any]
 
@@ -65,8 +65,8 @@ def plot_decision_boundary(
 
     `model` is anything with ``predict(X)`` for X of shape (2, k), or such a function.
     """
-    plt = _pyplot()
-    target = _picture_path(path)
+    plt = pyplot()
+    target = picture_path(path)
     labels = np.asarray(Y).reshape(-1)
     xx, yy, classes = decision_grid(model, X, 200)
     points = np.asarray(X, dtype=np.float64)
@@ -90,8 +90,8 @@ def plot_learning_curves(
     """Write several learning curves J(iteration) on one picture, one per name."""
     if not curves or not all(len(costs) for costs in curves.values()):
         raise ValueError("plot_learning_curves needs at least one non-empty curve")
-    plt = _pyplot()
-    target = _picture_path(path)
+    plt = pyplot()
+    target = picture_path(path)
     figure, axes = plt.subplots(figsize=(6, 4))
     for name, costs in curves.items():
         axes.plot(range(len(costs)), costs, label=name)

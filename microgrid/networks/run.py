@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from numpy.typing import ArrayLike
 
-from microgrid.logistic import _picture_path, _pyplot, plot_costs
+from microgrid.logistic.pictures import plot_costs
 from microgrid.networks.common import Floats
 from microgrid.networks.model import NeuralNetwork
+from microgrid.plotting import picture_path, pyplot
 
 if TYPE_CHECKING:
     from microgrid.datasets import CatData
@@ -115,8 +116,8 @@ def run_train(
         raise ValueError("--curve needs at least one iteration to draw a learning curve")
     for picture in (plot, curve):
         if picture:
-            _pyplot()  # a clear ImportError without matplotlib
-            _picture_path(picture)
+            pyplot()  # a clear ImportError without matplotlib
+            picture_path(picture)
     test: tuple[Floats, ArrayLike] | None = None
     X: Floats
     Y: ArrayLike
