@@ -13,14 +13,10 @@ from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.c
 from microgrid.engine import (
     Primitive,
     Value,
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    dot,
     gc_paused,
     is_grad_enabled,
     no_grad,
     primitive,
-    sum,  # noqa: A004 - microgrid.sum: one n-ary node, like torch.sum
 )
 from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_table
 from microgrid.explorer import explore
@@ -28,6 +24,12 @@ from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
 from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
 from microgrid.logistic import LogisticRegression
 from microgrid.losses import cross_entropy, hinge, softmax
+from microgrid.nary import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    dot,
+    sum,  # noqa: A004 - microgrid.sum: one n-ary node, like torch.sum
+)
 from microgrid.networks import NeuralNetwork
 from microgrid.ownbackprop import (
     BackpropReport,

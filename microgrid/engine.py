@@ -21,14 +21,12 @@ value <= 0, sqrt of a negative value, division by zero, 0 ** negative.
 
 from __future__ import annotations
 
-import gc
 import numbers
 import operator
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
+from microgrid.modes import _recording, gc_paused, is_grad_enabled, no_grad
 from microgrid.primitives import (
     Primitive,
     absolute,
@@ -51,16 +49,12 @@ from microgrid.primitives import (
     tanh,
 )
 
-__all__ = [  # noqa: RUF022 - grouped: the node, recording, the n-ary ops, the primitives
+__all__ = [  # noqa: RUF022 - grouped: the node, recording, the primitives
     "Value",
     "no_grad",
     "is_grad_enabled",
     "gc_paused",
     "topological_order",
-    "sum",
-    "dot",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
     "Primitive",
     "primitive",
     "absolute",
@@ -83,60 +77,6 @@ __all__ = [  # noqa: RUF022 - grouped: the node, recording, the n-ary ops, the p
 ]
 
 Operand = Union["Value", float, int]
-
-# ---------------------------------------------------------------------------
-# Recording on/off: `with no_grad():` computes values without building a graph.
-# A ContextVar (not a global flag) keeps threads and async tasks independent.
-# ---------------------------------------------------------------------------
-
-_recording: ContextVar[bool] = ContextVar("microgrid_recording", default=True)
-
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Compute values without recording the graph (inference, parameter updates).
-
-    >>> w = Value(2.0)
-    >>> with no_grad():
-    ...     w2 = w - 0.1 * 3
-    >>> w2.parents
-    ()
-    """
-    token = _recording.set(False)
-    try:
-        yield
-    finally:
-        _recording.reset(token)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's garbage collector inside the block (opt-in; process-wide).
-
-    Building a big graph allocates many objects, and CPython runs a full
-    collection every ~70,000 of them; pausing it can make a training step up to
-    ~2× faster. It pauses the collector for the whole process (every thread, your
-    own code too) until the block ends, when it is re-enabled if it was on
-    before. Reference counting still frees what you drop; only cycles wait.
-
-    >>> with gc_paused():
-    ...     J = 3 * Value(2.0)
-    >>> J.value
-    6.0
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def is_grad_enabled() -> bool:
-    """True unless inside `no_grad()`."""
-    return _recording.get()
-
 
 # ---------------------------------------------------------------------------
 # The node.
@@ -808,75 +748,5 @@ def _describe(op: Primitive, operands: Sequence[Operand]) -> str:
     return written + (f" ({', '.join(values[:6])})" if values else "")
 
 
-# ---------------------------------------------------------------------------
-# N-ary nodes and losses.
-# ---------------------------------------------------------------------------
-
-
-def sum(values: Sequence[Operand]) -> Value:  # noqa: A001 - microgrid.sum, like torch.sum
-    """One node for x1 + x2 + ... + xn (numbers and Values mixed).
-
-    >>> sum([Value(1.0), 2, Value(3.0)]).value
-    6.0
-    """
-    values = list(values)
-    if not values:
-        raise ValueError("sum() needs at least one input")
-    return _record(summation, values)
-
-
-def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
-    """One node for w1·x1 + ... + wn·xn: z = w·x, however many features.
-
-    >>> w = [Value(1.0, label="w1"), Value(2.0, label="w2")]
-    >>> dot(w, [3.0, 4.0]).value
-    11.0
-    """
-    ws, xs = tuple(ws), tuple(xs)  # tuple() of a tuple is free: callers can share one
-    n = len(ws)
-    if n != len(xs):
-        raise ValueError(f"dot() needs inputs of equal length, got {n} and {len(xs)}")
-    if not n:
-        raise ValueError("dot() needs at least one pair of inputs")
-    if set(map(type, ws)) == {Value} and set(map(type, xs)) <= _PLAIN_NUMBERS:
-        # The logistic-regression case, z = w·x with Values w and plain numbers x
-        # (12288 of them): the same primitive, with C-speed bookkeeping.
-        numbers: tuple[float, ...] = tuple(map(float, xs))
-        parents: tuple[Value, ...] = ws  # type: ignore[assignment]
-        inputs = [*map(_value_of_node, parents), *numbers]
-        value, derivatives = _evaluate(dot_product, inputs, parents + numbers)
-        template: tuple[float | None, ...] = (None,) * n + numbers
-        return _node(dot_product, value, parents, tuple(derivatives[:n]), template)
-    return _record(dot_product, ws + xs)
-
-
-def binary_cross_entropy(a: Operand, y: Operand) -> Value:
-    """The seed's loss L(a, y) = −(y·log a + (1−y)·log(1−a)) for a prediction a in (0, 1).
-
-    >>> round(binary_cross_entropy(Value(0.8), 1).value, 4)
-    0.2231
-    """
-    _check_label("binary_cross_entropy", y)
-    return _record(bce, (a, y))
-
-
-def binary_cross_entropy_with_logits(z: Operand, y: Operand) -> Value:
-    """L(σ(z), y) computed from z directly: finite and exact even for |z| = 1000.
-
-    >>> binary_cross_entropy_with_logits(Value(-1000.0), 1).value
-    1000.0
-    """
-    _check_label("binary_cross_entropy_with_logits", y)
-    return _record(bce_with_logits, (z, y))
-
-
-def _check_label(loss: str, y: Operand) -> None:
-    # A label is a probability: 0, 1 or a soft label between (NaN fails too).
-    # Only a plain-number label is checked: a Value label is something being
-    # differentiated, and gradcheck must be able to step it across 0 or 1
-    # (the formula is linear in y there).
-    if _is_number(y) and not 0 <= y <= 1:
-        raise ValueError(f"{loss}: the label y must lie in [0, 1], got {y:g}")
-
-
+# Calling a primitive on Values (`mul(x, 2)`) records a node, without the math importing the engine.
 Primitive.record = staticmethod(_record)

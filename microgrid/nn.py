@@ -28,7 +28,8 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from microgrid.engine import Operand, Value, dot
+from microgrid.engine import Operand, Value
+from microgrid.nary import dot
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 INITS = ("course", "scaled", "uniform")

@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from microgrid import engine
+from microgrid import modes
 from microgrid.engine import Primitive, Value, _set_local_derivatives, no_grad
 from microgrid.explain import node_names
 from microgrid.gradcheck.formatting import fmt, unique_names
@@ -112,11 +112,11 @@ def fresh_deltas(
 @contextmanager
 def _recording() -> Iterator[None]:
     # gradcheck needs a recorded graph even when called inside no_grad().
-    token = engine._recording.set(True)
+    token = modes._recording.set(True)
     try:
         yield
     finally:
-        engine._recording.reset(token)
+        modes._recording.reset(token)
 
 
 def function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> Problem:

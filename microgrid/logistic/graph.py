@@ -14,9 +14,10 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from microgrid.checks import Floats, check_data, check_finite
-from microgrid.engine import Value, binary_cross_entropy, dot
-from microgrid.engine import sum as value_sum
+from microgrid.engine import Value
 from microgrid.logistic.common import Gradients, as_bias, as_weights, check_problem
+from microgrid.nary import binary_cross_entropy, dot
+from microgrid.nary import sum as value_sum
 
 
 def single_example(

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from microgrid.engine import Value, binary_cross_entropy, binary_cross_entropy_with_logits
-from microgrid.engine import sum as value_sum
+from microgrid.engine import Value
+from microgrid.nary import binary_cross_entropy, binary_cross_entropy_with_logits
+from microgrid.nary import sum as value_sum
 from microgrid.networks.common import (
     Floats,
     Gradients,

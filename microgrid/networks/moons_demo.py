@@ -21,8 +21,8 @@ from microgrid.compiled import CompiledStep
 from microgrid.compiled import compile as compile_graph
 from microgrid.datasets import Floats, moons
 from microgrid.engine import Value
-from microgrid.engine import sum as value_sum
 from microgrid.losses import hinge
+from microgrid.nary import sum as value_sum
 from microgrid.nn import MLP
 from microgrid.optim import SGD
 

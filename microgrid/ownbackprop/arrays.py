@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from microgrid.engine import Value, dot
+from microgrid.engine import Value
+from microgrid.nary import dot
 
 __all__ = ["CheckTooBig", "ParameterArray", "UncheckedValue", "edge_budget", "matrix_product"]
 
