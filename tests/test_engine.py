@@ -24,6 +24,7 @@ from microgrid import (
     binary_cross_entropy_with_logits,
     dot,
     graph_stats,
+    nary,
     no_grad,
     primitive,
     replay,
@@ -791,7 +792,9 @@ def test_random_graphs_match_finite_differences(recipe: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "loss", [E.binary_cross_entropy, E.binary_cross_entropy_with_logits], ids=["bce", "logits"]
+    "loss",
+    [nary.binary_cross_entropy, nary.binary_cross_entropy_with_logits],
+    ids=["bce", "logits"],
 )
 @pytest.mark.parametrize("label", [2.0, -0.5, 1.0000001, math.nan])
 def test_losses_refuse_a_label_outside_zero_one(loss: Any, label: float) -> None:
