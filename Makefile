@@ -32,7 +32,9 @@ notebook: $(VENV)/.test-installed dot
 bench: $(VENV)/.test-installed
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/drawing.py --quick
-	@if [ -f benchmarks/logistic.py ]; then $(PY) benchmarks/logistic.py; fi
+	$(PY) benchmarks/logistic.py
+	$(PY) benchmarks/networks.py
+	$(PY) benchmarks/ownbackprop.py
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
