@@ -86,10 +86,18 @@
     }, function (error) { fail(error); schedulePoll(false); });
   }
 
+  // Actions go out one at a time, in the order they were made: the server answers each
+  // request in its own thread, so two quick changes (the data set, then the model) could
+  // otherwise be applied in the wrong order.
+  var queue = Promise.resolve();
+
   function act(action, body) {
-    return api("POST", "/api/train/" + session + "/" + action, body || {}).then(function (state) {
-      take(state, action === "reset");
-    }, fail);
+    queue = queue.then(function () {
+      return api("POST", "/api/train/" + session + "/" + action, body || {}).then(function (state) {
+        take(state, action === "reset");
+      }, fail);
+    });
+    return queue;
   }
 
   // -- pictures (canvas): colours for numbers the server computed -------------------
