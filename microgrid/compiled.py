@@ -41,7 +41,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from microgrid import primitives as P
-from microgrid.engine import Primitive, Value, _describe, _is_number, topological_order
+from microgrid.engine import Primitive, Value, topological_order
+from microgrid.evaluate import _describe, _is_number
 
 __all__ = ["CompiledStep", "compile"]
 

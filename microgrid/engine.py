@@ -21,11 +21,11 @@ value <= 0, sqrt of a negative value, division by zero, 0 ** negative.
 
 from __future__ import annotations
 
-import numbers
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
+from microgrid.evaluate import _describe, _evaluate, _is_number, _parents_only
 from microgrid.modes import _recording, gc_paused, is_grad_enabled, no_grad
 from microgrid.primitives import (
     Primitive,
@@ -509,12 +509,6 @@ def _set_local_derivatives(node: Value, derivatives: Sequence[float]) -> None:
         node._db = next(remaining)
 
 
-def _is_number(x: object) -> bool:
-    if type(x) is float or type(x) is int:
-        return True
-    return isinstance(x, numbers.Real) and not isinstance(x, Value)
-
-
 def _binary(op: Primitive, left: Operand, right: Operand) -> Value:
     """Record `left op right`: every two-input operator comes here.
 
@@ -656,43 +650,6 @@ def _record(op: Primitive, operands: Sequence[Operand]) -> Value:
     return _node(op, value, parents, _parents_only(derivatives, constants), constants)
 
 
-def _evaluate(
-    op: Primitive, inputs: Sequence[float], operands: Sequence[Operand]
-) -> tuple[float, Sequence[float]]:
-    """Call the primitive; a domain error is re-raised naming the nodes involved."""
-    try:
-        result = op.forward(*inputs)
-    except (ValueError, ZeroDivisionError) as error:
-        raise type(error)(f"{_describe(op, operands)}: {error}") from None
-    try:  # a user primitive may return the wrong shape: say what was expected
-        value, derivatives = result
-        count = len(derivatives)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"primitive {str(op)!r} must return (value, (∂/∂input1, ...)), got {result!r}"
-        ) from None
-    if count != len(inputs):
-        raise TypeError(
-            f"primitive {str(op)!r} returned {count} local derivative(s) "
-            f"for {len(inputs)} input(s); it must return one per input"
-        )
-    if op not in _BUILT_IN:  # the built-ins return floats; a user's op is checked
-        for what, number in (("value", value), *(("a local derivative", d) for d in derivatives)):
-            if not _is_number(number):
-                raise TypeError(
-                    f"primitive {str(op)!r} returned {what} {number!r} "
-                    f"({type(number).__name__}); it must be a real number"
-                )
-        derivatives = tuple(map(float, derivatives))
-    return float(value), derivatives
-
-
-_BUILT_IN = frozenset(
-    {add, sub, mul, div, power, neg, exp, log, sigmoid, tanh, relu, sqrt, absolute}
-    | {summation, dot_product, bce, bce_with_logits}
-)
-
-
 def _recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, tuple[float, ...]]:
     """`node`'s value and local derivatives from its parents' values, changing nothing.
 
@@ -717,35 +674,6 @@ def _recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, 
         _check_power(*shown)
     value, derivatives = _evaluate(op, inputs, shown)
     return value, _parents_only(derivatives, node.constants)
-
-
-def _parents_only(
-    derivatives: Sequence[float], constants: tuple[float | None, ...]
-) -> tuple[float, ...]:
-    if not constants:
-        return tuple(derivatives)  # the same object when it already is a tuple
-    return tuple(d for d, c in zip(derivatives, constants, strict=True) if c is None)
-
-
-def _describe(op: Primitive, operands: Sequence[Operand]) -> str:
-    """'a / b (a = 1, b = 0)': the op written with its inputs' names and values."""
-    names = []
-    values = []
-    for operand in operands:
-        if isinstance(operand, Value):
-            if operand.label:
-                names.append(operand.label)
-                values.append(f"{operand.label} = {operand.value:g}")
-            else:
-                names.append(f"{operand.value:g}")
-        else:
-            names.append(f"{operand:g}")
-    if op.formula and len(names) < 10:
-        written = op.formula.format(*names)
-    else:
-        shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
-        written = f"{op}({shown})"
-    return written + (f" ({', '.join(values[:6])})" if values else "")
 
 
 # Calling a primitive on Values (`mul(x, 2)`) records a node, without the math importing the engine.

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 
 from microgrid import engine
 from microgrid.engine import Value
+from microgrid.evaluate import _is_number
 from microgrid.explain import format_number, formula, node_names
 from microgrid.graph import topological_order
 from microgrid.syntax_slips import absolute_column as _absolute_column
@@ -193,7 +194,7 @@ def build(text: str, bindings: Mapping[str, float]) -> Value:
                 f"normalised (NFKC, as Python reads names: both are {same!r}); give it once"
             )
         normalised[same] = name
-        if not engine._is_number(value) or not math.isfinite(float(value)):
+        if not _is_number(value) or not math.isfinite(float(value)):
             raise ExpressionError(f"the value of {name} must be a finite number, got {value!r}")
     # What the output writes (3 · v, −x) reads back; one character for one, so
     # columns are the same, and ast's byte offsets match the text it parsed.

@@ -10,15 +10,16 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-# The walk that backprop uses lives with the node; this module re-exports it.
-# Imports go one way only: graph -> engine.
 from microgrid.engine import (
     Value,
-    _is_number,
     _recomputed,
     _set_local_derivatives,
     topological_order,
 )
+
+# The walk that backprop uses lives with the node; this module re-exports it.
+# Imports go one way only: graph -> engine.
+from microgrid.evaluate import _is_number
 
 __all__ = ["GraphStats", "graph_stats", "leaves", "replay", "topological_order"]
 

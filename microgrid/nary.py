@@ -18,12 +18,11 @@ from microgrid.engine import (
     _PLAIN_NUMBERS,
     Operand,
     Value,
-    _evaluate,
-    _is_number,
     _node,
     _record,
     _value_of_node,
 )
+from microgrid.evaluate import _evaluate, _is_number
 from microgrid.primitives import bce, bce_with_logits, dot_product, summation
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from microgrid import engine
+from microgrid.evaluate import _is_number
 
 METHODS = ("central", "forward", "richardson")
 
@@ -53,7 +53,7 @@ class Settings:
 
 
 def is_number(x: object) -> bool:
-    return engine._is_number(x) and not isinstance(x, bool)
+    return _is_number(x) and not isinstance(x, bool)
 
 
 def same(a: float, b: float) -> bool:
