@@ -8,7 +8,7 @@ True
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 
 def progress_bar(count: int, engine: str) -> Any:
@@ -18,3 +18,19 @@ def progress_bar(count: int, engine: str) -> Any:
     from tqdm import tqdm
 
     return tqdm(range(count), desc=f"gradient descent ({engine})", unit="it", leave=False)
+
+
+def report_cost(bar: Any, i: int, cost: float, print_line: bool, out: TextIO) -> None:
+    """Show the cost on the bar; print the course's "Cost after iteration i: J" when asked.
+
+    >>> report_cost(None, 100, 0.6, True, sys.stdout)
+    Cost after iteration 100: 0.600000
+    """
+    if bar is not None:
+        bar.set_postfix_str(f"cost {cost:.6f}", refresh=False)
+    if print_line:
+        line = f"Cost after iteration {i}: {cost:f}"
+        if bar is not None:
+            bar.write(line, file=out)  # above the bar, which stays at the bottom
+        else:
+            print(line, file=out)

@@ -15,7 +15,7 @@ from microgrid.logistic.common import ENGINES, Gradients, check_problem
 from microgrid.logistic.graph import graph_pass
 from microgrid.logistic.loop import loop_pass
 from microgrid.logistic.vectorized import vectorized_pass
-from microgrid.progress import progress_bar
+from microgrid.progress import progress_bar, report_cost
 
 
 class Descent(NamedTuple):
@@ -90,14 +90,7 @@ def gradient_descent(
                 costs.append(cost)
                 weights -= rate * dw
                 bias -= rate * db
-                if bar is not None:
-                    bar.set_postfix_str(f"cost {cost:.6f}", refresh=False)
-                if every and i % every == 0:
-                    line = f"Cost after iteration {i}: {cost:f}"
-                    if bar is not None:
-                        bar.write(line, file=out)
-                    else:
-                        print(line, file=out)
+                report_cost(bar, i, cost, bool(every) and i % every == 0, out)
         finally:
             if bar is not None:
                 bar.close()

@@ -20,7 +20,7 @@ from microgrid.networks import vectorized
 from microgrid.networks.common import Floats, Gradients, Parameters, check_activation, check_data
 from microgrid.networks.graph import NetworkGraph, build_cost_graph
 from microgrid.nn import MLP, _check_sizes, initial_arrays
-from microgrid.progress import progress_bar
+from microgrid.progress import progress_bar, report_cost
 
 if TYPE_CHECKING:
     from microgrid.compiled import CompiledStep
@@ -182,14 +182,7 @@ class NeuralNetwork:
                         )
                     costs.append(cost)
                     parameters = vectorized.update_parameters(parameters, grads, rate)
-                    if bar is not None:
-                        bar.set_postfix_str(f"cost {cost:.6f}", refresh=False)
-                    if not quiet and i % self.print_every == 0:
-                        line = f"Cost after iteration {i}: {cost:f}"
-                        if bar is not None:
-                            bar.write(line, file=out)
-                        else:
-                            print(line, file=out)
+                    report_cost(bar, i, cost, not quiet and i % self.print_every == 0, out)
             finally:
                 if bar is not None:
                     bar.close()
