@@ -22,7 +22,7 @@ value <= 0, sqrt of a negative value, division by zero, 0 ** negative.
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
 from microgrid.evaluate import _describe, _evaluate, _is_number, _parents_only
@@ -79,6 +79,117 @@ __all__ = [  # noqa: RUF022 - grouped: the node, recording, the primitives
 Operand = Union["Value", float, int]
 
 # ---------------------------------------------------------------------------
+# How an operator records a node.
+#
+# `x * y` runs the primitive's forward on the two numbers, x.value and y.value,
+# and keeps the result in one new node together with its inputs and their local
+# derivatives (mul.forward(3.0, 2.0) is 6.0, (2.0, 3.0)). Each operator of Value
+# below is made from its primitive by one of these three functions. They run
+# once per operation, the engine's hot path, so they test exact types and fill
+# in the node by hand; anything unusual (NumPy scalars or arrays, bools, Value
+# subclasses) takes the general path, `_record`.
+# ---------------------------------------------------------------------------
+
+# object.__new__ skips Value.__init__'s checks (the inputs are already checked);
+# looked up once, here, rather than on every op.
+_new = object.__new__
+
+
+def _binary_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
+    """The method for `x op y` with the Value x on the left: `__mul__ = _binary_operator(mul)`."""
+    forward, recording = op.forward, _recording.get
+
+    def record_binary(self: Value, other: Operand) -> Value:
+        da: float | None
+        db: float | None
+        try:
+            if type(other) is Value:  # x * y (and x * x: both edges kept)
+                value, (da, db) = forward(self.value, other.value)
+            elif type(other) is float or type(other) is int:  # x - 1: a constant input
+                if type(other) is int:
+                    other = float(other)
+                value, (da, _) = forward(self.value, other)
+                db = None  # a constant gets no local derivative
+            else:
+                return _binary_general(op, self, other)
+        except (ValueError, ZeroDivisionError) as error:
+            raise type(error)(f"{_describe(op, (self, other))}: {error}") from None
+        node: Value = _new(Value)
+        node.value = value
+        node.delta = 0.0
+        node.label = ""
+        node.op = op
+        if recording():
+            node._a = self
+            node._da = da
+            node._b = other
+            node._db = db
+        else:  # no_grad(): a number with no history
+            node._a = node._da = node._b = node._db = None
+        return node
+
+    record_binary.__doc__ = f"Record `x {op} y`: one node, its value and local derivatives."
+    return record_binary
+
+
+def _reflected_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
+    """The method for `c op x` with a number c on the left: `__rmul__` (3 * x)."""
+    forward, recording = op.forward, _recording.get
+
+    def record_reflected(self: Value, other: Operand) -> Value:
+        if type(other) is not float and type(other) is not int:
+            return _binary_general(op, other, self)
+        if type(other) is int:
+            other = float(other)
+        try:
+            value, (_, db) = forward(other, self.value)
+        except (ValueError, ZeroDivisionError) as error:
+            raise type(error)(f"{_describe(op, (other, self))}: {error}") from None
+        node: Value = _new(Value)
+        node.value = value
+        node.delta = 0.0
+        node.label = ""
+        node.op = op
+        if recording():
+            node._a = other
+            node._da = None  # the constant on the left gets no local derivative
+            node._b = self
+            node._db = db
+        else:
+            node._a = node._da = node._b = node._db = None
+        return node
+
+    record_reflected.__doc__ = f"Record `c {op} x` for a number c: one node."
+    return record_reflected
+
+
+def _unary_operator(op: Primitive) -> Callable[[Value], Value]:
+    """The method for a one-input op: `exp = _unary_operator(exp)` makes `x.exp()`."""
+    forward, recording = op.forward, _recording.get
+
+    def record_unary(self: Value) -> Value:
+        try:
+            value, (da,) = forward(self.value)
+        except (ValueError, ZeroDivisionError) as error:
+            raise type(error)(f"{_describe(op, (self,))}: {error}") from None
+        node: Value = _new(Value)
+        node.value = value
+        node.delta = 0.0
+        node.label = ""
+        node.op = op
+        node._b = node._db = None
+        if recording():
+            node._a = self
+            node._da = da
+        else:
+            node._a = node._da = None
+        return node
+
+    record_unary.__doc__ = f"Record `{op}(x)`: one node, its value and local derivative."
+    return record_unary
+
+
+# ---------------------------------------------------------------------------
 # The node.
 # ---------------------------------------------------------------------------
 
@@ -101,20 +212,19 @@ class Value:
     #   _a, _b   the op's first and second input: a Value, or a number (a constant)
     #   _da, _db ∂node/∂_a and ∂node/∂_b, or None when that input is a constant
     #            or absent (a one-input op has _b = _db = None; a leaf has all None)
-    #   _more    for ops with 0 or 3+ inputs (sum, dot): the tuples
-    #            (parents, local_derivatives, constants); None otherwise
+    # An op with 0 or 3+ inputs (sum, dot) keeps tuples in the same slots: _a its
+    # parents, _da their local derivatives, _b its constants (see `constants`).
     # `parents`, `local_derivatives` and `constants` read them back as tuples.
-    __slots__ = ("value", "delta", "label", "op", "_a", "_da", "_b", "_db", "_more")  # noqa: RUF023
+    __slots__ = ("value", "delta", "label", "op", "_a", "_da", "_b", "_db")  # noqa: RUF023
 
     value: float
     delta: float
     label: str
     op: str
-    _a: Any  # Value | float | None (Any: backward reads `_a.delta` once `_da` is set)
-    _da: float | None
-    _b: Any
+    _a: Any  # Value | float | tuple[Value, ...] | None (Any: backward reads `_a.delta`)
+    _da: Any  # float | tuple[float, ...] | None
+    _b: Any  # Value | float | tuple[float | None, ...] | None
     _db: float | None
-    _more: tuple[tuple[Value, ...], tuple[float, ...], tuple[float | None, ...]] | None
 
     def __init__(self, value: float, label: str = "") -> None:
         if not _is_number(value):
@@ -128,15 +238,15 @@ class Value:
         self.delta = 0.0
         self.label = label
         self.op = ""
-        self._a = self._da = self._b = self._db = self._more = None
+        self._a = self._da = self._b = self._db = None
 
     # -- how the node was made, as tuples (read-only) ------------------------
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The Values this node was computed from, in the op's input order."""
-        if self._more is not None:
-            return self._more[0]
+        if type(self._da) is tuple:  # an n-ary op
+            return self._a  # type: ignore[no-any-return]
         if self._db is None:
             return () if self._da is None else (self._a,)
         return (self._b,) if self._da is None else (self._a, self._b)
@@ -144,8 +254,8 @@ class Value:
     @property
     def local_derivatives(self) -> tuple[float, ...]:
         """∂node/∂parent for each parent, computed in the forward pass."""
-        if self._more is not None:
-            return self._more[1]
+        if type(self._da) is tuple:
+            return self._da
         if self._db is None:
             return () if self._da is None else (self._da,)
         return (self._db,) if self._da is None else (self._da, self._db)
@@ -156,8 +266,8 @@ class Value:
 
         So `3 * v` keeps (3.0, None). Empty when all inputs are parents.
         """
-        if self._more is not None:
-            return self._more[2]
+        if type(self._da) is tuple:
+            return self._b  # type: ignore[no-any-return]
         a_is_constant = self._da is None and self._a is not None
         b_is_constant = self._db is None and self._b is not None
         if not (a_is_constant or b_is_constant):
@@ -241,7 +351,7 @@ class Value:
     def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
         state = (
             self.value, self.delta, self.label, self.op,
-            self._a, self._da, self._b, self._db, self._more,
+            self._a, self._da, self._b, self._db,
         )  # fmt: skip
         if id(self) in _saved_flat:
             _saved_flat.discard(id(self))
@@ -253,7 +363,7 @@ class Value:
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         (
             self.value, self.delta, self.label, self.op,
-            self._a, self._da, self._b, self._db, self._more,
+            self._a, self._da, self._b, self._db,
         ) = state  # fmt: skip
 
     def __copy__(self) -> Value:
@@ -292,16 +402,18 @@ class Value:
             for node in reversed(order):  # children before parents
                 node_delta = node.delta
                 # The chain rule, parent.delta += local_derivative * node.delta, for
-                # each parent: the two input slots, then an n-ary node's tuples.
-                if node._da is not None:
-                    node._a.delta += node._da * node_delta
-                if node._db is not None:
-                    node._b.delta += node._db * node_delta
-                if node._more is not None:
-                    parents, local_derivatives, _ = node._more
-                    # Aligned by construction; zip(strict=True) would double this loop's cost.
-                    for parent, local in zip(parents, local_derivatives):  # noqa: B905
-                        parent.delta += local * node_delta
+                # each parent: the two input slots, or an n-ary node's tuples.
+                local = node._da
+                if local is not None:
+                    if type(local) is tuple:  # sum, dot: every parent at once
+                        # Aligned by construction; zip(strict=True) would double this loop's cost.
+                        for parent, derivative in zip(node._a, local):  # noqa: B905
+                            parent.delta += derivative * node_delta
+                    else:
+                        node._a.delta += local * node_delta
+                local = node._db
+                if local is not None:
+                    node._b.delta += local * node_delta
         except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
             for node, before in zip(order, earlier, strict=True):
                 node.delta = before
@@ -334,67 +446,40 @@ class Value:
 
     # -- operators: each one records a node through its primitive ------------
 
-    def __add__(self, other: Operand) -> Value:
-        return _binary(add, self, other)
-
-    def __radd__(self, other: Operand) -> Value:
-        return _binary(add, other, self)
-
-    def __sub__(self, other: Operand) -> Value:
-        return _binary(sub, self, other)
-
-    def __rsub__(self, other: Operand) -> Value:
-        return _binary(sub, other, self)
-
-    def __mul__(self, other: Operand) -> Value:
-        return _binary(mul, self, other)
-
-    def __rmul__(self, other: Operand) -> Value:
-        return _binary(mul, other, self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        return _binary(div, self, other)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return _binary(div, other, self)
+    __add__ = _binary_operator(add)
+    __radd__ = _reflected_operator(add)
+    __sub__ = _binary_operator(sub)
+    __rsub__ = _reflected_operator(sub)
+    __mul__ = _binary_operator(mul)
+    __rmul__ = _reflected_operator(mul)
+    __truediv__ = _binary_operator(div)
+    __rtruediv__ = _reflected_operator(div)
 
     def __pow__(self, other: Operand) -> Value:
         _check_power(self, other)
-        return _binary(power, self, other)
+        return _raised(self, other)
 
     def __rpow__(self, other: Operand) -> Value:
         _check_power(other, self)
-        return _binary(power, other, self)
+        return _raised_reflected(self, other)
 
-    def __neg__(self) -> Value:
-        return _unary(neg, self)
+    __neg__ = _unary_operator(neg)
+    __abs__ = _unary_operator(absolute)
 
     def __pos__(self) -> Value:
         return self
 
-    def __abs__(self) -> Value:
-        return _unary(absolute, self)
+    exp = _unary_operator(exp)
+    log = _unary_operator(log)
+    sigmoid = _unary_operator(sigmoid)
+    tanh = _unary_operator(tanh)
+    relu = _unary_operator(relu)
+    sqrt = _unary_operator(sqrt)
+    abs = _unary_operator(absolute)
 
-    def exp(self) -> Value:
-        return _unary(exp, self)
 
-    def log(self) -> Value:
-        return _unary(log, self)
-
-    def sigmoid(self) -> Value:
-        return _unary(sigmoid, self)
-
-    def tanh(self) -> Value:
-        return _unary(tanh, self)
-
-    def relu(self) -> Value:
-        return _unary(relu, self)
-
-    def sqrt(self) -> Value:
-        return _unary(sqrt, self)
-
-    def abs(self) -> Value:
-        return _unary(absolute, self)
+_raised = _binary_operator(power)  # x ** y, after `_check_power`
+_raised_reflected = _reflected_operator(power)
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -423,8 +508,8 @@ def topological_order(root: Value) -> list[Value]:
             stack.append(None)
             # Reversed so the first parent is emitted first (a stable, readable order).
             # The input slots are read directly: `node.parents` would build a tuple.
-            if node._more is not None:
-                for parent in reversed(node._more[0]):
+            if type(node._da) is tuple:  # sum, dot: the parents are a tuple in _a
+                for parent in reversed(node._a):
                     if parent not in visited:
                         stack.append(parent)
             else:
@@ -436,17 +521,11 @@ def topological_order(root: Value) -> list[Value]:
 
 
 # ---------------------------------------------------------------------------
-# Recording a node.
-#
-# These functions run once per operation, so they are the engine's hot path:
-# `_binary` and `_unary` handle the everyday cases (Value op Value, Value op
-# number) with exact type tests and no loops; `_record` is the general path
-# for any primitive, any number of inputs. All of them end in `_node`.
+# Recording a node, the general way: any primitive, any number of inputs
+# (`mul(x, 2)`, `sum`, `dot`, a user's `@primitive`). `_record` checks and
+# evaluates the inputs; `_node` fills in the slots.
 # ---------------------------------------------------------------------------
 
-# object.__new__ skips Value.__init__'s checks (the inputs are already checked);
-# looked up once, here, rather than on every op.
-_new = object.__new__
 _PLAIN_NUMBERS = frozenset({float, int})  # numbers used as they are (others via _is_number)
 _value_of_node = operator.attrgetter("value")
 
@@ -464,7 +543,7 @@ def _node(
     node.delta = 0.0
     node.label = ""
     node.op = op
-    node._a = node._da = node._b = node._db = node._more = None
+    node._a = node._da = node._b = node._db = None
     if not _recording.get():
         return node
     inputs = len(constants) if constants else len(parents)
@@ -476,8 +555,8 @@ def _node(
                 node._a, node._da = parent, derivative
             else:
                 node._b, node._db = parent, derivative
-    else:
-        node._more = (parents, local_derivatives, constants)
+    else:  # sum, dot: the tuples, in the same slots
+        node._a, node._da, node._b = parents, tuple(local_derivatives), constants
     return node
 
 
@@ -498,61 +577,14 @@ def _set_local_derivatives(node: Value, derivatives: Sequence[float]) -> None:
         raise ValueError(
             f"{node!r} has {len(node.parents)} parent(s), got {len(derivatives)} local derivatives"
         )
-    if node._more is not None:
-        parents, _, constants = node._more
-        node._more = (parents, derivatives, constants)
+    if type(node._da) is tuple:  # sum, dot
+        node._da = derivatives
         return
     remaining = iter(derivatives)
     if node._da is not None:
         node._da = next(remaining)
     if node._db is not None:
         node._db = next(remaining)
-
-
-def _binary(op: Primitive, left: Operand, right: Operand) -> Value:
-    """Record `left op right`: every two-input operator comes here.
-
-    (`**` checks its operands first: see `_check_power`.)
-    """
-    # The inputs go in the node's slots _a, _b with their local derivatives
-    # _da, _db; a constant input keeps None as its derivative (see Value).
-    da: float | None
-    db: float | None
-    try:
-        if type(left) is Value:
-            if type(right) is Value:  # x * y (and x * x: both edges kept)
-                value, (da, db) = op.forward(left.value, right.value)
-            elif type(right) is float or type(right) is int:  # x - 1
-                if type(right) is int:
-                    right = float(right)
-                value, (da, _) = op.forward(left.value, right)
-                db = None
-            else:
-                return _binary_general(op, left, right)
-        elif type(right) is Value and (type(left) is float or type(left) is int):  # 3 * v
-            if type(left) is int:
-                left = float(left)
-            value, (_, db) = op.forward(left, right.value)
-            da = None
-        else:
-            return _binary_general(op, left, right)
-    except (ValueError, ZeroDivisionError) as error:
-        raise type(error)(f"{_describe(op, (left, right))}: {error}") from None
-    # `_node`, written out: this runs for every + - * / ** in a model.
-    node: Value = _new(Value)
-    node.value = value
-    node.delta = 0.0
-    node.label = ""
-    node.op = op
-    node._more = None
-    if _recording.get():
-        node._a = left
-        node._da = da
-        node._b = right
-        node._db = db
-    else:
-        node._a = node._da = node._b = node._db = None
-    return node
 
 
 def _binary_general(op: Primitive, left: Operand, right: Operand) -> Value:
@@ -563,26 +595,6 @@ def _binary_general(op: Primitive, left: Operand, right: Operand) -> Value:
         if not isinstance(operand, Value) and not _is_number(operand):
             return NotImplemented  # type: ignore[no-any-return]
     return _record(op, (left, right))
-
-
-def _unary(op: Primitive, x: Value) -> Value:
-    """Record `op(x)` for the one-input methods (exp, log, relu, ...)."""
-    try:
-        value, derivatives = op.forward(x.value)
-    except (ValueError, ZeroDivisionError) as error:
-        raise type(error)(f"{_describe(op, (x,))}: {error}") from None
-    node: Value = _new(Value)
-    node.value = value
-    node.delta = 0.0
-    node.label = ""
-    node.op = op
-    node._b = node._db = node._more = None
-    if _recording.get():
-        node._a = x
-        (node._da,) = derivatives
-    else:
-        node._a = node._da = None
-    return node
 
 
 def _check_power(base: Operand, exponent: Operand) -> None:
