@@ -51,12 +51,15 @@ def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
         raise ValueError(f"dot() needs inputs of equal length, got {n} and {len(xs)}")
     if not n:
         raise ValueError("dot() needs at least one pair of inputs")
-    if set(map(type, ws)) == {Value} and set(map(type, xs)) <= _PLAIN_NUMBERS:
+    kinds_of_x = set(map(type, xs))
+    if kinds_of_x <= _PLAIN_NUMBERS and set(map(type, ws)) == {Value}:
         # The logistic-regression case, z = w·x with Values w and plain numbers x
         # (12288 of them): the same primitive, with C-speed bookkeeping.
-        numbers: tuple[float, ...] = tuple(map(float, xs))
+        numbers: tuple[float, ...] = (
+            xs if kinds_of_x == {float} else tuple(map(float, xs))  # type: ignore[assignment]
+        )
         parents: tuple[Value, ...] = ws  # type: ignore[assignment]
-        inputs = [*map(_value_of_node, parents), *numbers]
+        inputs = (*map(_value_of_node, parents), *numbers)
         value, derivatives = _evaluate(dot_product, inputs, parents + numbers)
         template: tuple[float | None, ...] = (None,) * n + numbers
         return _node(dot_product, value, parents, tuple(derivatives[:n]), template)
