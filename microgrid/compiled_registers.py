@@ -1,0 +1,272 @@
+"""The register writer: compact straight-line code for big graphs.
+
+One named line per node is what a learner reads, but for 10⁵ nodes Python's own
+`compile()` then spends seconds on 10⁵ statements and 2·10⁵ variable names, and
+every replay drags a frame that large around. For big graphs `compile()` writes
+the same forward and backward passes with three changes:
+
+- **A value used once is written inline**, into the one expression that uses
+  it (`r2 = (r1 * 0.999) + 0.001`), unless the backward pass reads it (a
+  product's inputs are each other's slopes), up to `INLINE_OPS` ops per line.
+- **A delta is written once, as the sum of what each child passes down**, in
+  the order `backward()` adds them (`r5 = 0.25 * r3 + 0.5 * r4`); a slope of 1
+  passes the child's delta on with no line at all.
+- **Names are registers** (`r0`, `r1`, …): once a value or delta is read for the
+  last time its name is given to the next one, so a 50,000-deep chain uses a
+  handful of names.
+
+Every line still comes from the op's template (`compiled_templates`), and the
+arithmetic is the same as the readable code's, operation for operation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from microgrid.compiled_templates import ATOM, BINDING, READS_INPUT_TWICE, number, template
+from microgrid.engine import Value
+
+__all__ = ["INLINE_OPS", "RegisterWriter"]
+
+# At most this many ops in one inlined expression (a line stays short and its
+# nesting far below the parser's limits).
+INLINE_OPS = 8
+
+CheckedForward = Callable[[Value], Callable[..., tuple[float, Sequence[float]]]]
+# The writer first writes every line with placeholders ({v7}: node 7's value,
+# {d7}: its delta, {g7}: a user primitive's slopes), then gives them registers.
+_KEY = re.compile(r"\{(\w+)\}")
+# A name, a number or a placeholder: multiplied by, it needs no brackets.
+_ATOM = re.compile(r"\{\w+\}|[\w.]+|\(-[\w.]+\)")
+# An op with no entry in BINDING (dot, a user primitive): every input that is
+# not a name or a number is bracketed.
+_BRACKETED: tuple[int, tuple[int, ...]] = (ATOM, ())
+
+
+class RegisterWriter:
+    """Writes the compact source for one graph (see the module's docstring)."""
+
+    def __init__(
+        self,
+        order: Sequence[Value],
+        root: Value,
+        wrt: Sequence[Value],
+        checked_forward: CheckedForward,
+    ) -> None:
+        self.order, self.root, self.wrt = order, root, wrt
+        self._checked_forward = checked_forward
+        self.callables: dict[str, Any] = {}
+
+    def source(self) -> str:
+        order = self.order
+        index = {node: i for i, node in enumerate(order)}
+        # Each node's inputs: a parent's index, or a constant already written as a number.
+        inputs: list[list[int | str] | None] = []
+        constants: list[tuple[float | None, ...]] = []
+        children = [0] * len(order)
+        wanted = set(self.wrt)
+        needs_delta = [False] * len(order)
+        numbers: dict[float, str] = {}  # 0.999 written once (not ±0: they are equal keys)
+        for i, node in enumerate(order):
+            parents = node.parents
+            if not parents:
+                inputs.append(None)
+                constants.append(())
+                needs_delta[i] = node in wanted
+                continue
+            node_constants = node.constants
+            constants.append(node_constants)
+            if node_constants:
+                remaining = iter(parents)
+                slots: list[int | str] = []
+                for c in node_constants:
+                    if c is None:
+                        slots.append(index[next(remaining)])
+                    else:
+                        text = numbers.get(c) if c else None
+                        if text is None:
+                            text = numbers[c] = number(c)
+                        slots.append(text)
+            else:
+                slots = [index[p] for p in parents]
+            inputs.append(slots)
+            for s in slots:
+                if type(s) is int:
+                    children[s] += 1
+                    if needs_delta[s]:
+                        needs_delta[i] = True
+        root = index[self.root]
+        named: set[str] = set()  # values the backward pass reads: they need a name
+        backward, gradient = self._backward(inputs, constants, needs_delta, root, named)
+        forward = self._forward(inputs, constants, children, root, named)
+        returned = ", ".join(
+            gradient.get(index[leaf], "0.0") if leaf in index else "0.0" for leaf in self.wrt
+        )
+        comma = "," if len(self.wrt) == 1 else ""
+        statements = [*forward, *backward, ((), f"return {{v{root}}}, ({returned}{comma})")]
+        return _registers(statements)
+
+    def _backward(
+        self,
+        inputs: list[list[int | str] | None],
+        constants: list[tuple[float | None, ...]],
+        needs_delta: list[bool],
+        root: int,
+        named: set[str],
+    ) -> tuple[list[tuple[tuple[str, ...], str]], dict[int, str]]:
+        """The backward lines, in reverse order; and each needed leaf's delta.
+
+        A term passed down is written `delta * slope` (the delta first: a chain
+        of slopes then reads left to right, d * 0.999 * 0.999, with no brackets;
+        the product is the same number as backward()'s slope * delta).
+        """
+        order = self.order
+        lines: list[tuple[tuple[str, ...], str]] = []
+        # What each child passes down to a node, in the order backward() adds it:
+        # (text, ops in it, whether it is a sum at the top level).
+        passed: list[list[tuple[str, int, bool]] | None] = [None] * len(order)
+        gradient: dict[int, str] = {}
+        atom = _ATOM.fullmatch
+        for i in range(len(order) - 1, -1, -1):
+            if not needs_delta[i]:
+                continue
+            if i == root:
+                delta, ops, is_sum = "1.0", 0, False
+            else:
+                terms = passed[i]
+                passed[i] = None
+                assert terms is not None  # a node that needs a delta has a child that does
+                if len(terms) == 1:
+                    delta, ops, is_sum = terms[0]
+                else:
+                    # ((t1 + t2) + t3): the order backward() adds them in.
+                    delta = " + ".join(f"({t})" if sum_ else t for t, _, sum_ in terms)
+                    ops = sum(term_ops for _, term_ops, _ in terms) + len(terms) - 1
+                    is_sum = True
+            slots = inputs[i]
+            if slots is None:  # a leaf: its gradient is returned
+                if ops:
+                    lines.append(((f"d{i}",), delta))
+                    delta = f"{{d{i}}}"
+                gradient[i] = delta
+                continue
+            x = [s if type(s) is str else f"{{v{s}}}" for s in slots]
+            written = template(order[i].op, x, f"{{v{i}}}", constants[i])
+            slopes = [f"{{g{i}}}[{k}]" for k in range(len(x))] if written is None else written[1]
+            targets = [
+                (s, slope)
+                for s, slope in zip(slots, slopes, strict=True)
+                if type(s) is int and needs_delta[s]
+            ]
+            if not targets:
+                continue
+            if ops and (len(targets) > 1 or ops >= INLINE_OPS):
+                lines.append(((f"d{i}",), delta))
+                delta, ops, is_sum = f"{{d{i}}}", 0, False
+            factor = f"({delta})" if is_sum else delta
+            for s, slope in targets:
+                if slope == "1":
+                    term = (delta, ops, is_sum)
+                elif slope == "-1":
+                    term = (f"-{factor}", ops + 1, False)
+                else:
+                    if not atom(slope):
+                        named.update(_KEY.findall(slope))
+                        slope = f"({slope})"
+                    elif slope[0] == "{":
+                        named.add(slope[1:-1])
+                    term = (f"{factor} * {slope}", ops + 1, False)
+                into = passed[s]
+                if into is None:
+                    passed[s] = [term]
+                else:
+                    into.append(term)
+        return lines, gradient
+
+    def _forward(
+        self,
+        inputs: list[list[int | str] | None],
+        constants: list[tuple[float | None, ...]],
+        children: list[int],
+        root: int,
+        named: set[str],
+    ) -> list[tuple[tuple[str, ...], str]]:
+        """The forward lines: the leaves unpacked, then one line per named value."""
+        order = self.order
+        leaves = [i for i, slots in enumerate(inputs) if slots is None]
+        targets = tuple(f"v{i}" for i in leaves)
+        lines: list[tuple[tuple[str, ...], str]] = [(targets, "leaves")]
+        # A value used once and not read by the backward pass waits here, as
+        # text, to be written into the one expression that uses it (with how
+        # tightly it binds, and how many ops it holds).
+        waiting: list[tuple[str, int, int] | None] = [None] * len(order)
+        for i, slots in enumerate(inputs):
+            if slots is None:
+                continue
+            node = order[i]
+            op = node.op
+            binds, needs = BINDING.get(id(op), _BRACKETED)
+            atoms_only = id(op) in READS_INPUT_TWICE
+            x: list[str] = []
+            ops = 1
+            for k, s in enumerate(slots):
+                if type(s) is not int:
+                    x.append(s)  # type: ignore[arg-type]
+                    continue
+                held = waiting[s]
+                if held is None:
+                    x.append(f"{{v{s}}}")
+                    continue
+                waiting[s] = None
+                text, held_binds, held_ops = held
+                if atoms_only:
+                    lines.append(((f"v{s}",), text))
+                    x.append(f"{{v{s}}}")
+                    continue
+                ops += held_ops
+                if needs is None or held_binds >= (needs[k] if len(needs) > k else ATOM):
+                    x.append(text)
+                else:
+                    x.append(f"({text})")
+            written = template(op, x, f"{{v{i}}}", constants[i])
+            if written is None:
+                function = f"_f{i}"
+                self.callables[function] = self._checked_forward(node)
+                lines.append(((f"v{i}", f"g{i}"), f"{function}({', '.join(x)})"))
+            elif i == root or children[i] != 1 or ops > INLINE_OPS or f"v{i}" in named:
+                lines.append(((f"v{i}",), written[0]))
+            else:
+                waiting[i] = (written[0], binds, ops)
+        return lines
+
+
+def _registers(statements: list[tuple[tuple[str, ...], str]]) -> str:
+    """The function's source, each placeholder given a register once its last reader is known."""
+    reads = [_KEY.findall(text) for _, text in statements]
+    last_read: dict[str, int] = {}
+    for line, keys in enumerate(reads):
+        for key in keys:
+            last_read[key] = line
+    names: dict[str, str] = {}
+    free: list[str] = []
+    registers = 0
+    source = ["def step(leaves):"]
+    for line, ((targets, text), keys) in enumerate(zip(statements, reads, strict=True)):
+        for key in keys:
+            if last_read[key] == line:
+                free.append(names[key])
+                last_read[key] = -1  # read twice on this line (x * x): freed once
+        for key in targets:
+            if free:
+                names[key] = free.pop()
+            else:
+                names[key] = f"r{registers}"
+                registers += 1
+        if targets:
+            comma = "," if len(targets) == 1 and text == "leaves" else ""
+            source.append(f"    {', '.join(f'{{{t}}}' for t in targets)}{comma} = {text}")
+        else:
+            source.append(f"    {text}")
+    return "\n".join(source).format_map(names)
