@@ -25,7 +25,14 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from microgrid.compiled_templates import ATOM, BINDING, READS_INPUT_TWICE, number, template
+from microgrid.compiled_templates import (
+    ATOM,
+    BINDING,
+    READS_INPUT_TWICE,
+    TEMPLATES,
+    Template,
+    number,
+)
 from microgrid.engine import Value
 
 __all__ = ["INLINE_OPS", "RegisterWriter"]
@@ -38,8 +45,6 @@ CheckedForward = Callable[[Value], Callable[..., tuple[float, Sequence[float]]]]
 # The writer first writes every line with placeholders ({v7}: node 7's value,
 # {d7}: its delta, {g7}: a user primitive's slopes), then gives them registers.
 _KEY = re.compile(r"\{(\w+)\}")
-# A name, a number or a placeholder: multiplied by, it needs no brackets.
-_ATOM = re.compile(r"\{\w+\}|[\w.]+|\(-[\w.]+\)")
 # An op with no entry in BINDING (dot, a user primitive): every input that is
 # not a name or a number is bracketed.
 _BRACKETED: tuple[int, tuple[int, ...]] = (ATOM, ())
@@ -61,60 +66,125 @@ class RegisterWriter:
 
     def source(self) -> str:
         order = self.order
+        n = len(order)
         index = {node: i for i, node in enumerate(order)}
-        # Each node's inputs: a parent's index, or a constant already written as a number.
-        inputs: list[list[int | str] | None] = []
-        constants: list[tuple[float | None, ...]] = []
-        children = [0] * len(order)
+        names = [f"{{v{i}}}" for i in range(n)]  # placeholders for the values
+        # Per node: its inputs (a parent's index, or a constant written as a
+        # number), the same as text, its template, its constants. Tuples, not
+        # lists: the garbage collector stops tracking a tuple of numbers and text.
+        inputs: list[tuple[int | str, ...] | None] = [None] * n
+        texts: list[tuple[str, ...]] = [()] * n
+        writers: list[Template | None] = [None] * n
+        constants: list[tuple[float | None, ...]] = [()] * n
+        children = [0] * n
         wanted = set(self.wrt)
-        needs_delta = [False] * len(order)
+        needs_delta = [False] * n
         numbers: dict[float, str] = {}  # 0.999 written once (not ±0: they are equal keys)
+        all_parents: dict[int, tuple[None, ...]] = {}  # `constants` when every input is a node
         for i, node in enumerate(order):
             parents = node.parents
             if not parents:
-                inputs.append(None)
-                constants.append(())
                 needs_delta[i] = node in wanted
                 continue
             node_constants = node.constants
-            constants.append(node_constants)
-            if node_constants:
-                remaining = iter(parents)
-                slots: list[int | str] = []
-                for c in node_constants:
-                    if c is None:
-                        slots.append(index[next(remaining)])
-                    else:
-                        text = numbers.get(c) if c else None
-                        if text is None:
-                            text = numbers[c] = number(c)
-                        slots.append(text)
-            else:
-                slots = [index[p] for p in parents]
-            inputs.append(slots)
-            for s in slots:
-                if type(s) is int:
-                    children[s] += 1
-                    if needs_delta[s]:
+            slots: list[int | str] = []
+            written: list[str] = []
+            remaining = iter(parents)
+            pattern = node_constants or all_parents.get(len(parents))
+            if pattern is None:
+                pattern = all_parents[len(parents)] = (None,) * len(parents)
+            for c in pattern:
+                if c is None:
+                    p = index[next(remaining)]
+                    slots.append(p)
+                    written.append(names[p])
+                    children[p] += 1
+                    if needs_delta[p]:
                         needs_delta[i] = True
+                else:
+                    text = numbers.get(c) if c else None
+                    if text is None:
+                        text = numbers[c] = number(c)
+                    slots.append(text)
+                    written.append(text)
+            inputs[i] = tuple(slots)
+            texts[i] = tuple(written)
+            constants[i] = node_constants
+            writers[i] = TEMPLATES.get(id(node.op))
         root = index[self.root]
-        named: set[str] = set()  # values the backward pass reads: they need a name
-        backward, gradient = self._backward(inputs, constants, needs_delta, root, named)
-        forward = self._forward(inputs, constants, children, root, named)
+        self._nodes = inputs, texts, writers, constants, names
+        forward, slopes = self._forward(children, needs_delta, root)
+        backward, gradient = self._backward(slopes, needs_delta, root)
         returned = ", ".join(
             gradient.get(index[leaf], "0.0") if leaf in index else "0.0" for leaf in self.wrt
         )
         comma = "," if len(self.wrt) == 1 else ""
-        statements = [*forward, *backward, ((), f"return {{v{root}}}, ({returned}{comma})")]
+        statements = [*forward, *backward, ((), f"return {names[root]}, ({returned}{comma})")]
         return _registers(statements)
 
+    def _forward(
+        self, children: list[int], needs_delta: list[bool], root: int
+    ) -> tuple[list[tuple[tuple[str, ...], str]], list[list[str] | None]]:
+        """The forward lines (the leaves unpacked, then one line per named value),
+        and each node's slopes ∂node/∂input, written with the inputs' names."""
+        inputs, texts, writers, constants, names = self._nodes
+        order = self.order
+        leaves = tuple(f"v{i}" for i, slots in enumerate(inputs) if slots is None)
+        lines: list[tuple[tuple[str, ...], str]] = [(leaves, "leaves")]
+        all_slopes: list[list[str] | None] = [None] * len(order)
+        # A value used once and not read by the backward pass waits here, as
+        # text, to be written into the one expression that uses it (with how
+        # tightly it binds, and how many ops it holds).
+        waiting: list[tuple[str, int, int] | None] = [None] * len(order)
+        for i, slots in enumerate(inputs):
+            if slots is None:
+                continue
+            write = writers[i]
+            written = write(texts[i], names[i], constants[i]) if write else None
+            if written is None:  # called through its forward, which returns the slopes
+                slopes = [f"{{g{i}}}[{k}]" for k in range(len(slots))]
+                expression = None
+            else:
+                expression, slopes = written
+            all_slopes[i] = slopes
+            # The values the backward pass will read (a product's inputs are each
+            # other's slopes; exp's slope is its own value) must have names.
+            read: list[str] = []
+            for s, slope in zip(slots, slopes, strict=True):
+                if "{" in slope and type(s) is int and needs_delta[s]:
+                    read.extend([f"{{{key}}}" for key in _KEY.findall(slope)])
+            ops = 1
+            op_id = id(order[i].op)
+            binds, needs = BINDING.get(op_id, _BRACKETED)
+            for k, s in enumerate(slots):
+                if type(s) is not int:
+                    continue
+                held = waiting[s]
+                if held is None:
+                    continue
+                waiting[s] = None
+                text, held_binds, held_ops = held
+                if expression is None or op_id in READS_INPUT_TWICE or names[s] in read:
+                    lines.append(((f"v{s}",), text))  # it gets its name after all
+                    continue
+                # Written inline, bracketed only where Python would group otherwise.
+                ops += held_ops
+                if needs is None or held_binds >= (needs[k] if len(needs) > k else ATOM):
+                    expression = expression.replace(names[s], text, 1)
+                else:
+                    expression = expression.replace(names[s], f"({text})", 1)
+            if expression is None:
+                function = f"_f{i}"
+                self.callables[function] = self._checked_forward(order[i])
+                lines.append(((f"v{i}", f"g{i}"), f"{function}({', '.join(texts[i])})"))
+            elif i == root or children[i] != 1 or ops > INLINE_OPS or names[i] in read:
+                lines.append(((f"v{i}",), expression))
+            else:
+                waiting[i] = (expression, binds, ops)
+        return lines, all_slopes
+
     def _backward(
-        self,
-        inputs: list[list[int | str] | None],
-        constants: list[tuple[float | None, ...]],
-        needs_delta: list[bool],
-        root: int,
-        named: set[str],
+        self, all_slopes: list[list[str] | None], needs_delta: list[bool], root: int
     ) -> tuple[list[tuple[tuple[str, ...], str]], dict[int, str]]:
         """The backward lines, in reverse order; and each needed leaf's delta.
 
@@ -122,14 +192,13 @@ class RegisterWriter:
         of slopes then reads left to right, d * 0.999 * 0.999, with no brackets;
         the product is the same number as backward()'s slope * delta).
         """
-        order = self.order
+        inputs = self._nodes[0]
         lines: list[tuple[tuple[str, ...], str]] = []
         # What each child passes down to a node, in the order backward() adds it:
         # (text, ops in it, whether it is a sum at the top level).
-        passed: list[list[tuple[str, int, bool]] | None] = [None] * len(order)
+        passed: list[list[tuple[str, int, bool]] | None] = [None] * len(inputs)
         gradient: dict[int, str] = {}
-        atom = _ATOM.fullmatch
-        for i in range(len(order) - 1, -1, -1):
+        for i in range(len(inputs) - 1, -1, -1):
             if not needs_delta[i]:
                 continue
             if i == root:
@@ -142,41 +211,37 @@ class RegisterWriter:
                     delta, ops, is_sum = terms[0]
                 else:
                     # ((t1 + t2) + t3): the order backward() adds them in.
-                    delta = " + ".join(f"({t})" if sum_ else t for t, _, sum_ in terms)
-                    ops = sum(term_ops for _, term_ops, _ in terms) + len(terms) - 1
+                    delta = " + ".join([f"({t})" if sum_ else t for t, _, sum_ in terms])
+                    ops = sum([term_ops for _, term_ops, _ in terms]) + len(terms) - 1
                     is_sum = True
             slots = inputs[i]
-            if slots is None:  # a leaf: its gradient is returned
+            slopes = all_slopes[i]
+            if slots is None or slopes is None:  # a leaf: its gradient is returned
                 if ops:
                     lines.append(((f"d{i}",), delta))
                     delta = f"{{d{i}}}"
                 gradient[i] = delta
                 continue
-            x = [s if type(s) is str else f"{{v{s}}}" for s in slots]
-            written = template(order[i].op, x, f"{{v{i}}}", constants[i])
-            slopes = [f"{{g{i}}}[{k}]" for k in range(len(x))] if written is None else written[1]
-            targets = [
-                (s, slope)
-                for s, slope in zip(slots, slopes, strict=True)
-                if type(s) is int and needs_delta[s]
-            ]
-            if not targets:
-                continue
-            if ops and (len(targets) > 1 or ops >= INLINE_OPS):
+            count = 0
+            for s in slots:
+                if type(s) is int and needs_delta[s]:
+                    count += 1
+            if ops and (count > 1 or ops >= INLINE_OPS):
                 lines.append(((f"d{i}",), delta))
                 delta, ops, is_sum = f"{{d{i}}}", 0, False
             factor = f"({delta})" if is_sum else delta
-            for s, slope in targets:
+            for s, slope in zip(slots, slopes, strict=True):
+                if type(s) is not int or not needs_delta[s]:
+                    continue
                 if slope == "1":
                     term = (delta, ops, is_sum)
                 elif slope == "-1":
                     term = (f"-{factor}", ops + 1, False)
                 else:
-                    if not atom(slope):
-                        named.update(_KEY.findall(slope))
+                    # A slope with an operator in it is bracketed (templates put
+                    # spaces around operators; a name, number or call has none).
+                    if " " in slope:
                         slope = f"({slope})"
-                    elif slope[0] == "{":
-                        named.add(slope[1:-1])
                     term = (f"{factor} * {slope}", ops + 1, False)
                 into = passed[s]
                 if into is None:
@@ -184,62 +249,6 @@ class RegisterWriter:
                 else:
                     into.append(term)
         return lines, gradient
-
-    def _forward(
-        self,
-        inputs: list[list[int | str] | None],
-        constants: list[tuple[float | None, ...]],
-        children: list[int],
-        root: int,
-        named: set[str],
-    ) -> list[tuple[tuple[str, ...], str]]:
-        """The forward lines: the leaves unpacked, then one line per named value."""
-        order = self.order
-        leaves = [i for i, slots in enumerate(inputs) if slots is None]
-        targets = tuple(f"v{i}" for i in leaves)
-        lines: list[tuple[tuple[str, ...], str]] = [(targets, "leaves")]
-        # A value used once and not read by the backward pass waits here, as
-        # text, to be written into the one expression that uses it (with how
-        # tightly it binds, and how many ops it holds).
-        waiting: list[tuple[str, int, int] | None] = [None] * len(order)
-        for i, slots in enumerate(inputs):
-            if slots is None:
-                continue
-            node = order[i]
-            op = node.op
-            binds, needs = BINDING.get(id(op), _BRACKETED)
-            atoms_only = id(op) in READS_INPUT_TWICE
-            x: list[str] = []
-            ops = 1
-            for k, s in enumerate(slots):
-                if type(s) is not int:
-                    x.append(s)  # type: ignore[arg-type]
-                    continue
-                held = waiting[s]
-                if held is None:
-                    x.append(f"{{v{s}}}")
-                    continue
-                waiting[s] = None
-                text, held_binds, held_ops = held
-                if atoms_only:
-                    lines.append(((f"v{s}",), text))
-                    x.append(f"{{v{s}}}")
-                    continue
-                ops += held_ops
-                if needs is None or held_binds >= (needs[k] if len(needs) > k else ATOM):
-                    x.append(text)
-                else:
-                    x.append(f"({text})")
-            written = template(op, x, f"{{v{i}}}", constants[i])
-            if written is None:
-                function = f"_f{i}"
-                self.callables[function] = self._checked_forward(node)
-                lines.append(((f"v{i}", f"g{i}"), f"{function}({', '.join(x)})"))
-            elif i == root or children[i] != 1 or ops > INLINE_OPS or f"v{i}" in named:
-                lines.append(((f"v{i}",), written[0]))
-            else:
-                waiting[i] = (written[0], binds, ops)
-        return lines
 
 
 def _registers(statements: list[tuple[tuple[str, ...], str]]) -> str:

@@ -24,7 +24,16 @@ from typing import Any
 
 from microgrid import primitives as P
 
-__all__ = ["BINDING", "HELPERS", "READS_INPUT_TWICE", "RESERVED", "grouped", "number", "template"]
+__all__ = [
+    "BINDING",
+    "HELPERS",
+    "READS_INPUT_TWICE",
+    "RESERVED",
+    "TEMPLATES",
+    "grouped",
+    "number",
+    "template",
+]
 
 # Names the generated code uses for its helpers: never given to a node.
 HELPERS: dict[str, Any] = {
@@ -56,7 +65,7 @@ def template(
     the node's own name (some derivatives are written with the result, as
     exp's is), `constants` the node's `constants` (which inputs are numbers).
     """
-    write = _TEMPLATES.get(id(op))
+    write = TEMPLATES.get(id(op))
     return None if write is None else write(x, out, constants)
 
 
@@ -101,7 +110,7 @@ def _dot(x: Sequence[str], out: str, constants: Sequence[float | None]) -> tuple
     return f"fsum({_tuple(products)})", [*x[n:], *x[:n]]
 
 
-_TEMPLATES: dict[int, Template] = {
+TEMPLATES: dict[int, Template] = {
     id(P.add): lambda x, out, c: (f"{x[0]} + {x[1]}", ["1", "1"]),
     id(P.sub): lambda x, out, c: (f"{x[0]} - {x[1]}", ["1", "-1"]),
     id(P.mul): lambda x, out, c: (f"{x[0]} * {x[1]}", [x[1], x[0]]),
