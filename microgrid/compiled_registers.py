@@ -152,7 +152,10 @@ class RegisterWriter:
             read: list[str] = []
             for s, slope in zip(slots, slopes, strict=True):
                 if "{" in slope and type(s) is int and needs_delta[s]:
-                    read.extend([f"{{{key}}}" for key in _KEY.findall(slope)])
+                    if slope[-1] == "}" and " " not in slope:
+                        read.append(slope)  # one name, as a product's slope is
+                    else:
+                        read.extend([f"{{{key}}}" for key in _KEY.findall(slope)])
             ops = 1
             op_id = id(order[i].op)
             binds, needs = BINDING.get(op_id, _BRACKETED)
@@ -164,7 +167,7 @@ class RegisterWriter:
                     continue
                 waiting[s] = None
                 text, held_binds, held_ops = held
-                if expression is None or op_id in READS_INPUT_TWICE or names[s] in read:
+                if expression is None or op_id in READS_INPUT_TWICE or (read and names[s] in read):
                     lines.append(((f"v{s}",), text))  # it gets its name after all
                     continue
                 # Written inline, bracketed only where Python would group otherwise.
@@ -177,7 +180,7 @@ class RegisterWriter:
                 function = f"_f{i}"
                 self.callables[function] = self._checked_forward(order[i])
                 lines.append(((f"v{i}", f"g{i}"), f"{function}({', '.join(texts[i])})"))
-            elif i == root or children[i] != 1 or ops > INLINE_OPS or names[i] in read:
+            elif i == root or children[i] != 1 or ops > INLINE_OPS or (read and names[i] in read):
                 lines.append(((f"v{i}",), expression))
             else:
                 waiting[i] = (expression, binds, ops)
@@ -253,20 +256,24 @@ class RegisterWriter:
 
 def _registers(statements: list[tuple[tuple[str, ...], str]]) -> str:
     """The function's source, each placeholder given a register once its last reader is known."""
-    reads = [_KEY.findall(text) for _, text in statements]
-    last_read: dict[str, int] = {}
-    for line, keys in enumerate(reads):
-        for key in keys:
-            last_read[key] = line
+    last_read = {
+        key: line for line, (_, text) in enumerate(statements) for key in _KEY.findall(text)
+    }
+    dying: dict[int, list[str]] = {}  # line -> the placeholders read there for the last time
+    for key, line in last_read.items():
+        if line in dying:
+            dying[line].append(key)
+        else:
+            dying[line] = [key]
     names: dict[str, str] = {}
     free: list[str] = []
     registers = 0
     source = ["def step(leaves):"]
-    for line, ((targets, text), keys) in enumerate(zip(statements, reads, strict=True)):
-        for key in keys:
-            if last_read[key] == line:
-                free.append(names[key])
-                last_read[key] = -1  # read twice on this line (x * x): freed once
+    for line, (targets, text) in enumerate(statements):
+        # A line's inputs are read before its result is stored: the result may
+        # take the register of an input read here for the last time (r1 = r1 * 2).
+        for key in dying.get(line, ()):
+            free.append(names[key])
         for key in targets:
             if free:
                 names[key] = free.pop()
