@@ -84,7 +84,13 @@ class CompiledStep:
     ) -> None:
         order = topological_order(root)
         self.root = root
-        self.leaves: tuple[Value, ...] = tuple(node for node in order if not node.parents)
+        leaves: list[Value] = []
+        for node in order:  # one pass: the leaves, and a check that each op is a primitive
+            if not node.parents:
+                leaves.append(node)
+            elif not isinstance(node.op, Primitive):
+                raise TypeError(f"compile(): node {node!r} has parents but no primitive op")
+        self.leaves: tuple[Value, ...] = tuple(leaves)
         if wrt is None:
             self.wrt: tuple[Value, ...] = self.leaves
         else:
@@ -101,9 +107,6 @@ class CompiledStep:
                         f"compile(wrt=...): item {position + 1} ({node.label or node!r}) is "
                         f"computed by {str(node.op)!r}, not a leaf"
                     )
-        for node in order:
-            if node.parents and not isinstance(node.op, Primitive):
-                raise TypeError(f"compile(): node {node!r} has parents but no primitive op")
         self._order = order
         if readable is None:
             readable = len(order) <= READABLE_UP_TO
