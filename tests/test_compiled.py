@@ -50,6 +50,7 @@ def test_compiled_step_equals_the_rebuilt_graph_on_random_graphs(
     assert close(root.value, expected_value)
     for leaf, expected in zip(leaves, expected_gradients, strict=True):
         assert close(leaf.delta, expected), (leaf.label, leaf.delta, expected, step.source)
+        assert type(leaf.delta) is float, step.source
 
 
 def test_the_seed_graph_compiles_to_the_seeds_own_lines() -> None:
@@ -247,6 +248,7 @@ def test_the_compact_code_equals_the_rebuilt_graph_when_values_are_written_inlin
     assert close(step(), expected_value), step.source
     for leaf, expected in zip(leaves, expected_gradients, strict=True):
         assert close(leaf.delta, expected), (leaf.label, leaf.delta, expected, step.source)
+        assert type(leaf.delta) is float, step.source
 
 
 def chain(depth: int) -> tuple[Value, Value]:
