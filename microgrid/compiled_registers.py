@@ -35,11 +35,13 @@ from microgrid.compiled_templates import (
 )
 from microgrid.engine import Value
 
-__all__ = ["INLINE_OPS", "RegisterWriter"]
+__all__ = ["INLINE_OPS", "SUM_TERMS", "RegisterWriter"]
 
 # At most this many ops in one inlined expression (a line stays short and its
 # nesting far below the parser's limits).
 INLINE_OPS = 8
+# At most this many terms in one line's sum (a delta with more is summed over several lines).
+SUM_TERMS = 64
 
 CheckedForward = Callable[[Value], Callable[..., tuple[float, Sequence[float]]]]
 # The writer first writes every line with placeholders ({v7}: node 7's value,
@@ -156,9 +158,12 @@ class RegisterWriter:
                         read.append(slope)  # one name, as a product's slope is
                     else:
                         read.extend([f"{{{key}}}" for key in _KEY.findall(slope)])
+            if len(read) > 8:  # a dot of thousands of nodes: membership by hashing
+                read = set(read)  # type: ignore[assignment]
             ops = 1
             op_id = id(order[i].op)
             binds, needs = BINDING.get(op_id, _BRACKETED)
+            inline: list[str] | None = None  # the inputs' texts, once one is written inline
             for k, s in enumerate(slots):
                 if type(s) is not int:
                     continue
@@ -172,10 +177,14 @@ class RegisterWriter:
                     continue
                 # Written inline, bracketed only where Python would group otherwise.
                 ops += held_ops
+                if inline is None:
+                    inline = list(texts[i])
                 if needs is None or held_binds >= (needs[k] if len(needs) > k else ATOM):
-                    expression = expression.replace(names[s], text, 1)
+                    inline[k] = text
                 else:
-                    expression = expression.replace(names[s], f"({text})", 1)
+                    inline[k] = f"({text})"
+            if inline is not None and write is not None:
+                expression = write(inline, names[i], constants[i])[0]  # type: ignore[index]
             if expression is None:
                 function = f"_f{i}"
                 self.callables[function] = self._checked_forward(order[i])
@@ -212,11 +221,22 @@ class RegisterWriter:
                 assert terms is not None  # a node that needs a delta has a child that does
                 if len(terms) == 1:
                     delta, ops, is_sum = terms[0]
-                else:
+                elif len(terms) <= SUM_TERMS:
                     # ((t1 + t2) + t3): the order backward() adds them in.
                     delta = " + ".join([f"({t})" if sum_ else t for t, _, sum_ in terms])
                     ops = sum([term_ops for _, term_ops, _ in terms]) + len(terms) - 1
                     is_sum = True
+                else:
+                    # A node with thousands of children: its sum over several lines
+                    # (one expression of 10⁵ terms is too deep for Python's compiler).
+                    delta, ops, is_sum = f"{{d{i}}}", 0, False
+                    for start in range(0, len(terms), SUM_TERMS):
+                        chunk = [
+                            f"({t})" if sum_ else t for t, _, sum_ in terms[start:][:SUM_TERMS]
+                        ]
+                        if start:
+                            chunk.insert(0, delta)
+                        lines.append(((f"d{i}",), " + ".join(chunk)))
             slots = inputs[i]
             slopes = all_slopes[i]
             if slots is None or slopes is None:  # a leaf: its gradient is returned
@@ -275,6 +295,8 @@ def _registers(statements: list[tuple[tuple[str, ...], str]]) -> str:
         for key in dying.get(line, ()):
             free.append(names[key])
         for key in targets:
+            if key in names:
+                continue  # written again (a long sum, line by line): it keeps its register
             if free:
                 names[key] = free.pop()
             else:

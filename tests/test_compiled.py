@@ -332,3 +332,21 @@ def test_a_nodes_delta_adds_its_childrens_terms_in_backwards_order(readable: boo
     J.backward()
     assert x.delta == 1.0 and (1.0 + 1e16) - 1e16 == 0.0
     assert compiled == x.delta
+
+
+def test_a_node_with_thousands_of_children_and_a_wide_dot_compile() -> None:
+    # x's delta has 3,000 terms: one expression that long is too deep for Python's
+    # compiler, so the compact code sums it over several lines.
+    x = Value(0.5, label="x")
+    ws = [Value(0.001 * i, label=f"w{i}") for i in range(3000)]
+    J = microgrid.sum([x * float(i % 7) for i in range(3000)]) + microgrid.dot(
+        ws, [x * float(i % 5) + 1.0 for i in range(3000)]
+    )
+    step = microgrid.compile(J)
+    assert "r0" in step.source  # the compact code
+    x.value = 0.75
+    compiled = (step(), x.delta, ws[7].delta)
+    microgrid.replay(J, {x: 0.75})
+    J.zero_grad()
+    J.backward()
+    assert compiled == (J.value, x.delta, ws[7].delta)
