@@ -6,10 +6,11 @@ every replay drags a frame that large around. For big graphs `compile()` writes
 the same forward and backward passes with three changes:
 
 - **A value used once is written inline**, into the one expression that uses
-  it (`r2 = (r1 * 0.999) + 0.001`), unless the backward pass reads it (a
-  product's inputs are each other's slopes), up to `INLINE_OPS` ops per line.
+  it (`r1 = (r0 * 0.999 + 0.001) * 0.999 + 0.001`), unless the backward pass
+  reads it (a product's inputs are each other's slopes), up to `INLINE_OPS` ops
+  per line, bracketed only where Python would group differently.
 - **A delta is written once, as the sum of what each child passes down**, in
-  the order `backward()` adds them (`r5 = 0.25 * r3 + 0.5 * r4`); a slope of 1
+  the order `backward()` adds them (`r5 = r3 * 0.25 + r4 * 0.5`); a slope of 1
   passes the child's delta on with no line at all.
 - **Names are registers** (`r0`, `r1`, …): once a value or delta is read for the
   last time its name is given to the next one, so a 50,000-deep chain uses a
