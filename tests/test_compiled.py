@@ -12,7 +12,7 @@ from expression_graphs import Ops, Recipe, build, recipes, seed_graph
 from hypothesis import HealthCheck, given, settings
 
 import microgrid
-from microgrid import Value, logistic, primitive, topological_order
+from microgrid import Value, logistic, primitive, primitives, topological_order
 
 
 def rebuilt_gradients(recipe: Recipe, leaf_values: list[float]) -> tuple[float, list[float]]:
@@ -27,13 +27,14 @@ def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300) or a == b
 
 
+@pytest.mark.parametrize("readable", [True, False])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recipe=recipes(max_leaves=4, max_steps=10), shift=recipes(max_leaves=4, max_steps=1))
 def test_compiled_step_equals_the_rebuilt_graph_on_random_graphs(
-    recipe: Recipe, shift: Recipe
+    readable: bool, recipe: Recipe, shift: Recipe
 ) -> None:
     root, leaves = build(recipe, Ops())
-    step = microgrid.compile(root, wrt=leaves)
+    step = microgrid.compile(root, wrt=leaves, readable=readable)
     assert close(step(), rebuilt_gradients(recipe, list(recipe.leaves))[0])
     # New leaf values: the step replays; a rebuilt graph at those values is the reference.
     new_values = [x + s for x, s in zip(recipe.leaves, shift.leaves * 4, strict=False)]
@@ -49,6 +50,7 @@ def test_compiled_step_equals_the_rebuilt_graph_on_random_graphs(
     assert close(root.value, expected_value)
     for leaf, expected in zip(leaves, expected_gradients, strict=True):
         assert close(leaf.delta, expected), (leaf.label, leaf.delta, expected, step.source)
+        assert type(leaf.delta) is float, step.source
 
 
 def test_the_seed_graph_compiles_to_the_seeds_own_lines() -> None:
@@ -120,12 +122,13 @@ def test_labels_that_collide_with_helpers_or_deltas_get_fresh_names() -> None:
     assert (du.delta, u.delta, exp.delta) == (2.0, 1.0, pytest.approx(math.exp(0.5)))
 
 
-def test_a_domain_error_names_the_node_and_changes_nothing() -> None:
+@pytest.mark.parametrize("readable", [True, False])
+def test_a_domain_error_names_the_node_and_changes_nothing(readable: bool) -> None:
     x, y = Value(2.0, label="x"), Value(3.0, label="y")
     a = (x * y).named("a")
     b = (x - 1).log().named("b")
     J = (a * b).named("J")
-    step = microgrid.compile(J)
+    step = microgrid.compile(J, readable=readable)
     step()
     before = [(n.value, n.delta, n.local_derivatives) for n in topological_order(J)]
     x.value = 0.5
@@ -135,16 +138,18 @@ def test_a_domain_error_names_the_node_and_changes_nothing() -> None:
     assert [(n.value, n.delta, n.local_derivatives) for n in topological_order(J)] == before
 
 
-def test_overflow_gives_inf_as_the_engine_does() -> None:
+@pytest.mark.parametrize("readable", [True, False])
+def test_overflow_gives_inf_as_the_engine_does(readable: bool) -> None:
     x = Value(1.0, label="x")
     J = (x.exp() * 2 + (x * 1e300) ** 2).named("J")
-    step = microgrid.compile(J)
+    step = microgrid.compile(J, readable=readable)
     x.value = 1000.0
     assert step() == math.inf
     assert x.delta == math.inf
 
 
-def test_user_primitives_are_called_through_their_forward() -> None:
+@pytest.mark.parametrize("readable", [True, False])
+def test_user_primitives_are_called_through_their_forward(readable: bool) -> None:
     calls = []
 
     @primitive
@@ -154,7 +159,7 @@ def test_user_primitives_are_called_through_their_forward() -> None:
 
     x = Value(2.0, label="x")
     J = cube(x) * 2
-    step = microgrid.compile(J)
+    step = microgrid.compile(J, readable=readable)
     x.value = 3.0
     assert step() == 54.0 and x.delta == 54.0
     assert calls == [2.0, 3.0]
@@ -194,13 +199,154 @@ def test_a_chain_100000_deep_compiles_and_replays() -> None:
     assert x.delta == 1.0
 
 
-def test_n_ary_sum_and_dot_and_shared_nodes() -> None:
+@pytest.mark.parametrize("readable", [True, False])
+def test_n_ary_sum_and_dot_and_shared_nodes(readable: bool) -> None:
     w = [Value(float(i), label=f"w{i}") for i in range(3)]
     xs = [1.5, -2.0, 0.25]
     z = microgrid.dot(w, xs)
     J = microgrid.sum([z * z, w[0] * w[0], 3.0, microgrid.dot(w, w)])
-    step = microgrid.compile(J)
+    step = microgrid.compile(J, readable=readable)
     compiled = (step(), [v.delta for v in w])
     J.zero_grad()
     J.backward()
     assert compiled == (J.value, [v.delta for v in w])
+
+
+# -- the compact code for big graphs (compiled_registers) ---------------------
+
+
+def build_to_last(recipe: Recipe) -> tuple[Value, list[Value]]:
+    """The recipe's graph with its last node as the root: most nodes then have one child,
+    so the compact writer writes them inline."""
+    root, leaves = build(recipe, Ops())
+    last = root.parents[-1] if root.parents else root
+    return last, leaves
+
+
+def rebuilt_to_last(recipe: Recipe, leaf_values: list[float]) -> tuple[float, list[float]]:
+    root, leaves = build_to_last(Recipe(tuple(leaf_values), recipe.steps))
+    root.backward()
+    return root.value, [leaf.delta for leaf in leaves]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipe=recipes(max_leaves=3, max_steps=16), shift=recipes(max_leaves=3, max_steps=1))
+def test_the_compact_code_equals_the_rebuilt_graph_when_values_are_written_inline(
+    recipe: Recipe, shift: Recipe
+) -> None:
+    root, leaves = build_to_last(recipe)
+    step = microgrid.compile(root, wrt=leaves, readable=False)
+    new_values = [x + s for x, s in zip(recipe.leaves, shift.leaves * 3, strict=False)]
+    for leaf, value in zip(leaves, new_values, strict=True):
+        leaf.value = value
+    try:
+        expected_value, expected_gradients = rebuilt_to_last(recipe, new_values)
+    except (ValueError, ZeroDivisionError):
+        with pytest.raises((ValueError, ZeroDivisionError)):
+            step()
+        return
+    assert close(step(), expected_value), step.source
+    for leaf, expected in zip(leaves, expected_gradients, strict=True):
+        assert close(leaf.delta, expected), (leaf.label, leaf.delta, expected, step.source)
+        assert type(leaf.delta) is float, step.source
+
+
+def chain(depth: int) -> tuple[Value, Value]:
+    """benchmarks/engine.py's (d): y = 0.999·y + 0.001, depth times, then y + x."""
+    y = x = Value(0.5, label="x")
+    for _ in range(depth // 2):
+        y = y * 0.999 + 0.001
+    return y + x, x
+
+
+def test_a_big_graph_gets_compact_code_with_a_handful_of_names() -> None:
+    J, x = chain(4000)
+    step = microgrid.compile(J)  # 4,002 nodes: over READABLE_UP_TO, so compact
+    lines = step.source.splitlines()
+    assert len(lines) < 4000 / 4  # values used once are written inline
+    assert step.source.count("(") < 4000  # brackets only where Python would group otherwise
+    assert step._function.__code__.co_nlocals <= 4  # registers reused: `leaves` and a few
+    x.value = 0.25
+    y = 0.25
+    for _ in range(2000):
+        y = y * 0.999 + 0.001
+    assert step() == y + 0.25  # the same operations in the same order: equal, not close
+    assert x.delta == pytest.approx(1 + 0.999**2000, rel=1e-12)
+
+
+def test_readable_can_be_chosen_either_way() -> None:
+    J, _ = seed_graph()
+    assert "u = b * c" in microgrid.compile(J).source
+    compact = microgrid.compile(J, readable=False)
+    assert "r0" in compact.source and "u = " not in compact.source
+    assert compact() == 33.0
+    big, _ = chain(2000)
+    assert "d" not in microgrid.compile(big, readable=True).source.split("\n")[1]
+    assert len(microgrid.compile(big, readable=True).source.splitlines()) > 2000
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_a_user_primitive_named_like_a_built_in_op_is_called_through_its_forward(
+    readable: bool,
+) -> None:
+    @primitive(name="exp")
+    def not_exp(v: float) -> tuple[float, tuple[float]]:
+        return 2 * v, (2.0,)
+
+    x = Value(1.5, label="x")
+    step = microgrid.compile(not_exp(x) * 1, readable=readable)
+    assert step() == 3.0 and x.delta == 2.0
+
+
+@pytest.mark.parametrize("readable", [True, False])
+@pytest.mark.parametrize("x", [math.nan, math.inf, -math.inf, 0.0, -0.0, 5e-324, -5e-324, 2.0])
+def test_the_relu_template_is_the_primitive_at_special_numbers(readable: bool, x: float) -> None:
+    leaf = Value(1.0, label="x")
+    J = leaf.relu() * 3
+    step = microgrid.compile(J, readable=readable)
+    leaf.value = x
+    value, (slope,) = primitives.relu.forward(x)
+    assert close(step(), value * 3) and math.copysign(1, J.value) == math.copysign(1, value * 3)
+    assert close(leaf.delta, slope * 3)
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_a_negative_zero_constant_keeps_its_sign(readable: bool) -> None:
+    x = Value(2.0, label="x")
+    J = x * -0.0
+    assert math.copysign(1, J.value) == -1
+    step = microgrid.compile(J, readable=readable)
+    assert math.copysign(1, step()) == -1
+
+
+@pytest.mark.parametrize("readable", [True, False])
+def test_a_nodes_delta_adds_its_childrens_terms_in_backwards_order(readable: bool) -> None:
+    # x's three terms are -1e16, 1e16 and 1 in backward()'s order: 1.0 exactly.
+    # Added the other way round, 1 + 1e16 rounds to 1e16 and the sum is 0.
+    x = Value(1.0, label="x")
+    J = (x * 1.0 + x * 1e16) + x * -1e16
+    step = microgrid.compile(J, readable=readable)
+    step()
+    compiled = x.delta
+    J.zero_grad()
+    J.backward()
+    assert x.delta == 1.0 and (1.0 + 1e16) - 1e16 == 0.0
+    assert compiled == x.delta
+
+
+def test_a_node_with_thousands_of_children_and_a_wide_dot_compile() -> None:
+    # x's delta has 3,000 terms: one expression that long is too deep for Python's
+    # compiler, so the compact code sums it over several lines.
+    x = Value(0.5, label="x")
+    ws = [Value(0.001 * i, label=f"w{i}") for i in range(3000)]
+    J = microgrid.sum([x * float(i % 7) for i in range(3000)]) + microgrid.dot(
+        ws, [x * float(i % 5) + 1.0 for i in range(3000)]
+    )
+    step = microgrid.compile(J)
+    assert "r0" in step.source  # the compact code
+    x.value = 0.75
+    compiled = (step(), x.delta, ws[7].delta)
+    microgrid.replay(J, {x: 0.75})
+    J.zero_grad()
+    J.backward()
+    assert compiled == (J.value, x.delta, ws[7].delta)
