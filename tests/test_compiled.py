@@ -212,7 +212,7 @@ def test_n_ary_sum_and_dot_and_shared_nodes(readable: bool) -> None:
     assert compiled == (J.value, [v.delta for v in w])
 
 
-# -- the compact code for big graphs (compiled_registers) ---------------------
+# -- the compact code for big graphs (compiled/registers.py) ---------------------
 
 
 def build_to_last(recipe: Recipe) -> tuple[Value, list[Value]]:

@@ -10,8 +10,8 @@ primitive computes it (the same expression, in the same order):
 >>> template(P.exp, ["x"], "e", ())
 ('exp(x)', ['e'])
 
-Both writers (`compiled_readable`, one named line per node, and
-`compiled_registers`, for big graphs) use these, so each op's code is written
+Both writers (`compiled/readable.py`, one named line per node, and
+`compiled/registers.py`, for big graphs) use these, so each op's code is written
 once. An op with no template (a user primitive, a Value exponent) returns None:
 the writers then call its forward function.
 """

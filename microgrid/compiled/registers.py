@@ -16,7 +16,7 @@ the same forward and backward passes with three changes:
   last time its name is given to the next one, so a 50,000-deep chain uses a
   handful of names.
 
-Every line still comes from the op's template (`compiled_templates`), and the
+Every line still comes from the op's template (`compiled/templates.py`), and the
 arithmetic is the same as the readable code's, operation for operation.
 """
 
@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from microgrid.compiled_templates import (
+from microgrid.compiled.templates import (
     ATOM,
     BINDING,
     READS_INPUT_TWICE,

@@ -31,7 +31,7 @@ only when it is a plain ASCII identifier that clashes with nothing; otherwise th
 node is called t1, t2, … (labels are data, never code).
 
 A graph over 1000 nodes is written compactly instead (values used once written
-inline, names reused as registers: `compiled_registers`), which compiles and
+inline, names reused as registers: `compiled/registers.py`), which compiles and
 replays faster; `compile(J, readable=True)` asks for the readable code anyway.
 """
 
@@ -43,16 +43,16 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from microgrid import primitives as P
-from microgrid.compiled_readable import ReadableWriter
-from microgrid.compiled_registers import RegisterWriter
-from microgrid.compiled_templates import HELPERS
+from microgrid.compiled.readable import ReadableWriter
+from microgrid.compiled.registers import RegisterWriter
+from microgrid.compiled.templates import HELPERS
 from microgrid.engine import Primitive, Value, topological_order
 from microgrid.evaluate import _describe, _is_number
 
 __all__ = ["CompiledStep", "compile"]
 
 # Up to this many nodes, `compile()` writes one named line per node (the code a
-# learner reads); above it, the compact register code (see compiled_registers).
+# learner reads); above it, the compact register code (see compiled/registers.py).
 READABLE_UP_TO = 1000
 
 

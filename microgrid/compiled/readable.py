@@ -4,7 +4,7 @@ This is the code `compile()` writes for a graph a learner reads (the seed's
 J = 3(a + bc) becomes `u = b * c`, `v = a + u`, `J = 3 * v`, then `dJ = 1.0`,
 `dv = 3 * dJ`, ...). A node is called by its label when that is a plain ASCII
 identifier that clashes with nothing, t1, t2, … otherwise (labels are data,
-never code). Big graphs use `compiled_registers` instead.
+never code). Big graphs use `compiled/registers.py` instead.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from microgrid import primitives as P
-from microgrid.compiled_templates import RESERVED, grouped, number, template
+from microgrid.compiled.templates import RESERVED, grouped, number, template
 from microgrid.engine import Value
 
 __all__ = ["ReadableWriter"]
