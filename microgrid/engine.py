@@ -103,16 +103,16 @@ def _binary_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
     def record_binary(self: Value, other: Operand) -> Value:
         da: float | None
         db: float | None
+        if type(other) is not Value and type(other) is not float and type(other) is not int:
+            return _binary_general(op, self, other)
         try:
             if type(other) is Value:  # x * y (and x * x: both edges kept)
                 value, (da, db) = forward(self.value, other.value)
-            elif type(other) is float or type(other) is int:  # x - 1: a constant input
+            else:  # x - 1: a constant input
                 if type(other) is int:
                     other = float(other)
                 value, (da, _) = forward(self.value, other)
                 db = None  # a constant gets no local derivative
-            else:
-                return _binary_general(op, self, other)
         except (ValueError, ZeroDivisionError) as error:
             raise type(error)(f"{_describe(op, (self, other))}: {error}") from None
         node: Value = _new(Value)
@@ -235,8 +235,8 @@ class Value:
                     f"got {type(value).__name__} {value!r}"
                 )
             value = float(value)
-        if type(label) is not str and not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+        if type(label) is not str:
+            label = _plain_label(label)
         self.value = value
         self.delta = 0.0
         self.label = label
@@ -300,9 +300,7 @@ class Value:
 
     def named(self, label: str) -> Value:
         """Set the label and return the node: ``u = (b * c).named("u")``."""
-        if not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
-        self.label = label
+        self.label = label if type(label) is str else _plain_label(label)
         return self
 
     def __repr__(self) -> str:
@@ -484,6 +482,12 @@ class Value:
 _raised = _binary_operator(power)  # x ** y, after `_check_power`
 _raised_reflected = _reflected_operator(power)
 
+# The operators made above take their names from the class, so that help(Value),
+# tracebacks and pickling a bound method (pickle.dumps(x.exp)) find them.
+for _name, _method in list(vars(Value).items()):
+    if getattr(_method, "__name__", "") in ("record_binary", "record_reflected", "record_unary"):
+        _method.__name__, _method.__qualname__ = _name, f"Value.{_name}"
+
 
 def topological_order(root: Value) -> list[Value]:
     """Every node under `root`, each after all of its parents; `root` is last.
@@ -602,6 +606,8 @@ def _binary_general(op: Primitive, left: Operand, right: Operand) -> Value:
 
 def _check_power(base: Operand, exponent: Operand) -> None:
     # d(x^y)/dy = x^y · ln x needs x >= 0 once y is a Value (something we differentiate by).
+    if not isinstance(base, Value) and not _is_number(base):
+        return  # not a number at all: Python's own TypeError follows
     if isinstance(exponent, Value) and _value_of(base) < 0:
         raise ValueError(
             f"{_describe(power, (base, exponent))}: a Value exponent needs a base >= 0 "
@@ -617,6 +623,13 @@ _saved_flat: set[int] = set()
 def _restored_node(ancestors: object = None) -> Value:
     """A blank node for pickle and deepcopy to fill in (the ancestors came first)."""
     return object.__new__(Value)
+
+
+def _plain_label(label: object) -> str:
+    """A label as a plain str (a str subclass's own formatting never reaches code or pictures)."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
+    return str.__str__(label)
 
 
 def _compared(other: object) -> float | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import operator
-import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
@@ -120,12 +119,11 @@ def mul(x: float, y: float) -> tuple[float, tuple[float, float]]:
 def div(x: float, y: float) -> tuple[float, tuple[float, float]]:
     if y == 0:
         raise ZeroDivisionError("division by zero")
-    # −x/y² loses digits once y² is subnormal (|y| < 1.5e-154) and is ±inf or an
-    # error once it rounds to 0: there −(x/y)/y, which keeps them (or is ±inf).
-    y_squared = y * y
-    if y_squared < _SMALLEST_NORMAL:
-        return x / y, (1.0 / y, -(x / y) / y)
-    return x / y, (1.0 / y, -x / y_squared)
+    # ∂/∂y = −x/y², computed as −(x/y)/y: y² on its own loses digits once it is
+    # subnormal (|y| < 1.5e-154) and rounds to inf for |y| > 1.3e154, where the
+    # slope is still an ordinary number (x = 1e300, y = 1e160: −1e-20).
+    value = x / y
+    return value, (1.0 / y, -value / y)
 
 
 @primitive(name="**", formula="{0}^{1}")
@@ -253,9 +251,6 @@ def bce_with_logits(z: float, y: float) -> tuple[float, tuple[float, float]]:
     a, _ = sigmoid.forward(z)
     one_minus_a, _ = sigmoid.forward(-z)
     return value, ((1.0 - y) * a - y * one_minus_a, -z)
-
-
-_SMALLEST_NORMAL = sys.float_info.min  # 2.2250738585072014e-308
 
 
 def _ieee_exp(x: float) -> float:

@@ -350,3 +350,28 @@ def test_a_node_with_thousands_of_children_and_a_wide_dot_compile() -> None:
     J.zero_grad()
     J.backward()
     assert compiled == (J.value, x.delta, ws[7].delta)
+
+
+@pytest.mark.parametrize("readable", [True, False])
+@pytest.mark.parametrize("x, y", [(1e-170, 1e-160), (1e300, 1e160), (3.0, 7.0)])
+def test_division_replays_as_backward_computes_it(readable: bool, x: float, y: float) -> None:
+    # The template writes the primitive's −(x/y)/y, so tiny and huge divisors agree too.
+    a, b = Value(x, label="x"), Value(y, label="y")
+    J = (a / b) * 2.0 + a / (b + 1.0)
+    J.backward()
+    expected = (J.value, a.delta, b.delta)
+    step = microgrid.compile(J, readable=readable)
+    assert (step(), a.delta, b.delta) == expected
+
+
+def test_a_label_that_formats_itself_never_reaches_the_code() -> None:
+    class Loud(str):
+        def __format__(self, spec: str) -> str:
+            return "__import__('os').getcwd() or w"
+
+    w = Value(2.0, label="w")
+    w.label = Loud("w")  # even set directly, bypassing Value's checks
+    J = (w * Value(1.0, label="b")).named("J")
+    source = microgrid.compile(J).source
+    assert "import" not in source and "os" not in source
+    assert J.value == microgrid.compile(J)()

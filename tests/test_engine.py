@@ -1086,3 +1086,46 @@ def test_every_layout_reads_back_and_pickles_the_same() -> None:
             constants,
         ), name
         assert [p.value for p in copied.parents] == [p.value for p in parents], name
+
+
+# -- found by the review of the operator factories -----------------------------
+
+
+def test_the_made_operators_carry_their_names_and_pickle_bound() -> None:
+    import pickle
+
+    x = Value(2.0, label="x")
+    assert Value.__mul__.__name__ == "__mul__" and Value.__rmul__.__qualname__ == "Value.__rmul__"
+    assert Value.exp.__name__ == "exp" and Value.abs.__name__ == "abs"
+    assert pickle.loads(pickle.dumps(x.exp))().value == pytest.approx(math.exp(2.0))
+
+
+def test_a_str_subclass_label_is_kept_as_a_plain_str() -> None:
+    class Loud(str):
+        def __format__(self, spec: str) -> str:
+            return "__import__('os')"
+
+    x = Value(1.0, label=Loud("x"))
+    y = (x * 2).named(Loud("y"))
+    assert type(x.label) is str and type(y.label) is str
+    assert f"{x.label}" == "x" and y.label == "y"
+
+
+def test_a_domain_error_with_an_unusual_operand_is_described_once() -> None:
+    with pytest.raises(ZeroDivisionError) as error:
+        Value(2.0, label="x") / False
+    assert str(error.value) == "x / 0 (x = 2): division by zero"
+
+
+def test_a_non_number_raised_to_a_value_is_pythons_type_error() -> None:
+    with pytest.raises(TypeError, match="unsupported operand"):
+        None ** Value(2.0)  # type: ignore[operator]
+
+
+def test_division_by_a_huge_number_keeps_its_slope() -> None:
+    # y² overflows to inf for |y| > 1.3e154, so −x/y² would be −0; −(x/y)/y is −1e-20.
+    from fractions import Fraction
+
+    x, y = 1e300, 1e160
+    (_, d_y) = (Value(x) / Value(y)).local_derivatives
+    assert d_y == pytest.approx(float(-Fraction(x) / Fraction(y) ** 2), rel=4e-16)

@@ -53,7 +53,8 @@ class ReadableWriter:
     def _name_for(self, node: Value) -> str:
         label = node.label
         if (
-            label.isascii()
+            type(label) is str  # a str subclass could format itself as anything
+            and label.isascii()
             and label.isidentifier()
             and not keyword.iskeyword(label)
             and not label.startswith("_")

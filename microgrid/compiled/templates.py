@@ -116,7 +116,7 @@ TEMPLATES: dict[int, Template] = {
     id(P.mul): lambda x, out, c: (f"{x[0]} * {x[1]}", [x[1], x[0]]),
     id(P.div): lambda x, out, c: (
         f"{x[0]} / {x[1]}",
-        [f"1 / {x[1]}", f"-{x[0]} / ({x[1]} * {x[1]})"],
+        [f"1 / {x[1]}", f"-{out} / {x[1]}"],  # −(x/y)/y, as the primitive computes it
     ),
     id(P.power): _power,
     id(P.neg): lambda x, out, c: (f"-{x[0]}", ["-1"]),
