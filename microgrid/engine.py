@@ -50,32 +50,11 @@ from microgrid.primitives import (
     tanh,
 )
 
-__all__ = [  # noqa: RUF022 - grouped: the node, recording, the primitives
-    "Value",
-    "no_grad",
-    "is_grad_enabled",
-    "gc_paused",
-    "topological_order",
-    "Primitive",
-    "primitive",
-    "absolute",
-    "add",
-    "bce",
-    "bce_with_logits",
-    "div",
-    "dot_product",
-    "exp",
-    "log",
-    "mul",
-    "neg",
-    "power",
-    "relu",
-    "sigmoid",
-    "sqrt",
-    "sub",
-    "summation",
-    "tanh",
-]
+# The node and recording, then the primitives this module re-exports (mul, exp, ...).
+__all__ = ["Value", "no_grad", "is_grad_enabled", "gc_paused", "topological_order"]  # noqa: RUF022
+__all__ += ["Primitive", "absolute", "add", "bce", "bce_with_logits", "div", "primitive"]
+__all__ += ["dot_product", "exp", "log", "mul", "neg", "power", "relu", "sigmoid", "sqrt"]
+__all__ += ["sub", "summation", "tanh"]
 
 Operand = Union["Value", float, int]
 
@@ -87,7 +66,8 @@ Operand = Union["Value", float, int]
 # derivatives (mul.forward(3.0, 2.0) is 6.0, (2.0, 3.0)). Each operator of Value
 # below is made from its primitive by one of these three functions. They run
 # once per operation, the engine's hot path, so they test exact types and fill
-# in the node by hand; anything unusual (NumPy scalars or arrays, bools, Value
+# in the node by hand (the same few lines in each: a shared helper would add a
+# Python call per op); anything unusual (NumPy scalars or arrays, bools, Value
 # subclasses) takes the general path, `_record`.
 # ---------------------------------------------------------------------------
 
