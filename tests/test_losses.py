@@ -153,3 +153,10 @@ def test_softmax_classifier_learns_three_spirals() -> None:
     predictions = [int(np.argmax([z.value for z in model(x)])) for x in columns]
     accuracy = np.mean(np.array(predictions) == np.array(labels))
     assert J.value < 0.5 * first and accuracy >= 0.85
+
+
+def test_cross_entropy_keeps_its_digits_when_the_true_class_leads_by_far() -> None:
+    # L = log(1 + e^-10 + e^-497) ≈ 4.54e-5: written as 497 + log(...) − 497 it lost 10
+    # digits (hypothesis found it against PyTorch). The value from 50-digit arithmetic:
+    z = leaves([0.0, 497.0, 487.0])
+    assert math.isclose(cross_entropy(z, 1).value, 4.5398899216864646769e-05, rel_tol=1e-15)
