@@ -450,6 +450,8 @@ class Value:
     def __pos__(self) -> Value:
         return self
 
+    # On the right, `exp` is still the primitive imported from primitives.py: the
+    # class body sees module names until it defines its own.
     exp = _unary_operator(exp)
     log = _unary_operator(log)
     sigmoid = _unary_operator(sigmoid)
