@@ -17,6 +17,7 @@ test: $(VENV)/.test-installed dot browser lint typecheck pytest
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check microgrid tests examples benchmarks docs
 	$(VENV)/bin/ruff format --check microgrid tests examples benchmarks docs
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.test-installed
 	$(VENV)/bin/mypy

@@ -1,7 +1,7 @@
 """How long `dot` takes to lay out microgrid's pictures: nodes → seconds (`make bench`).
 
 Four kinds of graph, each built from Values and drawn to SVG with `render`
-(so with the large-graph layout of `microgrid.layout` above 100 nodes):
+(so with the large-graph layout of `microgrid.show.layout` above 100 nodes):
 
   - chain       x → x + 1 → (x + 1) · 1.01 → …   (one long path)
   - wide sum    x·0 + x·1 + … + x·k              (the leaf x feeds every rank)
@@ -10,7 +10,7 @@ Four kinds of graph, each built from Values and drawn to SVG with `render`
 
 For each, the CPU seconds of `dot` itself (the child process) and the wall
 time of the whole `render` call. The default max_nodes is 500: every kind must
-lay out in well under 10 s there, and the max_nodes hint (microgrid.layout.
+lay out in well under 10 s there, and the max_nodes hint (microgrid.show.layout.
 MAX_DRAWABLE_NODES) must stay within what the slowest kind does in 30 s.
 
 Usage: python benchmarks/drawing.py [--quick] [--markdown]
@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from microgrid import Value, render
-from microgrid.graph import topological_order
-from microgrid.layout import dot_available
-from microgrid.logistic import cost_graph
+from microgrid.course.logistic import cost_graph
+from microgrid.engine.walks import topological_order
+from microgrid.show.layout import dot_available
 
 
 def chain(nodes: int) -> Value:

@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from microgrid import Value
-from microgrid.datasets import flatten_images, load_catvnoncat, synthetic_cats
-from microgrid.logistic import graph_gradients, loop_gradients, vectorized_gradients
-from microgrid.logistic.graph import build_cost_graph, weight_leaves
+from microgrid.course.datasets import flatten_images, load_catvnoncat, synthetic_cats
+from microgrid.course.logistic import graph_gradients, loop_gradients, vectorized_gradients
+from microgrid.course.logistic.graph import build_cost_graph, weight_leaves
 
 TARGET_VECTOR_VS_LOOP = 300.0
 TARGET_VECTOR_VS_FLOOR = 1.5

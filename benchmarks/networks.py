@@ -32,7 +32,7 @@ from typing import Any
 import microgrid
 from microgrid import Value, hinge, nn
 from microgrid import sum as value_sum
-from microgrid.datasets import moons
+from microgrid.course.datasets import moons
 
 ALPHA = 1e-4
 

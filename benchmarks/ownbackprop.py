@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from microgrid import Value, check_backprop
-from microgrid.datasets import flatten_images, synthetic_cats
+from microgrid.course.datasets import flatten_images, synthetic_cats
 
 
 def sigmoid(Z: Any) -> Any:

@@ -8,46 +8,52 @@
 (33.0, 3.0, 6.0, 9.0)
 """
 
-from microgrid import datasets, logistic, networks, nn, optim, testing
+from microgrid import _old_paths, nn
+from microgrid.apps.explorer import explore
 from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
+from microgrid.course import datasets, logistic, networks
+from microgrid.course.logistic import LogisticRegression
+from microgrid.course.networks import NeuralNetwork
 from microgrid.engine import (
+    GraphStats,
     Primitive,
     Value,
-    gc_paused,
-    is_grad_enabled,
-    no_grad,
-    primitive,
-)
-from microgrid.explain import Explanation, NudgeResult, explain, nudge, nudge_table
-from microgrid.explorer import explore
-from microgrid.gradcheck import GradcheckError, GradcheckReport, gradcheck
-from microgrid.graph import GraphStats, graph_stats, leaves, replay, topological_order
-from microgrid.logistic import LogisticRegression
-from microgrid.losses import cross_entropy, hinge, softmax
-from microgrid.nary import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     dot,
+    gc_paused,
+    graph_stats,
+    is_grad_enabled,
+    leaves,
+    no_grad,
+    primitive,
+    replay,
     sum,  # noqa: A004 - microgrid.sum: one n-ary node, like torch.sum
+    topological_order,
 )
-from microgrid.networks import NeuralNetwork
-from microgrid.ownbackprop import (
+from microgrid.nn import optim
+from microgrid.nn.losses import cross_entropy, hinge, softmax
+from microgrid.show.explain import Explanation, explain
+from microgrid.show.flipbook import draw_backward_steps, flipbook_html, write_flipbook, write_steps
+from microgrid.show.nudge import NudgeResult, nudge, nudge_table
+from microgrid.show.render import (
+    GraphvizNotFoundError,
+    RenderError,
+    RenderTimeoutError,
+    draw,
+    render,
+)
+from microgrid.verify import testing
+from microgrid.verify.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from microgrid.verify.learner_backprop import (
     BackpropReport,
     GradientDifference,
     check_backprop,
     gradient_difference,
 )
-from microgrid.render import (
-    GraphvizNotFoundError,
-    RenderError,
-    RenderTimeoutError,
-    draw,
-    draw_backward_steps,
-    flipbook_html,
-    render,
-    write_flipbook,
-    write_steps,
-)
+
+# `import microgrid.logistic`, `microgrid.optim`, ... (the 0.1.0 paths) still work.
+_old_paths.install()
 
 __version__ = "0.1.0"
 

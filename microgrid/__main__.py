@@ -1,6 +1,6 @@
 """`python -m microgrid` runs the command line."""
 
-from microgrid.cli import main
+from microgrid.apps.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

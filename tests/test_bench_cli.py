@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 
 from microgrid import cli
-from microgrid.cli.bench import speed_ratio
+from microgrid.apps.cli.bench import speed_ratio
 
 
 def test_bench_compares_with_micrograd(capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,7 +15,7 @@ from types import ModuleType
 import pytest
 
 from microgrid import nn
-from microgrid.datasets import moons
+from microgrid.course.datasets import moons
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from microgrid.cli import build_parser
+from microgrid.apps.cli import build_parser
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)"

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from microgrid.datasets import (
+from microgrid.course.datasets import (
     CatData,
     flatten_images,
     load_catvnoncat,
@@ -425,7 +425,7 @@ import tracemalloc
 from pathlib import Path
 
 tracemalloc.start()
-from microgrid.datasets import load_catvnoncat
+from microgrid.course.datasets import load_catvnoncat
 
 try:
     data = load_catvnoncat(sys.argv[1])

@@ -5,7 +5,7 @@
   chapter can build a graph in one block and inspect it in the next. A python
   block without ``>>>`` fails: nothing shown as Python goes unchecked.
 * Every ``$ microgrid ...`` line in a ```console block is run through
-  `microgrid.cli.main` and must print what the page shows after it.
+  `microgrid.apps.cli.main` and must print what the page shows after it.
 * Every relative link and image points at a file that exists (and, for
   ``page.md#anchor``, at a heading that exists).
 * docs/api.md lists every name in `microgrid.__all__`; the glossary has every

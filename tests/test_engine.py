@@ -829,7 +829,7 @@ def test_an_interrupted_backward_puts_every_delta_back(error: BaseException) -> 
     before = {name: node.delta for name, node in nodes.items()}
     u = nodes["u"]
     # (local_derivatives is read-only; the engine's own writer, as replay uses it)
-    microgrid.engine._set_local_derivatives(u, (u.local_derivatives[0], _Exploding(error)))  # type: ignore[arg-type]
+    microgrid.engine.set_local_derivatives(u, (u.local_derivatives[0], _Exploding(error)))  # type: ignore[arg-type]
     with pytest.raises(type(error)):
         J.backward()
     assert {name: node.delta for name, node in nodes.items()} == before

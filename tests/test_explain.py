@@ -1,4 +1,4 @@
-"""microgrid.explain: names, formulas, the chain rule narrated, the nudge experiment."""
+"""microgrid.show.explain: names, formulas, the chain rule narrated, the nudge experiment."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from microgrid import Value, dot, explain, nudge, nudge_table, primitive, topological_order
 from microgrid import sum as msum
-from microgrid.explain import backward_deltas, format_number, formula, node_names
+from microgrid.show.explain import backward_deltas
+from microgrid.show.notation import format_number, formula, node_names
 
 
 def seed() -> tuple[Value, Value, Value, Value, Value, Value]:

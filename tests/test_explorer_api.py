@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 
 from microgrid import Value, datasets, explain, logistic, topological_order
-from microgrid.explorer import ExplorerServer, explore, training
-from microgrid.explorer.graph_api import graph_answer
-from microgrid.expr import build
-from microgrid.networks import NeuralNetwork
+from microgrid.apps.explorer import ExplorerServer, explore, training
+from microgrid.apps.explorer.graph_api import graph_answer
+from microgrid.apps.expression import build
+from microgrid.course.networks import NeuralNetwork
 
 pytestmark = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot is needed to draw the explorer's graphs"

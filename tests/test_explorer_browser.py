@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from microgrid import Value
-from microgrid.explorer import ExplorerServer
+from microgrid.apps.explorer import ExplorerServer
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright

@@ -1,4 +1,4 @@
-"""microgrid.expr: safe expressions for the command line (ast whitelist, never eval)."""
+"""microgrid.apps.expression: safe expressions for the command line (ast whitelist, never eval)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgrid import Value, topological_order
-from microgrid.expr import MAX_LENGTH, ExpressionError, build, parse_bindings
+from microgrid.apps.expression import MAX_LENGTH, ExpressionError, build, parse_bindings
 
 try:
     import torch

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from microgrid import install_hint
-from microgrid.plotting import pyplot
+from microgrid.show.plotting import pyplot
 
 CLONE = Path(__file__).resolve().parent.parent
 

@@ -57,3 +57,41 @@ def test_the_public_module_paths_import(path: str) -> None:
 def test_everything_in_all_is_there() -> None:
     for name in microgrid.__all__:
         assert getattr(microgrid, name) is not None, name
+
+
+LAYERS = {"apps", "course", "verify", "show", "nn", "compiled", "engine"}
+PACKAGE = Path(microgrid.__file__).parent
+
+
+def test_the_top_of_the_package_is_its_layers() -> None:
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    modules = {p.name for p in PACKAGE.glob("*.py")}
+    assert folders == LAYERS
+    assert modules == {"__init__.py", "__main__.py", "_old_paths.py"}
+
+
+def test_no_module_is_longer_than_a_reader_can_hold() -> None:
+    lengths = {
+        str(path.relative_to(PACKAGE)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert len(lengths) > 50
+    too_long = {name: n for name, n in lengths.items() if n > 600}
+    assert not too_long, too_long
+
+
+def test_an_old_submodule_path_is_the_same_module_not_a_copy() -> None:
+    old = importlib.import_module("microgrid.networks.pictures")
+    new = importlib.import_module("microgrid.course.networks.pictures")
+    assert old is new
+    assert new.__spec__ is not None and new.__spec__.name == "microgrid.course.networks.pictures"
+    from microgrid.logistic import LogisticRegression
+
+    assert LogisticRegression is microgrid.LogisticRegression
+
+
+def test_a_path_that_never_existed_is_still_an_import_error() -> None:
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("microgrid.logistic.no_such_module")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("microgrid.no_such_layer")

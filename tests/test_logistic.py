@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from microgrid import Value, topological_order
-from microgrid.datasets import flatten_images, load_catvnoncat, synthetic_catvnoncat, toy_2d
-from microgrid.logistic import (
+from microgrid.course.datasets import flatten_images, load_catvnoncat, synthetic_catvnoncat, toy_2d
+from microgrid.course.logistic import (
     CostGraph,
     LogisticRegression,
     cost_graph,
@@ -242,7 +242,7 @@ def test_single_example_graph() -> None:
 
 
 def test_single_example_draws() -> None:
-    render = pytest.importorskip("microgrid.render", reason="render.py (draw) not available yet")
+    render = pytest.importorskip("microgrid.show.render", reason="draw() not available")
     source = render.draw(single_example([1.0, 2.0], 0, [0.5, -0.5], 0.0)).source
     for name in ("x1", "w2", "z", "a", "L"):
         assert name in source

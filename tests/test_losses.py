@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgrid import Value, cross_entropy, gradcheck, hinge, nn, optim, softmax
-from microgrid.datasets import spirals
+from microgrid.course.datasets import spirals
 
 torch = pytest.importorskip("torch")
 

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgrid import datasets, draw, gradcheck, leaves
-from microgrid.cli import main
-from microgrid.networks import (
+from microgrid.apps.cli import main
+from microgrid.course.networks import (
     ENGINES,
     NeuralNetwork,
     backward_propagation,
@@ -26,9 +26,9 @@ from microgrid.networks import (
     one_sample_graph,
     vectorized_gradients,
 )
-from microgrid.networks.model import gradient_function
-from microgrid.networks.moons_demo import train_moons
-from microgrid.networks.vectorized import update_parameters
+from microgrid.course.networks.model import gradient_function
+from microgrid.course.networks.moons_demo import train_moons
+from microgrid.course.networks.vectorized import update_parameters
 
 REPO = Path(__file__).resolve().parents[1]
 CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
@@ -425,7 +425,7 @@ def test_bad_train_options_fail_before_training(
 
 def test_pictures_are_written(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
-    from microgrid.networks.pictures import plot_decision_boundary, plot_learning_curves
+    from microgrid.course.networks.pictures import plot_decision_boundary, plot_learning_curves
 
     X, Y = datasets.planar(60)
     model = NeuralNetwork([2, 3, 1], iterations=20, verbose=False).fit(X, Y)

@@ -1,4 +1,4 @@
-"""microgrid.optim: SGD and Adam step for step as torch.optim on the same gradients."""
+"""microgrid.nn.optim: SGD and Adam step for step as torch.optim on the same gradients."""
 
 from __future__ import annotations
 

@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 
 import microgrid
 from microgrid import Value, check_backprop, gradient_difference, logistic
-from microgrid.graph import topological_order
-from microgrid.logistic.vectorized import vectorized_pass
-from microgrid.ownbackprop.arrays import ParameterArray, UncheckedValue, matrix_product
-from microgrid.testing import BackpropMismatch, assert_backprop_matches
+from microgrid.course.logistic.vectorized import vectorized_pass
+from microgrid.engine.walks import topological_order
+from microgrid.verify.learner_backprop.arrays import ParameterArray, UncheckedValue, matrix_product
+from microgrid.verify.testing import BackpropMismatch, assert_backprop_matches
 
 REPO = Path(__file__).resolve().parents[1]
 CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
@@ -126,9 +126,9 @@ def test_week2_logistic_passes_with_the_course_code_and_with_microgrid_logistic(
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
 def test_the_networks_module_backward_passes(activation: str) -> None:
-    # microgrid.networks' own forward (σ written with np.where and exp(−|Z|)) runs on
+    # microgrid.course.networks' own forward (σ written with np.where and exp(−|Z|)) runs on
     # Values unchanged; its hand-written backward_propagation is the learner's.
-    from microgrid.networks import vectorized as networks
+    from microgrid.course.networks import vectorized as networks
 
     rng = np.random.default_rng(8)
     X, Y = rng.standard_normal((3, 7)), (rng.random((1, 7)) > 0.5).astype(float)
@@ -147,7 +147,7 @@ def test_the_networks_module_backward_passes(activation: str) -> None:
 def test_a_cost_sitting_on_a_kink_is_not_called_wrong() -> None:
     # σ written as 1 / (1 + exp(−|Z|)) for Z >= 0: at w = 0, b = 0 every Z is exactly 0,
     # where abs has no derivative (the graph takes 0). The learner's dZ = A − Y is right.
-    from microgrid.networks.vectorized import sigmoid
+    from microgrid.course.networks.vectorized import sigmoid
 
     X, Y = np.array([[1.0, -2.0, 0.5]]), np.array([[1.0, 0.0, 0.0]])
 
@@ -299,7 +299,7 @@ def test_tanh_derivative_written_wrong(mistake: str, written: str) -> None:
 
 @pytest.mark.parametrize("bad_layer", [1, 2])
 def test_a_deep_tanh_network_names_the_layer_whose_derivative_is_wrong(bad_layer: int) -> None:
-    from microgrid.networks import vectorized as networks
+    from microgrid.course.networks import vectorized as networks
 
     rng = np.random.default_rng(8)
     X, Y = rng.standard_normal((3, 7)), (rng.random((1, 7)) > 0.5).astype(float)
@@ -540,7 +540,7 @@ def test_a_check_too_big_for_memory_says_what_to_do() -> None:
 
 
 def test_gradient_difference_names_the_learners_line() -> None:
-    from microgrid.ownbackprop import LearnerCodeError
+    from microgrid.verify.learner_backprop import LearnerCodeError
 
     def cost(p: dict[str, Any]) -> Any:
         return p["theta"] * undefined_name  # type: ignore[name-defined]  # noqa: F821

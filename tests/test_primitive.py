@@ -8,7 +8,7 @@ import pytest
 
 import microgrid
 from microgrid import Primitive, Value, gradcheck, no_grad, primitive, replay
-from microgrid.graph import topological_order
+from microgrid.engine.walks import topological_order
 
 
 @primitive

@@ -1,4 +1,4 @@
-"""microgrid.render: DOT content, real SVG through `dot`, escaping, the flip-book, render()."""
+"""microgrid.show.render: DOT content, real SVG through `dot`, escaping, the flip-book, render()."""
 
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ from microgrid import (
     write_steps,
 )
 from microgrid import sum as msum
-from microgrid.explain import node_names
-from microgrid.render import RenderTimeoutError
+from microgrid.show.notation import node_names
+from microgrid.show.render import RenderTimeoutError
 
 # `microgrid.render` the attribute is the render() function; the module is here.
-render_module = importlib.import_module("microgrid.render")
+render_module = importlib.import_module("microgrid.show.render")
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)"

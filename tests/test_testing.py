@@ -1,4 +1,4 @@
-"""microgrid.testing: gradient assertions used exactly as a user's own test suite would."""
+"""microgrid.verify.testing: gradient assertions used exactly as a user's own test suite would."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from microgrid import GradcheckError, Value, primitive
-from microgrid.testing import assert_gradients_close
+from microgrid.verify.testing import assert_gradients_close
 
 
 @primitive
@@ -105,7 +105,7 @@ def test_pytest_shows_the_table_for_a_users_failing_test(tmp_path: Path) -> None
             """
             import math
             from microgrid import primitive
-            from microgrid.testing import assert_gradients_close
+            from microgrid.verify.testing import assert_gradients_close
 
             @primitive
             def my_sigmoid(z):

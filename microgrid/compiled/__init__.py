@@ -42,12 +42,12 @@ import operator
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from microgrid import primitives as P
 from microgrid.compiled.readable import ReadableWriter
 from microgrid.compiled.registers import RegisterWriter
 from microgrid.compiled.templates import HELPERS
 from microgrid.engine import Primitive, Value, topological_order
-from microgrid.evaluate import _describe, _is_number
+from microgrid.engine import primitives as P
+from microgrid.engine.evaluate import describe, is_number
 
 __all__ = ["CompiledStep", "compile"]
 
@@ -179,7 +179,7 @@ def _validated(op: Primitive, result: object, count: int) -> tuple[float, tuple[
             f"for {count} input(s); it must return one per input"
         )
     for what, number in (("value", value), *(("a local derivative", d) for d in derivatives)):
-        if not _is_number(number):
+        if not is_number(number):
             raise TypeError(
                 f"primitive {str(op)!r} returned {what} {number!r} "
                 f"({type(number).__name__}); it must be a real number"
@@ -217,7 +217,7 @@ def _reference(
             ]
             name = f" {node.label!r}" if node.label else ""
             raise type(error)(
-                f"compiled step: node{name} = {_describe(node.op, shown)}: {error}"  # type: ignore[arg-type]
+                f"compiled step: node{name} = {describe(node.op, shown)}: {error}"  # type: ignore[arg-type]
             ) from None
         values[node] = value
         kept = zip(derivatives, node.constants, strict=True) if node.constants else None

@@ -13,9 +13,9 @@ import keyword
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from microgrid import primitives as P
 from microgrid.compiled.templates import RESERVED, grouped, number, template
 from microgrid.engine import Value
+from microgrid.engine import primitives as P
 
 __all__ = ["ReadableWriter"]
 

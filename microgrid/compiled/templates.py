@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from microgrid import primitives as P
+from microgrid.engine import primitives as P
 
 __all__ = [
     "BINDING",

@@ -1,0 +1,413 @@
+"""What ``POST /api/graph`` answers: a graph's values, deltas, chain-rule steps and picture.
+
+Every request carries its expression (or the id of a graph handed over from
+Python) and its leaf values, so the answer depends on the request alone: two
+browser tabs never share state. The numbers all come from the engine
+(`backward`, `explain`, `nudge`); the page only shows them.
+
+>>> answer = graph_answer({"expression": "3*(a+b*c)", "values": {"a": 5, "b": 3, "c": 2}},
+...                       svg=False)
+>>> answer["root"], answer["value"], [leaf["name"] for leaf in answer["leaves"]]
+('J', 33.0, ['a', 'b', 'c'])
+>>> [(step["name"], step["delta"]) for step in answer["steps"]][-1]
+('a', 3.0)
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import pickle
+import tempfile
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from microgrid.apps.expression import FUNCTIONS, MAX_LENGTH, ExpressionError, build
+from microgrid.engine import Value
+from microgrid.engine.walks import replay, topological_order
+from microgrid.show.explain import backward_deltas, children_of, explain
+from microgrid.show.notation import d_name, format_number, formula, node_names
+from microgrid.show.nudge import nudge
+
+__all__ = [
+    "DEFAULT_VALUE",
+    "MAX_NODES",
+    "SEED_EXPRESSION",
+    "SEED_VALUES",
+    "GraphStore",
+    "RequestError",
+    "answer_for",
+    "graph_answer",
+    "svg_of",
+]
+
+SEED_EXPRESSION = "u = b*c; v = a + u; J = 3*v"
+SEED_VALUES = {"a": 5.0, "b": 3.0, "c": 2.0}
+DEFAULT_VALUE = 1.0
+"""The value a new name gets when the learner types it into the expression."""
+
+MAX_NODES = 200
+"""Larger graphs are refused: too many boxes to read in a page (``--max-nodes`` raises it)."""
+
+MAX_LEAVES = 50
+"""One slider per leaf; more than this is not a page a learner can use."""
+
+
+class RequestError(ValueError):
+    """A request the explorer cannot answer; ``str()`` is the message shown in the page.
+
+    ``column`` and ``length`` point into the expression when the parser said where.
+    """
+
+    def __init__(self, message: str, column: int | None = None, length: int = 1) -> None:
+        super().__init__(message)
+        self.column = column
+        self.length = length
+
+    def as_json(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {"error": str(self)}
+        if self.column is not None:
+            answer["column"] = self.column
+            answer["length"] = self.length
+        return answer
+
+
+# ---------------------------------------------------------------------------
+# Graphs handed over from Python (`microgrid.explore(J)`).
+# ---------------------------------------------------------------------------
+
+
+class GraphStore:
+    """Copies of Python-built graphs, by id; each request replays one under a lock.
+
+    The store keeps its own copy (a pickle round trip), so the page never
+    changes the learner's nodes, and restores the copy's leaves after each request.
+    """
+
+    def __init__(self, limit: int = 20) -> None:
+        self.limit = limit
+        self._graphs: dict[str, Value] = {}
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def add(self, root: Value) -> str:
+        if not isinstance(root, Value):
+            raise TypeError(f"explore() needs a Value, got {type(root).__name__}")
+        copy = pickle.loads(pickle.dumps(root))
+        with self._lock:
+            self._count += 1
+            graph_id = f"g{self._count}"
+            self._graphs[graph_id] = copy
+            while len(self._graphs) > self.limit:  # forget the oldest
+                del self._graphs[next(iter(self._graphs))]
+        return graph_id
+
+    def answer(self, graph_id: str, values: Mapping[str, float], **options: Any) -> dict[str, Any]:
+        with self._lock:
+            root = self._graphs.get(graph_id)
+            if root is None:
+                raise RequestError(
+                    f"no graph {graph_id!r} on this server (it was replaced or the server "
+                    "restarted): run explore(J) again"
+                )
+            order = topological_order(root)
+            names = node_names(root)
+            leaves = {names[node]: node for node in order if not node.parents}
+            unknown = [name for name in values if name not in leaves]
+            if unknown:
+                raise RequestError(f"the graph has no leaf named {unknown[0]!r}")
+            original = {node: node.value for node in leaves.values()}
+            new_values = {leaves[name]: value for name, value in values.items()}
+            try:
+                replay(root, new_values)
+                return _answer(root, order, **options)
+            finally:
+                replay(root, original)
+                for node in order:
+                    node.delta = 0.0
+
+
+# ---------------------------------------------------------------------------
+# Reading a request.
+# ---------------------------------------------------------------------------
+
+
+def _expression_variables(text: str) -> list[str]:
+    """The names an expression reads before (or without) assigning them, in order.
+
+    Only a list of names: the expression is built (and every error reported) by
+    `microgrid.apps.expression.build`. A text `ast` cannot parse gives no names.
+    """
+    if len(text) > MAX_LENGTH:
+        return []
+    try:
+        tree = ast.parse(text, mode="exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    assigned: set[str] = set()
+    found: list[str] = []
+    for statement in tree.body:
+        value = statement.value if isinstance(statement, (ast.Assign, ast.Expr)) else statement
+        for node in ast.walk(value):
+            if (
+                isinstance(node, ast.Name)
+                and node.id not in assigned
+                and node.id not in found
+                and node.id not in FUNCTIONS
+            ):
+                found.append(node.id)
+        if isinstance(statement, ast.Assign):
+            assigned.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+    return found
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        shown = "null (not a number)" if value is None else repr(value)[:40]
+        raise RequestError(f"the value of {name} must be a number, got {shown}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf  # a whole number too large for a float
+    if not math.isfinite(number):
+        raise RequestError(f"the value of {name} must be finite, got {number}")
+    return number
+
+
+def _values(request: Mapping[str, Any]) -> dict[str, float]:
+    values = request.get("values", {})
+    if not isinstance(values, dict):
+        raise RequestError('"values" must be an object like {"a": 5}')
+    if len(values) > MAX_LEAVES:
+        raise RequestError(f'"values" has {len(values)} names; the limit is {MAX_LEAVES}')
+    return {str(name): _number(str(name), value) for name, value in values.items()}
+
+
+def _option(request: Mapping[str, Any], key: str, kind: type, default: Any) -> Any:
+    value = request.get(key, default)
+    if value is None:
+        return default
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise RequestError(f'"{key}" must be a {kind.__name__}, got {value!r}'[:120])
+    return value
+
+
+def graph_answer(
+    request: Mapping[str, Any],
+    *,
+    store: GraphStore | None = None,
+    svg: bool = True,
+    max_nodes: int = MAX_NODES,
+) -> dict[str, Any]:
+    """Answer one ``POST /api/graph`` request (already decoded from JSON).
+
+    Request keys: ``expression`` (or ``graph``, an id from `GraphStore`),
+    ``values`` ({name: number}; a name the expression uses but ``values`` lacks
+    starts at 1, a name it does not use is dropped), ``show_local`` (∂child/∂parent
+    on the edges), ``step`` (draw backprop's frame k, 1 = the root; 0 or absent:
+    the finished graph), ``svg`` (false: numbers only, no picture), ``h`` (the nudge).
+    """
+    if not isinstance(request, Mapping):
+        raise RequestError("the request must be a JSON object")
+    values = _values(request)
+    options = {
+        "svg": svg and _option(request, "svg", bool, True),
+        "show_local": _option(request, "show_local", bool, False),
+        "step": _option(request, "step", int, 0),
+        "h": _option(request, "h", float, 1e-3),
+        "precision": _option(request, "precision", int, 4),
+        "max_nodes": max_nodes,
+    }
+    if not 1 <= options["precision"] <= 17:
+        raise RequestError(f'"precision" must be from 1 to 17, got {options["precision"]}')
+    if options["h"] == 0 or not math.isfinite(options["h"]):
+        raise RequestError(f'the nudge "h" must be a finite, nonzero number, got {options["h"]}')
+    graph_id = request.get("graph")
+    if graph_id is not None:
+        if store is None or not isinstance(graph_id, str):
+            raise RequestError(f"no graph {str(graph_id)[:40]!r} on this server")
+        return store.answer(graph_id, values, **options)
+    text = request.get("expression")
+    if not isinstance(text, str):
+        raise RequestError('the request needs an "expression" (a string), e.g. "3*(a+b*c)"')
+    names = _expression_variables(text)
+    bindings = {name: values.get(name, DEFAULT_VALUE) for name in names}
+    try:
+        root = build(text, bindings)
+    except ExpressionError as error:
+        raise RequestError(str(error), error.column, error.length) from None
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:
+        raise RequestError(str(error)) from None  # a domain error: log of a negative, ...
+    order = topological_order(root)
+    return _answer(root, order, **options)
+
+
+# ---------------------------------------------------------------------------
+# The answer.
+# ---------------------------------------------------------------------------
+
+
+def answer_for(
+    root: Value,
+    *,
+    svg: bool = True,
+    show_local: bool = False,
+    step: int = 0,
+    h: float = 1e-3,
+    precision: int = 4,
+    max_nodes: int = MAX_NODES,
+    rankdir: str = "LR",
+) -> dict[str, Any]:
+    """The answer for a graph built in Python (its nodes' deltas are overwritten)."""
+    return _answer(
+        root,
+        topological_order(root),
+        svg=svg,
+        show_local=show_local,
+        step=step,
+        h=h,
+        precision=precision,
+        max_nodes=max_nodes,
+        rankdir=rankdir,
+    )
+
+
+def _json_number(x: float) -> float | None:
+    """JSON has no inf or NaN: they travel as null (with the text beside them)."""
+    return x if math.isfinite(x) else None
+
+
+def _answer(
+    root: Value,
+    order: list[Value],
+    *,
+    svg: bool,
+    show_local: bool,
+    step: int,
+    h: float,
+    precision: int,
+    max_nodes: int,
+    rankdir: str = "LR",
+) -> dict[str, Any]:
+    if len(order) > max_nodes:
+        raise RequestError(
+            f"the graph has {len(order)} nodes, more than the explorer's limit of {max_nodes}: "
+            f"too many to read in one page (start it with microgrid play --max-nodes "
+            f"{len(order)})"
+        )
+    leaf_count = sum(1 for node in order if not node.parents)
+    if leaf_count > MAX_LEAVES:
+        raise RequestError(f"the graph has {leaf_count} leaves; the explorer shows at most 50")
+    if not 0 <= step <= len(order):
+        raise RequestError(f'"step" must be from 0 to {len(order)}, got {step}')
+    names = node_names(root)
+    ids = {node: f"n{index}" for index, node in enumerate(order)}  # as draw() numbers them
+    deltas = backward_deltas(root, order)
+    explanation = explain(root, precision)
+    children = children_of(order)
+    top = d_name(names[root])
+
+    def show(x: float) -> str:
+        return format_number(x, precision)
+
+    nodes = [
+        {
+            "id": ids[node],
+            "name": names[node],
+            "formula": formula(node, names, precision),
+            "value": _json_number(node.value),
+            "value_text": show(node.value),
+            "delta": _json_number(deltas[node]),
+            "delta_text": show(deltas[node]),
+            "leaf": not node.parents,
+            "root": node is root,
+        }
+        for node in order
+    ]
+    steps = []
+    for row, node in zip(explanation.backward, reversed(order), strict=True):
+        terms = []
+        for child, position in children[node]:
+            local = child.local_derivatives[position]
+            terms.append(
+                {
+                    "from": names[child],
+                    "edge": f"{ids[node]}->{ids[child]}",
+                    "symbols": f"d{top}/d{d_name(names[child])} · "
+                    f"∂{d_name(names[child])}/∂{d_name(names[node])}",
+                    "numbers": f"{show(deltas[child])} · {show(local)}",
+                    "flow": show(deltas[child] * local),
+                }
+            )
+        steps.append(
+            {
+                "id": ids[node],
+                "name": names[node],
+                "line": str(row),
+                "delta": _json_number(deltas[node]),
+                "terms": terms,
+            }
+        )
+    leaves = []
+    for node in order:
+        if node.parents:
+            continue
+        leaf: dict[str, Any] = {"name": names[node], "value": node.value, "id": ids[node]}
+        try:
+            result = nudge(root, node, h)
+        except (ValueError, ZeroDivisionError, OverflowError) as error:
+            leaf["nudge_error"] = str(error)
+        else:
+            leaf["nudge"] = {
+                "h": h,
+                "before": _json_number(result.before),
+                "after": _json_number(result.after),
+                "slope": _json_number(result.slope),
+                "delta": _json_number(result.delta),
+                "text": str(result),
+            }
+        leaves.append(leaf)
+    answer: dict[str, Any] = {
+        "root": names[root],
+        "value": _json_number(root.value),
+        "value_text": show(root.value),
+        "nodes": nodes,
+        "leaves": leaves,
+        "steps": steps,
+        "explain": str(explanation),
+        "step": step,
+        "svg": None,
+    }
+    if svg:
+        answer["svg"] = _picture(root, show_local, step, precision, max_nodes, rankdir)
+    return answer
+
+
+def _picture(
+    root: Value, show_local: bool, step: int, precision: int, max_nodes: int, rankdir: str
+) -> str:
+    from microgrid.show.flipbook import draw_backward_steps
+    from microgrid.show.render import draw
+
+    options = {"precision": precision, "max_nodes": max_nodes, "rankdir": rankdir}
+    if step:
+        # Frame `step` of the flip-book: deltas not yet reached show "?".
+        return svg_of(draw_backward_steps(root, **options)[step - 1])  # type: ignore[arg-type]
+    root.zero_grad()
+    root.backward()
+    return svg_of(draw(root, show_local=show_local, **options))  # type: ignore[arg-type]
+
+
+def svg_of(graph: Any) -> str:
+    """A Digraph as SVG text, drawn by `microgrid.show.render.render` (so its dot limits apply)."""
+    from microgrid.show.render import render
+
+    with tempfile.TemporaryDirectory(prefix="microgrid-explorer-") as directory:
+        path = render(graph, Path(directory) / "graph.svg")
+        text = path.read_text(encoding="utf-8")
+    start = text.find("<svg")
+    return text[start:] if start >= 0 else text  # no XML prolog: the page inserts it

@@ -1,0 +1,87 @@
+"""The engine: the node (`Value`), the primitive ops, recording and backprop.
+
+Read it in this order: `value.py` (the node, how an operator records it, and
+`backward`, the chain rule as one loop), then `primitives.py` (each op's value
+and local derivatives, side by side), then `nary.py` (one node with many
+parents: `sum`, `dot`), `modes.py` (`no_grad`), `walks.py` (`leaves`,
+`replay`, `graph_stats`), `evaluate.py` (one op on numbers, its errors named)
+and `pickling.py`.
+
+>>> from microgrid.engine import Value
+>>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
+>>> J = 3 * (a + b * c)
+>>> J.backward()
+>>> J.value, a.delta, b.delta, c.delta
+(33.0, 3.0, 6.0, 9.0)
+"""
+
+from microgrid.engine.modes import gc_paused, is_grad_enabled, no_grad
+from microgrid.engine.nary import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    dot,
+    sum,  # noqa: A004 - microgrid.sum: one n-ary node, like torch.sum
+)
+
+# Pickles written by microgrid 0.1.0 name microgrid.engine._restored_node.
+from microgrid.engine.pickling import _restored_node  # noqa: F401
+from microgrid.engine.primitives import (
+    Primitive,
+    absolute,
+    add,
+    bce,
+    bce_with_logits,
+    div,
+    dot_product,
+    exp,
+    log,
+    mul,
+    neg,
+    power,
+    primitive,
+    relu,
+    sigmoid,
+    sqrt,
+    sub,
+    summation,
+    tanh,
+)
+from microgrid.engine.value import Operand, Value, set_local_derivatives, topological_order
+from microgrid.engine.walks import GraphStats, graph_stats, leaves, replay
+
+__all__ = [
+    "GraphStats",
+    "Operand",
+    "Primitive",
+    "Value",
+    "absolute",
+    "add",
+    "bce",
+    "bce_with_logits",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "div",
+    "dot",
+    "dot_product",
+    "exp",
+    "gc_paused",
+    "graph_stats",
+    "is_grad_enabled",
+    "leaves",
+    "log",
+    "mul",
+    "neg",
+    "no_grad",
+    "power",
+    "primitive",
+    "relu",
+    "replay",
+    "set_local_derivatives",
+    "sigmoid",
+    "sqrt",
+    "sub",
+    "sum",
+    "summation",
+    "tanh",
+    "topological_order",
+]
