@@ -20,26 +20,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from microgrid.engine.primitives import (
-    Primitive,
-    absolute,
-    add,
-    bce,
-    bce_with_logits,
-    div,
-    dot_product,
-    exp,
-    log,
-    mul,
-    neg,
-    power,
-    relu,
-    sigmoid,
-    sqrt,
-    sub,
-    summation,
-    tanh,
-)
+from microgrid.engine.primitives import Primitive
 
 Operand = Any  # a Value or a number (Values are read by `.value` and `.label`)
 
@@ -69,7 +50,7 @@ def evaluate(
             f"primitive {str(op)!r} returned {count} local derivative(s) "
             f"for {len(inputs)} input(s); it must return one per input"
         )
-    if op not in _BUILT_IN:  # the built-ins return floats; a user's op is checked
+    if not op.built_in:  # built-ins return floats; any other op is checked, even one named exp
         for what, number in (("value", value), *(("a local derivative", d) for d in derivatives)):
             if not is_number(number):
                 raise TypeError(
@@ -78,12 +59,6 @@ def evaluate(
                 )
         derivatives = tuple(map(float, derivatives))
     return float(value), derivatives
-
-
-_BUILT_IN = frozenset(
-    {add, sub, mul, div, power, neg, exp, log, sigmoid, tanh, relu, sqrt, absolute}
-    | {summation, dot_product, bce, bce_with_logits}
-)
 
 
 def parents_only(

@@ -1,4 +1,4 @@
-"""What a node holds: its number, its delta, and how it was made (eight slots).
+"""What a node holds: its number, its delta, and how it was made.
 
 `Value` (value.py) is a `Node` that can do arithmetic and backprop; this
 module is only the data and how to read it back:
@@ -8,19 +8,26 @@ module is only the data and how to read it back:
 >>> J = 3 * v
 >>> J.op, J.constants, J.parents, J.local_derivatives
 ('*', (3.0, None), (Value('v', value=11, delta=0),), (3.0,))
+
+The same source runs as plain Python and, compiled by mypyc, as a C extension
+(docs/architecture.md, "One source, two runs"): so every slot has one type.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from microgrid.engine.evaluate import is_number
+from mypy_extensions import mypyc_attr
 
-__all__ = ["Node"]
+from microgrid.engine.evaluate import is_number
+from microgrid.engine.primitives import Primitive, leaf
+
+__all__ = ["ManyInputs", "Node"]
 
 N = TypeVar("N", bound="Node")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Node:
     """The data of one node of the graph; see `Value` for what a learner does with it."""
 
@@ -28,59 +35,73 @@ class Node:
     #
     # How it was made is kept in slots, not tuples, so that an op allocates one
     # object, the node (CPython's garbage collector runs a full collection every
-    # ~70,000 tracked allocations; a `parents` tuple per node doubled that):
-    #   _a, _b   the op's first and second input: a Value, or a number (a constant)
-    #   _da, _db ∂node/∂_a and ∂node/∂_b, or None when that input is a constant
-    #            or absent (a one-input op has _b = _db = None; a leaf has all None)
-    # An op with 0 or 3+ inputs (sum, dot) keeps tuples in the same slots: _a its
-    # parents, _da their local derivatives, _b its constants (see `constants`).
+    # ~70,000 tracked allocations; a `parents` tuple per node doubled that).
+    # Each slot has one meaning and one type (compiled, a float slot is a C double):
+    #   _a, _da   the op's first input, when it is a node, and ∂node/∂_a
+    #   _b, _db   the same for the second input (None for a one-input op)
+    #   _constant an input that is a plain number: 3 in `3 * v` or `v - 3`
+    #   _inputs   how many inputs the op took: 1 or 2 (0 for a leaf, or under no_grad())
+    #   _many     an op with 0 or 3+ inputs, or two constants (sum, dot): its tuples
+    #   _walk     the last walk that reached this node (`topological_order`'s mark)
     # `parents`, `local_derivatives` and `constants` read them back as tuples.
-    __slots__ = ("value", "delta", "label", "op", "_a", "_da", "_b", "_db")  # noqa: RUF023
+    __slots__ = (  # noqa: RUF023
+        "value", "delta", "label", "op",
+        "_a", "_da", "_b", "_db", "_constant", "_inputs", "_many", "_walk",
+    )  # fmt: skip
 
     value: float
     delta: float
     label: str
-    op: str
-    _a: Any  # Node | float | tuple[Node, ...] | None (Any: backward reads `_a.delta`)
-    _da: Any  # float | tuple[float, ...] | None
-    _b: Any  # Node | float | tuple[float | None, ...] | None
-    _db: float | None
+    op: Primitive
+    _a: Node | None
+    _da: float
+    _b: Node | None
+    _db: float
+    _constant: float
+    _inputs: int
+    _many: ManyInputs | None
+    _walk: int
 
-    def __init__(self, value: float, label: str = "") -> None:
-        if type(value) is not float:  # the usual case first: a leaf per parameter
-            if not is_number(value):
-                raise TypeError(
-                    f"Value{f' {label!r}' if label else ''} needs a real number, "
-                    f"got {type(value).__name__} {value!r}"
-                )
-            value = float(value)
-        if type(label) is not str:
-            label = _plain_label(label)
-        self.value = value
+    def __init__(self, value: object, label: object = "") -> None:
+        if type(value) is float:  # the usual case first: a leaf per parameter, each node
+            number: float = value
+        else:
+            number = _real_number(value, label)
+        self.value = number
         self.delta = 0.0
-        self.label = label
-        self.op = ""
-        self._a = self._da = self._b = self._db = None
+        self.label = label if type(label) is str else _plain_label(label)
+        self.op = leaf
+        self._a = None
+        self._da = 0.0
+        self._b = None
+        self._db = 0.0
+        self._constant = 0.0
+        self._inputs = 0
+        self._many = None
+        self._walk = 0
 
     # -- how the node was made, as tuples (read-only) ------------------------
 
     @property
     def parents(self: N) -> tuple[N, ...]:
         """The Values this node was computed from, in the op's input order."""
-        if type(self._da) is tuple:  # an n-ary op
-            return self._a  # type: ignore[no-any-return]
-        if self._db is None:
-            return () if self._da is None else (self._a,)
-        return (self._b,) if self._da is None else (self._a, self._b)
+        many = self._many
+        if many is not None:
+            return many.parents  # type: ignore[return-value]
+        a, b = self._a, self._b
+        if a is None:
+            return () if b is None else (b,)  # type: ignore[return-value]
+        return (a,) if b is None else (a, b)  # type: ignore[return-value]
 
     @property
     def local_derivatives(self) -> tuple[float, ...]:
         """∂node/∂parent for each parent, computed in the forward pass."""
-        if type(self._da) is tuple:
-            return self._da
-        if self._db is None:
-            return () if self._da is None else (self._da,)
-        return (self._db,) if self._da is None else (self._da, self._db)
+        many = self._many
+        if many is not None:
+            return many.derivatives
+        if self._a is None:
+            return () if self._b is None else (self._db,)
+        return (self._da,) if self._b is None else (self._da, self._db)
 
     @property
     def constants(self) -> tuple[float | None, ...]:
@@ -88,15 +109,44 @@ class Node:
 
         So `3 * v` keeps (3.0, None). Empty when all inputs are parents.
         """
-        if type(self._da) is tuple:
-            return self._b  # type: ignore[no-any-return]
-        a_is_constant = self._da is None and self._a is not None
-        b_is_constant = self._db is None and self._b is not None
-        if not (a_is_constant or b_is_constant):
-            return ()
-        if self._b is None:  # a one-input op applied to a number
-            return (self._a,)
-        return (self._a if a_is_constant else None, self._b if b_is_constant else None)
+        many = self._many
+        if many is not None:
+            return many.constants
+        if self._inputs == 2:
+            if self._a is None:
+                return (self._constant, None)
+            if self._b is None:
+                return (None, self._constant)
+        return ()
+
+    def connect(
+        self,
+        parents: tuple[Node, ...],
+        derivatives: tuple[float, ...],
+        constants: tuple[float | None, ...],
+    ) -> None:
+        """Record how this node was made, from tuples (the general path, and unpickling)."""
+        inputs = len(constants) if constants else len(parents)
+        if len(parents) != len(derivatives):
+            raise ValueError(f"{len(parents)} parent(s) need as many local derivatives")
+        self._a, self._b, self._many = None, None, None
+        self._da = self._db = self._constant = 0.0
+        self._inputs = 0
+        if inputs == 1 and parents:  # f(x): the first input slot
+            self._a, self._da = parents[0], derivatives[0]
+        elif inputs == 2 and parents and len(parents) == 2:  # x * y
+            self._a, self._da, self._b, self._db = parents[0], derivatives[0], parents[1], derivatives[1]
+        elif inputs == 2 and parents:  # x * 3 or 3 * x
+            if constants[0] is None:
+                self._a, self._da = parents[0], derivatives[0]
+                self._constant = _number(constants[1])
+            else:
+                self._b, self._db = parents[0], derivatives[0]
+                self._constant = _number(constants[0])
+        elif inputs:  # sum, dot, or an op applied to numbers only: the tuples
+            self._many = ManyInputs(parents, derivatives, constants)
+            return
+        self._inputs = inputs
 
     # PyTorch / micrograd spellings.
     @property
@@ -158,28 +208,79 @@ class Node:
         number = _compared(other)
         return NotImplemented if number is None else self.value >= number
 
-    __hash__ = object.__hash__
+    def __hash__(self) -> int:
+        # By identity, written out: a compiled class would otherwise drop `__hash__ = object.__hash__`.
+        return id(self) >> 4
 
     # -- copying: pickling and deepcopy live in pickling.py ------------------
 
     def __getstate__(self) -> tuple[Any, ...]:
-        """The eight slots, in order (what pickle and copy save)."""
+        """What pickle and copy save: the number, the delta, the label, and how it was made."""
         return (
             self.value, self.delta, self.label, self.op,
-            self._a, self._da, self._b, self._db,
+            self.parents, self.local_derivatives, self.constants,
         )  # fmt: skip
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        (
-            self.value, self.delta, self.label, self.op,
-            self._a, self._da, self._b, self._db,
-        ) = state  # fmt: skip
+        if len(state) == 8:  # written by microgrid 0.1 to 2.x: eight slots
+            state = _from_eight_slots(state)
+        value, delta, label, op, parents, derivatives, constants = state
+        self.value, self.delta, self.label = float(value), float(delta), str(label)
+        self.op = leaf if isinstance(op, str) and op == "" else op
+        self._walk = 0
+        self.connect(tuple(parents), tuple(derivatives), tuple(constants))
 
     def __copy__(self: N) -> N:
         """A new node with the same slots: same parents, same value and delta."""
-        copied: N = object.__new__(type(self))
+        copied: N = type(self)(self.value, self.label)
         copied.__setstate__(self.__getstate__())
         return copied
+
+
+class ManyInputs:
+    """The inputs of an op with many (sum, dot): parents, their local derivatives, constants."""
+
+    parents: tuple[Node, ...]
+    derivatives: tuple[float, ...]
+    constants: tuple[float | None, ...]  # empty when every input is a parent
+
+    def __init__(
+        self,
+        parents: tuple[Node, ...],
+        derivatives: tuple[float, ...],
+        constants: tuple[float | None, ...],
+    ) -> None:
+        self.parents = parents
+        self.derivatives = derivatives
+        self.constants = constants
+
+
+def _from_eight_slots(state: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A node as microgrid 0.1 pickled it (_a/_da/_b/_db changed meaning) as the new state."""
+    value, delta, label, op, a, da, b, db = state
+    if type(da) is tuple:  # sum, dot: the tuples were in the slots
+        return (value, delta, label, op, a, da, b)
+    inputs = [(a, da), (b, db)] if (b is not None or db is not None) else [(a, da)]
+    if a is None and da is None and len(inputs) == 1:
+        return (value, delta, label, op, (), (), ())  # a leaf, or made under no_grad()
+    parents = tuple(x for x, d in inputs if d is not None)
+    derivatives = tuple(d for _, d in inputs if d is not None)
+    constants = tuple(None if d is not None else x for x, d in inputs)
+    return (value, delta, label, op, parents, derivatives, () if all(c is None for c in constants) else constants)
+
+
+def _number(constant: float | None) -> float:
+    assert constant is not None
+    return constant
+
+
+def _real_number(value: object, label: object) -> float:
+    if not is_number(value):
+        shown = f" {label!r}" if label else ""
+        raise TypeError(
+            f"Value{shown} needs a real number, got {type(value).__name__} {value!r}"
+        )
+    return float(value)  # type: ignore[arg-type]
 
 
 def _plain_label(label: object) -> str:

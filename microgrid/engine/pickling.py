@@ -40,7 +40,7 @@ def _reduced(node: Value) -> tuple[Any, ...]:
 
 def _restored_node(ancestors: object = None) -> Value:
     """A blank node for pickle and deepcopy to fill in (the ancestors came first)."""
-    return object.__new__(Value)
+    return Value(0.0)
 
 
 copyreg.pickle(Value, _reduced)

@@ -1,10 +1,10 @@
 """The primitive ops: each op's forward value and local derivatives, side by side.
 
 A primitive is a function from input numbers to (value, local derivatives):
-``mul(x, y)`` is ``x * y, (y, x)``. This module is only the math; it knows
-nothing about nodes. `microgrid.engine` records a node each time a primitive is
-applied to Values, and its backward pass multiplies these local derivatives
-along the graph (the chain rule).
+``mul_forward(x, y)`` is ``x * y, (y, x)``. This module is only the math; it
+knows nothing about nodes. `Value`'s operators (value.py) call these functions
+by name (compiled, that is a direct C call on unboxed floats), and its backward
+pass multiplies the local derivatives along the graph (the chain rule).
 
 >>> mul.forward(3.0, 2.0)
 (6.0, (2.0, 3.0))
@@ -14,55 +14,118 @@ along the graph (the chain rule).
 
 from __future__ import annotations
 
+import importlib
 import math
-import operator
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, overload
+from typing import Any, overload
+
+from mypy_extensions import mypyc_attr
+
+__all__ = ["Forward", "Primitive", "op_named", "primitive"]
 
 Forward = Callable[..., tuple[float, Sequence[float]]]
 
 
 # ---------------------------------------------------------------------------
-# Primitives: each op's forward value and local derivatives, side by side.
+# The Primitive: an op, carrying its math. Compared by identity; it prints
+# (and equals a str) as its name, so ``node.op == "*"`` keeps reading well.
 # ---------------------------------------------------------------------------
 
 
-class Primitive(str):
+@mypyc_attr(allow_interpreted_subclasses=True)
+class Primitive:
     """An op: a function from input numbers to (value, local derivatives).
 
-    A Primitive *is* its name (``node.op == "*"``), and also carries the math:
     ``forward(*inputs)`` returns the value and one ∂value/∂input per input, and
-    ``formula`` writes the op with its inputs, e.g. ``"{0} · {1}"``.
-    Calling a Primitive on Values records a node:
+    ``formula`` writes the op with its inputs, e.g. ``"{0} · {1}"``. An op is
+    itself, not its name: two ops are equal only if they are the same object,
+    so a user's op called ``exp`` is never taken for the built-in one (``built_in``
+    says which are microgrid's). To read well, an op prints as its name and
+    equals that str (``node.op == "*"``). Calling a Primitive on Values records a node:
 
     >>> from microgrid import Value
     >>> mul(Value(3.0), 2).value
     6.0
+    >>> mul == "*", mul.built_in, str(mul)
+    (True, True, '*')
     """
 
+    name: str
     forward: Forward
     formula: str | None
+    built_in: bool
+    # Where `@primitive` put it (e.g. microgrid.engine.primitives, mul): pickle finds it there.
+    module: str
     name_in_module: str
-    # Installed by value.py, which records the node: the math never imports the
-    # node, so this module has no import of the engine, not even for type hints
-    # (a call on Values returns a Value; here it is typed Any).
-    record: ClassVar[Callable[[Primitive, Sequence[Any]], Any]]
 
-    def __new__(cls, name: str, forward: Forward, formula: str | None = None) -> Primitive:
-        op = super().__new__(cls, name)
-        op.forward = forward
-        op.formula = formula
-        # Where `@primitive` put it (e.g. microgrid.engine.mul): pickle finds it there.
-        op.__module__ = getattr(forward, "__module__", None) or __name__
-        op.name_in_module = getattr(forward, "__qualname__", name)
-        return op
+    def __init__(
+        self, name: str, forward: Forward, formula: str | None = None, *, built_in: bool = False
+    ) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"a primitive's name must be a str, got {type(name).__name__}")
+        self.name = str(name)
+        self.forward = forward
+        self.formula = formula
+        self.built_in = built_in
+        self.module = str(getattr(forward, "__module__", None) or __name__)
+        self.name_in_module = str(getattr(forward, "__qualname__", None) or name)
 
     def __call__(self, *operands: Any) -> Any:
-        return Primitive.record(self, operands)
+        """Record a node: the recorder is installed by value.py (the math never imports the node)."""
+        if not recorders:
+            raise RuntimeError("import microgrid.engine to record nodes")
+        return recorders[0](self, operands)
 
-    def __reduce__(self) -> str:
-        # Pickled by reference, like a function: the decorated name refers to this op.
-        return self.name_in_module
+    # -- an op reads as its name ---------------------------------------------
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return repr(self.name)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.name, spec)
+
+    def __bool__(self) -> bool:
+        return self.name != ""  # only the leaf's "op" is empty
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.name == other
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self.name)  # equal to its name, so hashed as its name
+
+    # -- copied and pickled by reference, like a function ---------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (op_named, (self.module, self.name_in_module))
+
+    def __copy__(self) -> Primitive:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Primitive:
+        return self
+
+
+Recorder = Callable[[Primitive, Sequence[Any]], Any]
+# value.py appends its `record`: calling a primitive on Values (`mul(x, 2)`) records a node.
+recorders: list[Recorder] = []
+
+
+def op_named(module: str, name: str) -> Primitive:
+    """The primitive defined as `name` in `module` (how a pickled op is found again)."""
+    found: object = importlib.import_module(module)
+    for part in name.split("."):
+        found = getattr(found, part)
+    if not isinstance(found, Primitive):
+        raise TypeError(f"{module}.{name} is {type(found).__name__}, not a microgrid primitive")
+    return found
 
 
 @overload
@@ -82,7 +145,8 @@ def primitive(
 ) -> Primitive | Callable[[Forward], Primitive]:
     """Turn ``f(x, ...) -> (value, (∂f/∂x, ...))`` into an op on Values.
 
-    This is how every built-in op is defined, and how you add your own:
+    This is how you add your own op (the built-in ones below are made the same
+    way, from a plain function, and marked built_in):
 
     >>> from microgrid import Value
     >>> @primitive
@@ -99,23 +163,24 @@ def primitive(
     return make if function is None else make(function)
 
 
-@primitive(name="+", formula="{0} + {1}")
-def add(x: float, y: float) -> tuple[float, tuple[float, float]]:
+# ---------------------------------------------------------------------------
+# The built-in ops: each op's math, value and local derivatives side by side.
+# ---------------------------------------------------------------------------
+
+
+def add_forward(x: float, y: float) -> tuple[float, tuple[float, float]]:
     return x + y, (1.0, 1.0)
 
 
-@primitive(name="-", formula="{0} − {1}")
-def sub(x: float, y: float) -> tuple[float, tuple[float, float]]:
+def sub_forward(x: float, y: float) -> tuple[float, tuple[float, float]]:
     return x - y, (1.0, -1.0)
 
 
-@primitive(name="*", formula="{0} · {1}")
-def mul(x: float, y: float) -> tuple[float, tuple[float, float]]:
+def mul_forward(x: float, y: float) -> tuple[float, tuple[float, float]]:
     return x * y, (y, x)
 
 
-@primitive(name="/", formula="{0} / {1}")
-def div(x: float, y: float) -> tuple[float, tuple[float, float]]:
+def div_forward(x: float, y: float) -> tuple[float, tuple[float, float]]:
     if y == 0:
         raise ZeroDivisionError("division by zero")
     # ∂/∂y = −x/y², computed as −(x/y)/y: y² on its own loses digits once it is
@@ -125,19 +190,18 @@ def div(x: float, y: float) -> tuple[float, tuple[float, float]]:
     return value, (1.0 / y, -value / y)
 
 
-@primitive(name="**", formula="{0}^{1}")
-def power(x: float, y: float) -> tuple[float, tuple[float, float]]:
+def power_forward(x: float, y: float) -> tuple[float, tuple[float, float]]:
     if x == 0 and y < 0:
         raise ZeroDivisionError("0 cannot be raised to a negative power")
     if x < 0 and not float(y).is_integer():
         raise ValueError("a negative base needs a whole-number exponent")
-    value = _ieee_pow(x, y)
+    value = ieee_pow(x, y)
     # d/dx x^y = y·x^(y-1); at x = 0 with 0 < y < 1 the slope is infinite (x^0 is flat).
     # x^0 = 1 is flat everywhere (even at x = 0, NaN or a subnormal, where 0 · x^-1 is NaN).
     if y == 0:
         d_base = 0.0
     elif x != 0 or y >= 1:
-        d_base = y * _ieee_pow(x, y - 1)
+        d_base = y * ieee_pow(x, y - 1)
     else:
         d_base = math.inf
     # d/dy x^y = x^y·ln x; its limit is 0 at x = 0, undefined for x < 0.
@@ -145,26 +209,22 @@ def power(x: float, y: float) -> tuple[float, tuple[float, float]]:
     return value, (d_base, d_exponent)
 
 
-@primitive(name="neg", formula="−{0}")
-def neg(x: float) -> tuple[float, tuple[float]]:
+def neg_forward(x: float) -> tuple[float, tuple[float]]:
     return -x, (-1.0,)
 
 
-@primitive(formula="exp({0})")
-def exp(x: float) -> tuple[float, tuple[float]]:
-    value = _ieee_exp(x)
+def exp_forward(x: float) -> tuple[float, tuple[float]]:
+    value = ieee_exp(x)
     return value, (value,)
 
 
-@primitive(formula="log({0})")
-def log(x: float) -> tuple[float, tuple[float]]:
+def log_forward(x: float) -> tuple[float, tuple[float]]:
     if x <= 0:
         raise ValueError("log is defined only for values > 0")
     return math.log(x), (1.0 / x,)
 
 
-@primitive(formula="σ({0})")
-def sigmoid(x: float) -> tuple[float, tuple[float]]:
+def sigmoid_forward(x: float) -> tuple[float, tuple[float]]:
     # Two forms so that exp never overflows: exp(-x) for x >= 0, exp(x) below.
     if x >= 0:
         value = 1.0 / (1.0 + math.exp(-x))
@@ -174,14 +234,12 @@ def sigmoid(x: float) -> tuple[float, tuple[float]]:
     return value, (value * (1.0 - value),)
 
 
-@primitive(formula="tanh({0})")
-def tanh(x: float) -> tuple[float, tuple[float]]:
+def tanh_forward(x: float) -> tuple[float, tuple[float]]:
     value = math.tanh(x)
     return value, (1.0 - value * value,)
 
 
-@primitive(formula="relu({0})")
-def relu(x: float) -> tuple[float, tuple[float]]:
+def relu_forward(x: float) -> tuple[float, tuple[float]]:
     # At exactly 0 we use slope 0, as PyTorch does (relu has a kink there).
     # NaN propagates: relu(NaN) is NaN (x > 0 and x <= 0 are both false for it).
     if x > 0:
@@ -189,35 +247,30 @@ def relu(x: float) -> tuple[float, tuple[float]]:
     return (0.0, (0.0,)) if x <= 0 else (x, (0.0,))
 
 
-@primitive(formula="sqrt({0})")
-def sqrt(x: float) -> tuple[float, tuple[float]]:
+def sqrt_forward(x: float) -> tuple[float, tuple[float]]:
     if x < 0:
         raise ValueError("sqrt is defined only for values >= 0")
     value = math.sqrt(x)
     return value, (0.5 / value if value else math.inf,)
 
 
-@primitive(name="abs", formula="|{0}|")
-def absolute(x: float) -> tuple[float, tuple[float]]:
+def abs_forward(x: float) -> tuple[float, tuple[float]]:
     # Slope 0 at the kink x = 0, as PyTorch does.
     return abs(x), (1.0 if x > 0 else -1.0 if x < 0 else 0.0,)
 
 
-@primitive(name="sum")
-def summation(*xs: float) -> tuple[float, tuple[float, ...]]:
+def sum_forward(*xs: float) -> tuple[float, tuple[float, ...]]:
     return math.fsum(xs), (1.0,) * len(xs)
 
 
-@primitive(name="dot")
-def dot_product(*ws_then_xs: float) -> tuple[float, tuple[float, ...]]:
+def dot_forward(*ws_then_xs: float) -> tuple[float, tuple[float, ...]]:
     # Inputs are w1..wn then x1..xn; ∂/∂wi = xi and ∂/∂xi = wi.
     n = len(ws_then_xs) // 2
     ws, xs = ws_then_xs[:n], ws_then_xs[n:]
-    return math.fsum(map(operator.mul, ws, xs)), xs + ws
+    return math.fsum([w * x for w, x in zip(ws, xs)]), xs + ws  # noqa: B905 - halves
 
 
-@primitive(name="bce", formula="−({1}·log {0} + (1−{1})·log(1−{0}))")
-def bce(a: float, y: float) -> tuple[float, tuple[float, float]]:
+def bce_forward(a: float, y: float) -> tuple[float, tuple[float, float]]:
     # The seed's loss L(a, y). a must lie strictly inside (0, 1) unless the
     # label makes the offending term vanish (y = 1 needs only a > 0, etc.).
     if (a <= 0 and y != 0) or (a >= 1 and y != 1):
@@ -236,8 +289,7 @@ def bce(a: float, y: float) -> tuple[float, tuple[float, float]]:
     return value, (d_a, d_y)
 
 
-@primitive(name="bce_with_logits", formula="bce(σ({0}), {1})")
-def bce_with_logits(z: float, y: float) -> tuple[float, tuple[float, float]]:
+def bce_with_logits_forward(z: float, y: float) -> tuple[float, tuple[float, float]]:
     # L = max(z, 0) − z·y + log(1 + e^−|z|): never overflows, exact for |z| ~ 1000.
     # Written so that no two terms cancel (z = 17, y = 0.99999: 17 − 16.99983 would
     # lose 5 digits), one form for each sign of z.
@@ -247,21 +299,57 @@ def bce_with_logits(z: float, y: float) -> tuple[float, tuple[float, float]]:
         value = -z * y + math.log1p(math.exp(z))
     # dL/dz = σ(z) − y, written as (1 − y)·σ(z) − y·σ(−z): for y = 1 and z = 37,
     # σ(z) − 1 would round to 0 while −σ(−z) keeps its 16 digits.
-    a, _ = sigmoid.forward(z)
-    one_minus_a, _ = sigmoid.forward(-z)
+    a, _ = sigmoid_forward(z)
+    one_minus_a, _ = sigmoid_forward(-z)
     return value, ((1.0 - y) * a - y * one_minus_a, -z)
 
 
-def _ieee_exp(x: float) -> float:
+def leaf_forward(*inputs: float) -> tuple[float, tuple[float, ...]]:
+    raise TypeError("a leaf is not computed by an op: it has no forward")
+
+
+def ieee_exp(x: float) -> float:
     try:
         return math.exp(x)
     except OverflowError:
         return math.inf
 
 
-def _ieee_pow(x: float, y: float) -> float:
+def ieee_pow(x: float, y: float) -> float:
     try:
         return float(x**y)
     except OverflowError:
         negative = x < 0 and float(y).is_integer() and int(y) % 2 == 1
         return -math.inf if negative else math.inf
+
+
+# ---------------------------------------------------------------------------
+# The ops themselves: a name, the math above, and how to write it.
+# ---------------------------------------------------------------------------
+
+
+def built_in(name_in_module: str, name: str, forward: Forward, formula: str | None) -> Primitive:
+    op = Primitive(name, forward, formula, built_in=True)
+    op.module, op.name_in_module = __name__, name_in_module
+    return op
+
+
+add = built_in("add", "+", add_forward, "{0} + {1}")
+sub = built_in("sub", "-", sub_forward, "{0} − {1}")
+mul = built_in("mul", "*", mul_forward, "{0} · {1}")
+div = built_in("div", "/", div_forward, "{0} / {1}")
+power = built_in("power", "**", power_forward, "{0}^{1}")
+neg = built_in("neg", "neg", neg_forward, "−{0}")
+exp = built_in("exp", "exp", exp_forward, "exp({0})")
+log = built_in("log", "log", log_forward, "log({0})")
+sigmoid = built_in("sigmoid", "sigmoid", sigmoid_forward, "σ({0})")
+tanh = built_in("tanh", "tanh", tanh_forward, "tanh({0})")
+relu = built_in("relu", "relu", relu_forward, "relu({0})")
+sqrt = built_in("sqrt", "sqrt", sqrt_forward, "sqrt({0})")
+absolute = built_in("absolute", "abs", abs_forward, "|{0}|")
+summation = built_in("summation", "sum", sum_forward, None)
+dot_product = built_in("dot_product", "dot", dot_forward, None)
+bce = built_in("bce", "bce", bce_forward, "−({1}·log {0} + (1−{1})·log(1−{0}))")
+bce_with_logits = built_in("bce_with_logits", "bce_with_logits", bce_with_logits_forward, "bce(σ({0}), {1})")
+# A leaf's "op": empty, false, and equal to "" (a leaf is made by no op).
+leaf = built_in("leaf", "", leaf_forward, None)

@@ -1,4 +1,4 @@
-"""The engine: a `Value` node, the primitive ops, and backprop.
+"""The engine: a `Value` node, the operators that record it, and backprop.
 
 Every arithmetic operation on Values records a node, so ordinary Python code
 builds the computation graph (the seed's u = bc, v = a + u, J = 3v):
@@ -10,7 +10,7 @@ builds the computation graph (the seed's u = bc, v = a + u, J = 3v):
 (33.0, 3.0, 6.0, 9.0)
 
 Each node keeps the *local derivatives* ∂node/∂parent, computed in the forward
-pass. Backprop is then the chain rule, one generic loop:
+pass. Backprop is then the chain rule, one generic loop (`propagate`):
 
     parent.delta += local_derivative * node.delta
 
@@ -22,9 +22,10 @@ value <= 0, sqrt of a negative value, division by zero, 0 ** negative.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Sequence
-from itertools import filterfalse
+from collections.abc import Mapping, Sequence
 from typing import Union
+
+from mypy_extensions import mypyc_attr
 
 from microgrid.engine.evaluate import describe, evaluate, is_number, parents_only
 from microgrid.engine.modes import recording_flag
@@ -32,141 +33,40 @@ from microgrid.engine.node import Node
 from microgrid.engine.primitives import (
     Primitive,
     absolute,
+    abs_forward,
     add,
+    add_forward,
     div,
+    div_forward,
     exp,
+    exp_forward,
     log,
+    log_forward,
     mul,
+    mul_forward,
     neg,
+    neg_forward,
     power,
+    power_forward,
+    recorders,
     relu,
+    relu_forward,
     sigmoid,
+    sigmoid_forward,
     sqrt,
+    sqrt_forward,
     sub,
+    sub_forward,
     tanh,
+    tanh_forward,
 )
 
-__all__ = ["Operand", "Value", "topological_order"]
+__all__ = ["Operand", "Value", "fresh_deltas", "propagate", "topological_order"]
 
 Operand = Union["Value", float, int]
 
-# ---------------------------------------------------------------------------
-# How an operator records a node.
-#
-# `x * y` runs the primitive's forward on the two numbers, x.value and y.value,
-# and keeps the result in one new node together with its inputs and their local
-# derivatives (mul.forward(3.0, 2.0) is 6.0, (2.0, 3.0)). Each operator of Value
-# below is made from its primitive by one of these three functions. They run
-# once per operation, the engine's hot path, so they test exact types and fill
-# in the node by hand (the same few lines in each: a shared helper would add a
-# Python call per op); anything unusual (NumPy scalars or arrays, bools, Value
-# subclasses) takes the general path, `record`.
-# ---------------------------------------------------------------------------
 
-# object.__new__ skips Value.__init__'s checks (the inputs are already checked);
-# looked up once, here, rather than on every op.
-_new = object.__new__
-
-
-def _binary_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
-    """The method for `x op y` with the Value x on the left: `__mul__ = _binary_operator(mul)`."""
-    forward, recording = op.forward, recording_flag.get
-
-    def record_binary(self: Value, other: Operand) -> Value:
-        da: float | None
-        db: float | None
-        if type(other) is not Value and type(other) is not float and type(other) is not int:
-            return _binary_general(op, self, other)
-        try:
-            if type(other) is Value:  # x * y (and x * x: both edges kept)
-                value, (da, db) = forward(self.value, other.value)
-            else:  # x - 1: a constant input
-                if type(other) is int:
-                    other = float(other)
-                value, (da, _) = forward(self.value, other)
-                db = None  # a constant gets no local derivative
-        except (ValueError, ZeroDivisionError) as error:
-            raise type(error)(f"{describe(op, (self, other))}: {error}") from None
-        node: Value = _new(Value)
-        node.value = value
-        node.delta = 0.0
-        node.label = ""
-        node.op = op
-        if recording():
-            node._a = self
-            node._da = da
-            node._b = other
-            node._db = db
-        else:  # no_grad(): a number with no history
-            node._a = node._da = node._b = node._db = None
-        return node
-
-    record_binary.__doc__ = f"Record `x {op} y`: one node, its value and local derivatives."
-    return record_binary
-
-
-def _reflected_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
-    """The method for `c op x` with a number c on the left: `__rmul__` (3 * x)."""
-    forward, recording = op.forward, recording_flag.get
-
-    def record_reflected(self: Value, other: Operand) -> Value:
-        if type(other) is not float and type(other) is not int:
-            return _binary_general(op, other, self)
-        if type(other) is int:
-            other = float(other)
-        try:
-            value, (_, db) = forward(other, self.value)
-        except (ValueError, ZeroDivisionError) as error:
-            raise type(error)(f"{describe(op, (other, self))}: {error}") from None
-        node: Value = _new(Value)
-        node.value = value
-        node.delta = 0.0
-        node.label = ""
-        node.op = op
-        if recording():
-            node._a = other
-            node._da = None  # the constant on the left gets no local derivative
-            node._b = self
-            node._db = db
-        else:
-            node._a = node._da = node._b = node._db = None
-        return node
-
-    record_reflected.__doc__ = f"Record `c {op} x` for a number c: one node."
-    return record_reflected
-
-
-def _unary_operator(op: Primitive) -> Callable[[Value], Value]:
-    """The method for a one-input op: `exp = _unary_operator(exp)` makes `x.exp()`."""
-    forward, recording = op.forward, recording_flag.get
-
-    def record_unary(self: Value) -> Value:
-        try:
-            value, (da,) = forward(self.value)
-        except (ValueError, ZeroDivisionError) as error:
-            raise type(error)(f"{describe(op, (self,))}: {error}") from None
-        node: Value = _new(Value)
-        node.value = value
-        node.delta = 0.0
-        node.label = ""
-        node.op = op
-        node._b = node._db = None
-        if recording():
-            node._a = self
-            node._da = da
-        else:
-            node._a = node._da = None
-        return node
-
-    record_unary.__doc__ = f"Record `{op}(x)`: one node, its value and local derivative."
-    return record_unary
-
-
-# ---------------------------------------------------------------------------
-# The node.
-# ---------------------------------------------------------------------------
-
-
+@mypyc_attr(allow_interpreted_subclasses=True)  # a learner may subclass Value
 class Value(Node):
     """A node of the computation graph: a number and dJ/d(this number).
 
@@ -201,35 +101,20 @@ class Value(Node):
         order = topological_order(self)
         # Deltas from earlier calls are set aside so this pass computes clean
         # dJ/dnode values, then added back: repeated calls accumulate.
-        earlier = list(map(_delta_of_node, order))
+        earlier = [node.delta for node in order]
         accumulate = any(earlier)
         try:
             if accumulate:
                 for node in order:
                     node.delta = 0.0
-            self.delta = float(delta)
-            for node in reversed(order):  # children before parents
-                node_delta = node.delta
-                # The chain rule, parent.delta += local_derivative * node.delta, for
-                # each parent: the two input slots, or an n-ary node's tuples.
-                local = node._da
-                if local is not None:
-                    if type(local) is tuple:  # sum, dot: every parent at once
-                        # Aligned by construction; zip(strict=True) would double this loop's cost.
-                        for parent, derivative in zip(node._a, local):  # noqa: B905
-                            parent.delta += derivative * node_delta
-                    else:
-                        node._a.delta += local * node_delta
-                local = node._db
-                if local is not None:
-                    node._b.delta += local * node_delta
+            propagate(order, float(delta))
+            if accumulate:
+                for node, before in zip(order, earlier):  # noqa: B905 - same length
+                    node.delta += before
         except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
-            for node, before in zip(order, earlier, strict=True):
+            for node, before in zip(order, earlier):  # noqa: B905 - same length
                 node.delta = before
             raise
-        if accumulate:
-            for node, before in zip(order, earlier, strict=True):
-                node.delta += before
 
     def zero_grad(self) -> None:
         """Set `delta` to 0 on every node under (and including) this one."""
@@ -253,50 +138,218 @@ class Value(Node):
         parents = iter(self.parents)
         return tuple(next(parents) if c is None else c for c in self.constants)
 
-    # -- operators: each one records a node through its primitive ------------
+    # -- operators: each runs its primitive's math and records one node ------
+    # `x * y` calls mul_forward(x.value, y.value), which gives 6.0, (2.0, 3.0) for
+    # 3 and 2: the value and the local derivatives, kept in the new node. Exact
+    # types first (the hot path); anything unusual (NumPy scalars or arrays, bools,
+    # Value subclasses) takes the general path, `record`.
 
-    __add__ = _binary_operator(add)
-    __radd__ = _reflected_operator(add)
-    __sub__ = _binary_operator(sub)
-    __rsub__ = _reflected_operator(sub)
-    __mul__ = _binary_operator(mul)
-    __rmul__ = _reflected_operator(mul)
-    __truediv__ = _binary_operator(div)
-    __rtruediv__ = _reflected_operator(div)
+    def __add__(self, other: object) -> Value:
+        if type(other) is Value:
+            value, (da, db) = add_forward(self.value, other.value)
+            return recorded_two(add, value, self, da, other, db, 0.0)
+        if type(other) is float or type(other) is int:
+            value, (da, _) = add_forward(self.value, float(other))
+            return recorded_two(add, value, self, da, None, 0.0, float(other))
+        return general(add, self, other)
 
-    def __pow__(self, other: Operand) -> Value:
-        _check_power(self, other)
-        return _raised(self, other)
+    def __radd__(self, other: object) -> Value:
+        if type(other) is float or type(other) is int:
+            value, (_, db) = add_forward(float(other), self.value)
+            return recorded_two(add, value, None, 0.0, self, db, float(other))
+        return general(add, other, self)
 
-    def __rpow__(self, other: Operand) -> Value:
-        _check_power(other, self)
-        return _raised_reflected(self, other)
+    def __sub__(self, other: object) -> Value:
+        if type(other) is Value:
+            value, (da, db) = sub_forward(self.value, other.value)
+            return recorded_two(sub, value, self, da, other, db, 0.0)
+        if type(other) is float or type(other) is int:
+            value, (da, _) = sub_forward(self.value, float(other))
+            return recorded_two(sub, value, self, da, None, 0.0, float(other))
+        return general(sub, self, other)
 
-    __neg__ = _unary_operator(neg)
-    __abs__ = _unary_operator(absolute)
+    def __rsub__(self, other: object) -> Value:
+        if type(other) is float or type(other) is int:
+            value, (_, db) = sub_forward(float(other), self.value)
+            return recorded_two(sub, value, None, 0.0, self, db, float(other))
+        return general(sub, other, self)
+
+    def __mul__(self, other: object) -> Value:
+        if type(other) is Value:
+            value, (da, db) = mul_forward(self.value, other.value)
+            return recorded_two(mul, value, self, da, other, db, 0.0)
+        if type(other) is float or type(other) is int:
+            value, (da, _) = mul_forward(self.value, float(other))
+            return recorded_two(mul, value, self, da, None, 0.0, float(other))
+        return general(mul, self, other)
+
+    def __rmul__(self, other: object) -> Value:
+        if type(other) is float or type(other) is int:
+            value, (_, db) = mul_forward(float(other), self.value)
+            return recorded_two(mul, value, None, 0.0, self, db, float(other))
+        return general(mul, other, self)
+
+    def __truediv__(self, other: object) -> Value:
+        try:
+            if type(other) is Value:
+                value, (da, db) = div_forward(self.value, other.value)
+                return recorded_two(div, value, self, da, other, db, 0.0)
+            if type(other) is float or type(other) is int:
+                value, (da, _) = div_forward(self.value, float(other))
+                return recorded_two(div, value, self, da, None, 0.0, float(other))
+        except ZeroDivisionError as error:
+            raise ZeroDivisionError(f"{describe(div, (self, other))}: {error}") from None
+        return general(div, self, other)
+
+    def __rtruediv__(self, other: object) -> Value:
+        if type(other) is float or type(other) is int:
+            try:
+                value, (_, db) = div_forward(float(other), self.value)
+            except ZeroDivisionError as error:
+                raise ZeroDivisionError(f"{describe(div, (other, self))}: {error}") from None
+            return recorded_two(div, value, None, 0.0, self, db, float(other))
+        return general(div, other, self)
+
+    def __pow__(self, other: object) -> Value:
+        check_power(self, other)
+        try:
+            if type(other) is Value:
+                value, (da, db) = power_forward(self.value, other.value)
+                return recorded_two(power, value, self, da, other, db, 0.0)
+            if type(other) is float or type(other) is int:
+                value, (da, _) = power_forward(self.value, float(other))
+                return recorded_two(power, value, self, da, None, 0.0, float(other))
+        except (ValueError, ZeroDivisionError) as error:
+            raise type(error)(f"{describe(power, (self, other))}: {error}") from None
+        return general(power, self, other)
+
+    def __rpow__(self, other: object) -> Value:
+        check_power(other, self)
+        if type(other) is float or type(other) is int:
+            try:
+                value, (_, db) = power_forward(float(other), self.value)
+            except (ValueError, ZeroDivisionError) as error:
+                raise type(error)(f"{describe(power, (other, self))}: {error}") from None
+            return recorded_two(power, value, None, 0.0, self, db, float(other))
+        return general(power, other, self)
+
+    def __neg__(self) -> Value:
+        value, (da,) = neg_forward(self.value)
+        return recorded_one(neg, value, self, da)
 
     def __pos__(self) -> Value:
         return self
 
-    # On the right, `exp` is still the primitive imported from primitives.py: the
-    # class body sees module names until it defines its own.
-    exp = _unary_operator(exp)
-    log = _unary_operator(log)
-    sigmoid = _unary_operator(sigmoid)
-    tanh = _unary_operator(tanh)
-    relu = _unary_operator(relu)
-    sqrt = _unary_operator(sqrt)
-    abs = _unary_operator(absolute)
+    def __abs__(self) -> Value:
+        return self.abs()
+
+    def abs(self) -> Value:
+        value, (da,) = abs_forward(self.value)
+        return recorded_one(absolute, value, self, da)
+
+    def exp(self) -> Value:
+        value, (da,) = exp_forward(self.value)
+        return recorded_one(exp, value, self, da)
+
+    def log(self) -> Value:
+        try:
+            value, (da,) = log_forward(self.value)
+        except ValueError as error:
+            raise ValueError(f"{describe(log, (self,))}: {error}") from None
+        return recorded_one(log, value, self, da)
+
+    def sigmoid(self) -> Value:
+        value, (da,) = sigmoid_forward(self.value)
+        return recorded_one(sigmoid, value, self, da)
+
+    def tanh(self) -> Value:
+        value, (da,) = tanh_forward(self.value)
+        return recorded_one(tanh, value, self, da)
+
+    def relu(self) -> Value:
+        value, (da,) = relu_forward(self.value)
+        return recorded_one(relu, value, self, da)
+
+    def sqrt(self) -> Value:
+        try:
+            value, (da,) = sqrt_forward(self.value)
+        except ValueError as error:
+            raise ValueError(f"{describe(sqrt, (self,))}: {error}") from None
+        return recorded_one(sqrt, value, self, da)
 
 
-_raised = _binary_operator(power)  # x ** y, after `_check_power`
-_raised_reflected = _reflected_operator(power)
 
-# The operators made above take their names from the class, so that help(Value),
-# tracebacks and pickling a bound method (pickle.dumps(x.exp)) find them.
-for _name, _method in list(vars(Value).items()):
-    if getattr(_method, "__name__", "") in ("record_binary", "record_reflected", "record_unary"):
-        _method.__name__, _method.__qualname__ = _name, f"Value.{_name}"
+
+# ---------------------------------------------------------------------------
+# Filling in a node. The operators above pass the inputs that are Values and
+# their local derivatives; `record` below is the general way, from tuples.
+# ---------------------------------------------------------------------------
+
+
+def recorded_one(op: Primitive, value: float, a: Value, da: float) -> Value:
+    """The node `op(a)` made, with ∂node/∂a; under `no_grad()` a number with no history."""
+    node = Value(0.0)  # 0.0, not `value`: a constant needs no check (compiled: no box)
+    node.value = value
+    node.op = op
+    if recording_flag.get():
+        node._a = a
+        node._da = da
+        node._inputs = 1
+    return node
+
+
+def recorded_two(
+    op: Primitive,
+    value: float,
+    a: Value | None,
+    da: float,
+    b: Value | None,
+    db: float,
+    constant: float,
+) -> Value:
+    """The node `a op b` made; a constant input is None there, its number in `constant`."""
+    node = Value(0.0)
+    node.value = value
+    node.op = op
+    if recording_flag.get():
+        node._a = a
+        node._da = da
+        node._b = b
+        node._db = db
+        node._constant = constant
+        node._inputs = 2
+    return node
+
+
+def general(op: Primitive, left: object, right: object) -> Value:
+    """`left op right` for NumPy scalars, bools, Value subclasses: the general path."""
+    # For a non-number, let Python try the other operand (a NumPy array of
+    # Values, say) or raise its usual TypeError.
+    for operand in (left, right):
+        if not isinstance(operand, Value) and not is_number(operand):
+            return NotImplemented  # type: ignore[no-any-return]
+    return record(op, (left, right))  # type: ignore[arg-type]
+
+
+def check_power(base: object, exponent: object) -> None:
+    """d(x^y)/dy = x^y · ln x needs x >= 0 once y is a Value (something we differentiate by)."""
+    if not isinstance(base, Value) and not is_number(base):
+        return  # not a number at all: Python's own TypeError follows
+    number = base.value if isinstance(base, Value) else float(base)  # type: ignore[arg-type]
+    if isinstance(exponent, Value) and number < 0:
+        raise ValueError(
+            f"{describe(power, (base, exponent))}: a Value exponent needs a base >= 0 "
+            "(∂/∂exponent = base^exponent · ln(base))"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Walking the graph, and the chain rule.
+# ---------------------------------------------------------------------------
+
+# Each walk marks the nodes it reaches with a new number (cheaper than a set of
+# visited nodes, and no hashing): a node is visited when its `_walk` is this walk's.
+last_walk: int = 0
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -308,32 +361,79 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order() needs a Value, got {type(root).__name__}")
+    global last_walk
+    last_walk += 1
+    walk = last_walk
     order: list[Value] = []
-    visited: set[Value] = set()
     # An explicit stack, never recursion: a graph 10^6 deep is fine. A None on
-    # the stack means "the node below me has all its parents in `order`: emit
-    # it" (a marker rather than (node, flag) pairs: no tuple per node, which
-    # keeps the garbage collector quiet on big graphs).
+    # the stack means "the node below me has all its parents in `order`: emit it".
     stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
         if node is None:
-            order.append(stack.pop())  # type: ignore[arg-type]
-        elif node not in visited:
-            visited.add(node)
+            done = stack.pop()
+            assert done is not None
+            order.append(done)
+        elif node._walk != walk:
+            node._walk = walk
             stack.append(node)
             stack.append(None)
-            # Reversed so the first parent is emitted first (a stable, readable order).
-            # The input slots are read directly: `node.parents` would build a tuple.
-            if type(node._da) is tuple:  # sum, dot: the parents are a tuple in _a
-                # The unvisited ones, at C speed (a dot node can have 12288 parents).
-                stack.extend(filterfalse(visited.__contains__, reversed(node._a)))
+            # Parents pushed last-first, so the first parent is emitted first.
+            many = node._many
+            if many is not None:
+                for parent in reversed(many.parents):
+                    if parent._walk != walk:
+                        stack.append(parent)  # type: ignore[arg-type]
             else:
-                if node._db is not None and node._b not in visited:
-                    stack.append(node._b)
-                if node._da is not None and node._a not in visited:
-                    stack.append(node._a)
+                b = node._b
+                if b is not None and b._walk != walk:
+                    stack.append(b)  # type: ignore[arg-type]
+                a = node._a
+                if a is not None and a._walk != walk:
+                    stack.append(a)  # type: ignore[arg-type]
     return order
+
+
+def propagate(order: list[Value], delta: float) -> None:
+    """The chain rule: dJ/dnode into every node's delta, from J = order[-1] down.
+
+    `order` is a topological order (parents first) whose deltas are all 0; J's
+    delta becomes `delta`. Each node passes its delta to its parents, children
+    before parents, so a node's delta is complete before it is passed on.
+    """
+    order[-1].delta = delta
+    for node in reversed(order):
+        node_delta = node.delta
+        a = node._a
+        if a is not None:
+            a.delta += node._da * node_delta  # parent.delta += local_derivative * node.delta
+        b = node._b
+        if b is not None:
+            b.delta += node._db * node_delta
+        many = node._many
+        if many is not None:  # sum, dot: every parent at once
+            for parent, local in zip(many.parents, many.derivatives):  # noqa: B905
+                parent.delta += local * node_delta
+
+
+def fresh_deltas(order: list[Value], delta: float = 1.0) -> list[float]:
+    """dJ/dnode for each node of `order` (J is the last), as one backward() from zero gives.
+
+    Every node's own `delta` is left as it was (explain, gradcheck and compile use this).
+
+    >>> x = Value(3.0)
+    >>> fresh_deltas(topological_order(x * x))
+    [6.0, 1.0]
+    """
+    earlier = [node.delta for node in order]
+    try:
+        for node in order:
+            node.delta = 0.0
+        propagate(order, delta)
+        return [node.delta for node in order]
+    finally:
+        for node, before in zip(order, earlier):  # noqa: B905 - same length
+            node.delta = before
 
 
 # ---------------------------------------------------------------------------
@@ -343,9 +443,9 @@ def topological_order(root: Value) -> list[Value]:
 # ---------------------------------------------------------------------------
 
 PLAIN_NUMBERS = frozenset({float, int})  # numbers used as they are (others via is_number)
-value_of_node = operator.attrgetter("value")
-_delta_of_node = operator.attrgetter("delta")
 
+
+value_of_node = operator.attrgetter("value")
 
 def make_node(
     op: Primitive,
@@ -355,92 +455,45 @@ def make_node(
     constants: tuple[float | None, ...],
 ) -> Value:
     """A computed node; under `no_grad()` it is connected to nothing."""
-    node: Value = _new(Value)
+    node = Value(0.0)
     node.value = value
-    node.delta = 0.0
-    node.label = ""
     node.op = op
-    node._a = node._da = node._b = node._db = None
-    if not recording_flag.get():
-        return node
-    inputs = len(constants) if constants else len(parents)
-    if inputs == 1 or inputs == 2:  # the input slots: one object per op
-        derivatives = iter(local_derivatives)
-        for position, parent in enumerate(_inputs_of(parents, constants)):
-            derivative = next(derivatives) if isinstance(parent, Value) else None
-            if position == 0:
-                node._a, node._da = parent, derivative
-            else:
-                node._b, node._db = parent, derivative
-    else:  # sum, dot: the tuples, in the same slots
-        node._a, node._da, node._b = parents, tuple(local_derivatives), constants
+    if recording_flag.get():
+        node.connect(parents, local_derivatives, constants)
     return node
-
-
-def _inputs_of(
-    parents: tuple[Value, ...], constants: tuple[float | None, ...]
-) -> tuple[Value | float, ...]:
-    """Parents and constants in the op's input order."""
-    if not constants:
-        return parents
-    remaining = iter(parents)
-    return tuple(next(remaining) if c is None else c for c in constants)
 
 
 def set_local_derivatives(node: Value, derivatives: Sequence[float]) -> None:
     """Replace `node`'s local derivatives, one per parent (replay, gradcheck)."""
-    derivatives = tuple(derivatives)
-    if len(derivatives) != len(node.parents):
+    given = tuple([float(d) for d in derivatives])
+    if len(given) != len(node.parents):
         raise ValueError(
-            f"{node!r} has {len(node.parents)} parent(s), got {len(derivatives)} local derivatives"
+            f"{node!r} has {len(node.parents)} parent(s), got {len(given)} local derivatives"
         )
-    if type(node._da) is tuple:  # sum, dot
-        node._da = derivatives
+    many = node._many
+    if many is not None:  # sum, dot
+        many.derivatives = given
         return
-    remaining = iter(derivatives)
-    if node._da is not None:
-        node._da = next(remaining)
-    if node._db is not None:
-        node._db = next(remaining)
+    position = 0
+    if node._a is not None:
+        node._da = given[0]
+        position = 1
+    if node._b is not None:
+        node._db = given[position]
 
 
-def _binary_general(op: Primitive, left: Operand, right: Operand) -> Value:
-    """`left op right` for NumPy scalars, bools, Value subclasses: the general path."""
-    # For a non-number, let Python try the other operand (a NumPy array of
-    # Values, say) or raise its usual TypeError.
-    for operand in (left, right):
-        if not isinstance(operand, Value) and not is_number(operand):
-            return NotImplemented  # type: ignore[no-any-return]
-    return record(op, (left, right))
-
-
-def _check_power(base: Operand, exponent: Operand) -> None:
-    # d(x^y)/dy = x^y · ln x needs x >= 0 once y is a Value (something we differentiate by).
-    if not isinstance(base, Value) and not is_number(base):
-        return  # not a number at all: Python's own TypeError follows
-    if isinstance(exponent, Value) and _value_of(base) < 0:
-        raise ValueError(
-            f"{describe(power, (base, exponent))}: a Value exponent needs a base >= 0 "
-            "(∂/∂exponent = base^exponent · ln(base))"
-        )
-
-
-def _value_of(operand: Operand) -> float:
-    return operand.value if isinstance(operand, Value) else float(operand)
-
-
-def record(op: Primitive, operands: Sequence[Operand]) -> Value:
+def record(op: Primitive, operands: Sequence[object]) -> Value:
     """Run `op` forward on the operands and, unless in no_grad, record the node.
 
     The general path: any primitive, Values and plain numbers mixed.
     """
     operands = tuple(operands)
     if op is power and len(operands) == 2:
-        _check_power(*operands)
+        check_power(operands[0], operands[1])
     constants: tuple[float | None, ...] = ()
     if set(map(type, operands)) == {Value}:  # every input is a parent (C-speed test)
-        inputs: list[float] = list(map(value_of_node, operands))
         parents: tuple[Value, ...] = operands  # type: ignore[assignment]
+        inputs: list[float] = list(map(value_of_node, parents))
     else:
         inputs = []
         template: list[float | None] = []
@@ -449,14 +502,14 @@ def record(op: Primitive, operands: Sequence[Operand]) -> Value:
                 inputs.append(operand.value)
                 template.append(None)
             elif is_number(operand):
-                inputs.append(float(operand))
+                inputs.append(float(operand))  # type: ignore[arg-type]
                 template.append(inputs[-1])
             else:
                 raise TypeError(
                     f"{op}: input {position} is {type(operand).__name__} {operand!r}; "
                     "expected a Value or a real number"
                 )
-        parents = tuple(operand for operand in operands if isinstance(operand, Value))
+        parents = tuple([operand for operand in operands if isinstance(operand, Value)])
         constants = tuple(template)
     value, derivatives = evaluate(op, inputs, operands)
     return make_node(op, value, parents, parents_only(derivatives, constants), constants)
@@ -469,24 +522,20 @@ def recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, t
     The same checks as the operators apply (a Value exponent needs a base >= 0).
     """
     op = node.op
-    assert isinstance(op, Primitive)
-    parents = iter(node.parents)
-    operands: list[Operand] = (
-        [next(parents) if c is None else c for c in node.constants]
-        if node.constants
-        else list(node.parents)
-    )
-    inputs = [new_values.get(o, o.value) if isinstance(o, Value) else float(o) for o in operands]
+    operands = list(node._operands())
+    inputs = [
+        new_values.get(o, o.value) if isinstance(o, Value) else float(o) for o in operands
+    ]
     # Shown in an error with their new values (the labels are the nodes').
-    shown = [
+    shown: list[object] = [
         Value(x, label=o.label) if isinstance(o, Value) else x
-        for o, x in zip(operands, inputs, strict=True)
+        for o, x in zip(operands, inputs)  # noqa: B905 - same length
     ]
     if op is power and len(shown) == 2:
-        _check_power(*shown)
+        check_power(shown[0], shown[1])
     value, derivatives = evaluate(op, inputs, shown)
     return value, parents_only(derivatives, node.constants)
 
 
 # Calling a primitive on Values (`mul(x, 2)`) records a node, without the math importing the engine.
-Primitive.record = staticmethod(record)
+recorders.append(record)
