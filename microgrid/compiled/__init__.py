@@ -217,7 +217,7 @@ def _reference(
             ]
             name = f" {node.label!r}" if node.label else ""
             raise type(error)(
-                f"compiled step: node{name} = {describe(node.op, shown)}: {error}"  # type: ignore[arg-type]
+                f"compiled step: node{name} = {describe(node.op, shown)}: {error}"
             ) from None
         values[node] = value
         kept = zip(derivatives, node.constants, strict=True) if node.constants else None

@@ -15,6 +15,8 @@ and `pickling.py`.
 (33.0, 3.0, 6.0, 9.0)
 """
 
+# First: which.py decides whether the compiled engine or its .py source runs.
+from microgrid.engine.which import ENGINE, describe_engine  # isort: skip
 from microgrid.engine.modes import gc_paused, is_grad_enabled, no_grad
 from microgrid.engine.nary import (
     binary_cross_entropy,
@@ -50,6 +52,7 @@ from microgrid.engine.value import Operand, Value, set_local_derivatives, topolo
 from microgrid.engine.walks import GraphStats, graph_stats, leaves, replay
 
 __all__ = [
+    "ENGINE",
     "GraphStats",
     "Operand",
     "Primitive",
@@ -62,6 +65,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "div",
     "dot",
+    "describe_engine",
     "dot_product",
     "exp",
     "gc_paused",

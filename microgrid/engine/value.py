@@ -328,7 +328,7 @@ def general(op: Primitive, left: object, right: object) -> Value:
     for operand in (left, right):
         if not isinstance(operand, Value) and not is_number(operand):
             return NotImplemented  # type: ignore[no-any-return]
-    return record(op, (left, right))  # type: ignore[arg-type]
+    return record(op, (left, right))
 
 
 def check_power(base: object, exponent: object) -> None:

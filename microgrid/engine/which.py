@@ -1,0 +1,108 @@
+"""Which engine runs: the compiled one (mypyc) or the same source as plain Python.
+
+The engine's four core modules (primitives, evaluate, node, value) are typed
+Python. Where a C compiler was found at install, mypyc compiled them into C
+extensions that sit beside the .py files; Python would import those first.
+This module decides before any of them is imported, and says why:
+
+- ``MICROGRID_ENGINE=python`` in the environment: the .py files run;
+- no compiled modules: the .py files run (nothing to choose);
+- an edited source: the .py files differ from those the extensions were
+  built from (``compiled.sha256``): a warning, and the .py files run, so an
+  edit is never silently ignored (rebuild with ``make engine``);
+- otherwise the compiled modules run.
+
+>>> ENGINE in {"compiled", "python"}
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
+
+__all__ = ["COMPILED_MODULES", "ENGINE", "REASON", "describe_engine"]
+
+FOLDER = Path(__file__).parent
+COMPILED_MODULES = ("primitives", "evaluate", "node", "value")
+STAMP = FOLDER / "compiled.sha256"
+
+
+def _extension(name: str) -> Path | None:
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = FOLDER / f"{name}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def _edited() -> list[str]:
+    """The compiled modules whose .py differs from the source the extension was built from."""
+    try:
+        recorded = dict(
+            reversed(line.split()) for line in STAMP.read_text(encoding="utf-8").splitlines()
+        )
+    except (OSError, ValueError):
+        return list(COMPILED_MODULES)  # no stamp: built by hand, or a failed build
+    edited = []
+    for name in COMPILED_MODULES:
+        source = FOLDER / f"{name}.py"
+        digest = hashlib.sha256(source.read_bytes()).hexdigest() if source.exists() else ""
+        if recorded.get(f"{name}.py") != digest:
+            edited.append(f"{name}.py")
+    return edited
+
+
+def _choose() -> tuple[str, str]:
+    """(engine, why): "compiled" or "python", and the reason in a few words."""
+    if os.environ.get("MICROGRID_ENGINE", "").lower() == "python":
+        return "python", "MICROGRID_ENGINE=python"
+    built = [name for name in COMPILED_MODULES if _extension(name) is not None]
+    if not built:
+        return "python", "not compiled (no C compiler at install, or installed without mypy)"
+    if len(built) < len(COMPILED_MODULES):
+        return "python", "only part of the engine was compiled"
+    edited = _edited()
+    if edited:
+        warnings.warn(
+            f"microgrid: {', '.join(edited)} changed since the engine was compiled: running "
+            "the plain-Python engine (your edit); `make engine` compiles it again",
+            stacklevel=3,
+        )
+        return "python", f"edited since compiled: {', '.join(edited)}"
+    return "compiled", "compiled by mypyc"
+
+
+class PlainSource:
+    """An import finder that loads the engine's .py files even where extensions sit beside them."""
+
+    def __init__(self, package: str, names: Sequence[str]) -> None:
+        self.modules = {f"{package}.{name}": FOLDER / f"{name}.py" for name in names}
+
+    def find_spec(
+        self, fullname: str, path: object = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        source = self.modules.get(fullname)
+        if source is None:
+            return None
+        return importlib.util.spec_from_file_location(fullname, source)
+
+
+ENGINE, REASON = _choose()
+if ENGINE == "python" and any(_extension(name) for name in COMPILED_MODULES):
+    sys.meta_path.insert(0, PlainSource(__name__.rpartition(".")[0], COMPILED_MODULES))
+
+
+def describe_engine() -> str:
+    """One line for `microgrid --version` and `microgrid bench`: which engine, and why."""
+    if ENGINE == "compiled":
+        return "engine: compiled by mypyc (C extension)"
+    return f"engine: plain Python ({REASON})"

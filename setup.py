@@ -1,0 +1,70 @@
+"""Build the engine twice over from one source: compiled by mypyc when a C compiler works.
+
+The four engine modules below are typed Python. Where a C compiler is found, mypyc turns
+them into C extensions (each `optional`: a failed compile is a warning, not an error), and
+`microgrid.engine.which` imports them; elsewhere the same .py files run as they are. After
+a successful build, `compiled.sha256` records the sources the extensions were made from, so
+that an edited engine is never silently ignored (see docs/architecture.md).
+Everything else about the package is in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+ENGINE = Path("microgrid", "engine")
+COMPILED = ["primitives.py", "evaluate.py", "node.py", "value.py"]
+STAMP = "compiled.sha256"
+
+
+def sources_digest(folder: Path) -> str:
+    """One line per compiled module: its SHA-256 and name (what which.py compares)."""
+    lines = []
+    for name in COMPILED:
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        lines.append(f"{digest}  {name}\n")
+    return "".join(lines)
+
+
+class BuildEngine(build_ext):
+    """build_ext that writes the stamp only when every engine extension was built."""
+
+    def run(self) -> None:
+        started = time.time()
+        stamp = Path(self.get_ext_fullpath("microgrid.engine.value")).parent / STAMP
+        stamp.unlink(missing_ok=True)  # a failed build must not leave an old stamp behind
+        super().run()
+        built = [Path(self.get_ext_fullpath(ext.name)) for ext in self.extensions]
+        if built and all(p.exists() and p.stat().st_mtime >= started - 1 for p in built):
+            stamp.write_text(sources_digest(ENGINE), encoding="utf-8")
+            print("microgrid: the engine was compiled by mypyc", file=sys.stderr)
+        else:
+            print(
+                "microgrid: the engine could not be compiled (no working C compiler?): "
+                "it runs as plain Python",
+                file=sys.stderr,
+            )
+
+
+def engine_extensions() -> list[object]:
+    if os.environ.get("MICROGRID_ENGINE") == "python":
+        return []  # asked for the plain-Python engine: nothing to compile
+    try:
+        from mypyc.build import mypycify
+    except ImportError:
+        print("microgrid: mypy is not installed: the engine runs as plain Python", file=sys.stderr)
+        return []
+    extensions = mypycify([str(ENGINE / name) for name in COMPILED], opt_level="3")
+    for extension in extensions:
+        extension.optional = True  # no compiler: a warning, and the .py files run
+    return list(extensions)
+
+
+setup(ext_modules=engine_extensions(), cmdclass={"build_ext": BuildEngine})
