@@ -33,6 +33,10 @@ def sources_digest(folder: Path) -> str:
     return "".join(lines)
 
 
+# The digest of the sources as mypyc reads them (an edit during the build is then stale).
+DIGEST: list[str] = []
+
+
 class BuildEngine(build_ext):
     """build_ext that writes the stamp only when every engine extension was built."""
 
@@ -42,10 +46,13 @@ class BuildEngine(build_ext):
         stamp.unlink(missing_ok=True)  # a failed build must not leave an old stamp behind
         super().run()
         built = [Path(self.get_ext_fullpath(ext.name)) for ext in self.extensions]
-        if built and all(p.exists() and p.stat().st_mtime >= started - 1 for p in built):
-            stamp.write_text(sources_digest(ENGINE), encoding="utf-8")
+        if built and DIGEST and all(p.exists() and p.stat().st_mtime >= started - 1 for p in built):
+            stamp.write_text(DIGEST[0], encoding="utf-8")
             print("microgrid: the engine was compiled by mypyc", file=sys.stderr)
         else:
+            for path in built:  # an older build's extensions would be stale: remove them
+                if path.exists() and path.stat().st_mtime < started - 1:
+                    path.unlink()
             print(
                 "microgrid: the engine could not be compiled (no working C compiler?): "
                 "it runs as plain Python",
@@ -61,6 +68,7 @@ def engine_extensions() -> list[object]:
     except ImportError:
         print("microgrid: mypy is not installed: the engine runs as plain Python", file=sys.stderr)
         return []
+    DIGEST.append(sources_digest(ENGINE))
     extensions = mypycify([str(ENGINE / name) for name in COMPILED], opt_level="3")
     for extension in extensions:
         extension.optional = True  # no compiler: a warning, and the .py files run

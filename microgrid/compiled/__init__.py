@@ -45,9 +45,9 @@ from typing import Any
 from microgrid.compiled.readable import ReadableWriter
 from microgrid.compiled.registers import RegisterWriter
 from microgrid.compiled.templates import HELPERS
-from microgrid.engine import Primitive, Value, topological_order
+from microgrid.engine import Primitive, Value, fresh_deltas, topological_order
 from microgrid.engine import primitives as P
-from microgrid.engine.evaluate import describe, is_number
+from microgrid.engine.evaluate import describe, is_number, validated
 
 __all__ = ["CompiledStep", "compile"]
 
@@ -157,34 +157,10 @@ def _checked_forward(node: Value) -> Callable[..., tuple[float, Sequence[float]]
         if op is P.power and len(inputs) == 2 and (not node.constants or node.constants[1] is None):
             if inputs[0] < 0:
                 raise ValueError("a Value exponent needs a base >= 0")
-        value, derivatives = _validated(op, op.forward(*inputs), count)
+        value, derivatives = validated(op, op.forward(*inputs), count)
         return value, derivatives
 
     return forward
-
-
-def _validated(op: Primitive, result: object, count: int) -> tuple[float, tuple[float, ...]]:
-    try:
-        value: Any
-        returned: Any
-        value, returned = result  # type: ignore[misc]
-        derivatives: tuple[Any, ...] = tuple(returned)
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"primitive {str(op)!r} must return (value, (∂/∂input1, ...)), got {result!r}"
-        ) from None
-    if len(derivatives) != count:
-        raise TypeError(
-            f"primitive {str(op)!r} returned {len(derivatives)} local derivative(s) "
-            f"for {count} input(s); it must return one per input"
-        )
-    for what, number in (("value", value), *(("a local derivative", d) for d in derivatives)):
-        if not is_number(number):
-            raise TypeError(
-                f"primitive {str(op)!r} returned {what} {number!r} "
-                f"({type(number).__name__}); it must be a real number"
-            )
-    return float(value), tuple(map(float, derivatives))
 
 
 def _reference(
@@ -222,12 +198,16 @@ def _reference(
         values[node] = value
         kept = zip(derivatives, node.constants, strict=True) if node.constants else None
         slopes[node] = tuple(d for d, c in kept if c is None) if kept else tuple(derivatives)
-    deltas: dict[Value, float] = dict.fromkeys(order, 0.0)
-    deltas[root] = 1.0
-    for node in reversed(order):
-        for parent, local in zip(node.parents, slopes.get(node, ()), strict=True):
-            deltas[parent] += local * deltas[node]
-    return values[root], [deltas[leaf] for leaf in wrt]
+    # The chain rule, as backward() runs it: on a copy of the graph holding the new
+    # values and local derivatives (the graph itself stays as it was).
+    copies: dict[Value, Value] = {}
+    for node in order:
+        copy = copies[node] = Value(values[node])
+        if node.parents:
+            parents = tuple(copies[parent] for parent in node.parents)
+            copy.connect(parents, slopes[node], node.constants)
+    deltas = dict(zip(order, fresh_deltas([copies[node] for node in order]), strict=True))
+    return values[root], [deltas.get(leaf, 0.0) for leaf in wrt]
 
 
 def _operand_nodes(node: Value) -> list[Value | None]:

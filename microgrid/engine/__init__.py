@@ -48,7 +48,14 @@ from microgrid.engine.primitives import (
     summation,
     tanh,
 )
-from microgrid.engine.value import Operand, Value, set_local_derivatives, topological_order
+from microgrid.engine.value import (
+    Operand,
+    Value,
+    fresh_deltas,
+    propagate,
+    set_local_derivatives,
+    topological_order,
+)
 from microgrid.engine.walks import GraphStats, graph_stats, leaves, replay
 
 __all__ = [
@@ -68,6 +75,7 @@ __all__ = [
     "describe_engine",
     "dot_product",
     "exp",
+    "fresh_deltas",
     "gc_paused",
     "graph_stats",
     "is_grad_enabled",
@@ -78,6 +86,7 @@ __all__ = [
     "no_grad",
     "power",
     "primitive",
+    "propagate",
     "relu",
     "replay",
     "set_local_derivatives",

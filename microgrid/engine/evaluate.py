@@ -38,17 +38,25 @@ def evaluate(
         result = op.forward(*inputs)
     except (ValueError, ZeroDivisionError) as error:
         raise type(error)(f"{describe(op, operands)}: {error}") from None
+    return validated(op, result, len(inputs))
+
+
+def validated(op: Primitive, result: object, count: int) -> tuple[float, tuple[float, ...]]:
+    """A primitive's result, checked: (value, one local derivative per input), real numbers.
+
+    The one place for these checks (evaluate, and compile's step, use it).
+    """
     try:  # a user primitive may return the wrong shape: say what was expected
-        value, derivatives = result
-        count = len(derivatives)
+        value, returned = result  # type: ignore[misc]
+        derivatives: tuple[float, ...] = tuple(returned)
     except (TypeError, ValueError):
         raise TypeError(
             f"primitive {str(op)!r} must return (value, (∂/∂input1, ...)), got {result!r}"
         ) from None
-    if count != len(inputs):
+    if len(derivatives) != count:
         raise TypeError(
-            f"primitive {str(op)!r} returned {count} local derivative(s) "
-            f"for {len(inputs)} input(s); it must return one per input"
+            f"primitive {str(op)!r} returned {len(derivatives)} local derivative(s) "
+            f"for {count} input(s); it must return one per input"
         )
     if not op.built_in:  # built-ins return floats; any other op is checked, even one named exp
         for what, number in (("value", value), *(("a local derivative", d) for d in derivatives)):
@@ -57,7 +65,7 @@ def evaluate(
                     f"primitive {str(op)!r} returned {what} {number!r} "
                     f"({type(number).__name__}); it must be a real number"
                 )
-        derivatives = tuple(map(float, derivatives))
+        derivatives = tuple([float(d) for d in derivatives])
     return float(value), derivatives
 
 

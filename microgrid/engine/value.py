@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping, Sequence
-from typing import Union
+from typing import Final, Union
 
 from mypy_extensions import mypyc_attr
 
@@ -288,13 +288,23 @@ class Value(Node):
 
 def recorded_one(op: Primitive, value: float, a: Value, da: float) -> Value:
     """The node `op(a)` made, with ∂node/∂a; under `no_grad()` a number with no history."""
-    node = Value(0.0)  # 0.0, not `value`: a constant needs no check (compiled: no box)
+    node = new_object(Value) if PLAIN else Value(0.0)  # see PLAIN below
     node.value = value
+    node.delta = 0.0
+    node.label = ""
     node.op = op
+    node._b = None
+    node._db = node._constant = 0.0
+    node._many = None
+    node._walk = 0
     if recording_flag.get():
         node._a = a
         node._da = da
         node._inputs = 1
+    else:  # no_grad(): a number with no history
+        node._a = None
+        node._da = 0.0
+        node._inputs = 0
     return node
 
 
@@ -308,9 +318,13 @@ def recorded_two(
     constant: float,
 ) -> Value:
     """The node `a op b` made; a constant input is None there, its number in `constant`."""
-    node = Value(0.0)
+    node = new_object(Value) if PLAIN else Value(0.0)  # see PLAIN below
     node.value = value
+    node.delta = 0.0
+    node.label = ""
     node.op = op
+    node._many = None
+    node._walk = 0
     if recording_flag.get():
         node._a = a
         node._da = da
@@ -318,7 +332,19 @@ def recorded_two(
         node._db = db
         node._constant = constant
         node._inputs = 2
+    else:
+        node._a = node._b = None
+        node._da = node._db = node._constant = 0.0
+        node._inputs = 0
     return node
+
+
+# How an operator makes its node, whose every slot it then fills in. Compiled, the
+# constructor is a C call (and `object.__new__` refuses a compiled class); as plain
+# Python, `object.__new__` skips `__init__` (its checks are for the user's input),
+# saving a Python call per op. (`Value(0.0)`: a constant needs no check, compiled no box.)
+PLAIN: Final = __file__.endswith(".py")
+new_object = object.__new__
 
 
 def general(op: Primitive, left: object, right: object) -> Value:

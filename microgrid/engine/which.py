@@ -70,6 +70,8 @@ def _choose() -> tuple[str, str]:
         return "python", "not compiled (no C compiler at install, or installed without mypy)"
     if len(built) < len(COMPILED_MODULES):
         return "python", "only part of the engine was compiled"
+    if not STAMP.exists():
+        return "python", "compiled modules with no record of their sources (an unfinished build)"
     edited = _edited()
     if edited:
         warnings.warn(

@@ -32,7 +32,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from microgrid.engine import Value
+from microgrid.engine import Value, fresh_deltas
 from microgrid.engine.walks import topological_order
 from microgrid.show.notation import (
     MAX_TERMS,
@@ -70,22 +70,19 @@ def children_of(order: Sequence[Value]) -> dict[Value, list[tuple[Value, int]]]:
 def backward_deltas(root: Value, order: Sequence[Value] | None = None) -> dict[Value, float]:
     """dJ/dnode for every node under `root`, as one fresh ``root.backward()`` would give.
 
-    Computed into a dict: the nodes' own ``delta`` (which accumulates across
-    backward calls) is left alone.
+    The engine's `fresh_deltas` computes them (the chain rule in the one place
+    backward uses); the nodes' own ``delta`` (which accumulates across backward
+    calls) is left as it was.
 
     >>> from microgrid import Value
     >>> x = Value(3.0)
     >>> backward_deltas(x * x)[x]
     6.0
     """
-    if order is None:
-        order = topological_order(root)
-    deltas = dict.fromkeys(order, 0.0)
-    deltas[root] = 1.0
-    for node in reversed(order):
-        for parent, local in zip(node.parents, node.local_derivatives, strict=True):
-            deltas[parent] += local * deltas[node]
-    return deltas
+    nodes = list(order) if order is not None else topological_order(root)
+    if not nodes or nodes[-1] is not root:  # fresh_deltas needs J last
+        nodes = topological_order(root)
+    return dict(zip(nodes, fresh_deltas(nodes), strict=True))
 
 
 def chain_rule(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from microgrid.engine import Primitive, Value
+from microgrid.engine import Primitive, Value, dot_product, power, summation
 from microgrid.engine.walks import topological_order
 
 __all__ = [
@@ -150,11 +150,11 @@ def formula(
     wrapped = [f"({text})" if text.startswith(MINUS) else text for text in raw]
     op = node.op
     name = str(op)
-    if name == "**":
+    if op is power:  # the ops themselves: a user's op named "dot" is written f(…)
         return _power(node, wrapped)
-    if name == "sum":
+    if op is summation:
         return _terms(wrapped)
-    if name == "dot":
+    if op is dot_product:
         half = len(wrapped) // 2
         pairs = zip(wrapped[:half], wrapped[half:], strict=True)
         return _terms([f"{w} · {x}" for w, x in pairs])

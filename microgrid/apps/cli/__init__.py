@@ -51,7 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='example: microgrid explain "3*(a+b*c)" a=5 b=3 c=2   '
         "(microgrid COMMAND --help shows more)",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    from microgrid.engine import describe_engine
+
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__} ({describe_engine()})"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # One line per subcommand.
     for command in (demo, draw, explain, gradcheck, logreg, train, bench, play):

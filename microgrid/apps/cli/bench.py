@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from microgrid.engine import Value
+from microgrid.engine import Value, describe_engine
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,7 +80,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         reference_name, reference = rows[-1] if micrograd is not None else rows[0]
         versus = "micrograd" if micrograd is not None else "+ and *"
         print(f"loss = Σ relu(z·z), z = Σ wᵢxᵢ: {args.features} features × {args.samples} samples")
-        print(f"forward + backward, best of {args.repeats}\n")
+        print(f"forward + backward, best of {args.repeats}; {describe_engine()}\n")
         for name, seconds in rows:
             ratio = speed_ratio(reference, seconds, versus) if name != reference_name else ""
             print(f"  {name:<26}{seconds * 1e3:9.1f} ms   {ratio}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from microgrid.engine import Primitive, Value
+from microgrid.engine import Primitive, Value, absolute, relu
 from microgrid.show.notation import node_names
 from microgrid.verify.gradcheck.differences import Estimate, numeric_derivative, settle
 from microgrid.verify.gradcheck.formatting import describe, fmt
@@ -23,7 +23,8 @@ from microgrid.verify.gradcheck.settings import EPSILON, Settings
 
 # Ops whose derivative jumps where their input crosses 0: when a nudge makes one
 # of them switch sides, the row is a kink, and the report names the node.
-KINK_OPS = frozenset({"relu", "abs"})
+# The ops themselves (a user op named "relu" is not a kink); `"relu" in KINK_OPS` still holds.
+KINK_OPS = frozenset({relu, absolute})
 _MAX_POSITIONS_CHECKED = 32  # per node, when naming the wrong op of a wide node
 
 

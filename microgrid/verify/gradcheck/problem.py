@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from microgrid.engine import Primitive, Value, modes, no_grad, set_local_derivatives
+from microgrid.engine import fresh_deltas as engine_fresh_deltas
 from microgrid.engine.walks import replay, topological_order
 from microgrid.show.notation import node_names
 from microgrid.verify.gradcheck.formatting import fmt, unique_names
@@ -95,17 +96,13 @@ def fresh_deltas(
 ) -> tuple[list[float], list[tuple[float, Value | None]]]:
     """dJ/d(row) from a clean backward pass, and each row's round-off (roundoff.py).
 
-    Every delta is restored afterwards.
+    The engine's `fresh_deltas` computes them; every node's delta stays as it was.
     """
-    saved = [node.delta for node in order]
-    try:
-        for node in order:
-            node.delta = 0.0
-        root.backward()
-        return [leaf.delta for leaf in rows], roundoff_of_rows(order, rows)
-    finally:
-        for node, delta in zip(order, saved, strict=True):
-            node.delta = delta
+    if not order or order[-1] is not root:
+        order = topological_order(root)
+    fresh = engine_fresh_deltas(order)
+    by_node = dict(zip(order, fresh, strict=True))
+    return [by_node.get(leaf, 0.0) for leaf in rows], roundoff_of_rows(order, rows, fresh)
 
 
 @contextmanager

@@ -22,8 +22,9 @@ same at x + h and x − h, so their rounding cancels in the difference.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from microgrid.engine import Value
+from microgrid.engine import Value, dot_product
 from microgrid.verify.gradcheck.settings import EPSILON
 
 
@@ -35,23 +36,28 @@ def node_magnitude(node: Value) -> float:
     products that cancel (1e8·1 − 1·1e8) round at their own size.
     """
     size = abs(node.value)
-    if node.op == "dot":
+    if node.op is dot_product:  # the op itself, not its name (a user's op may be "dot")
         terms = zip(node.parents, node.local_derivatives, strict=True)
         size += sum(abs(parent.value * local) for parent, local in terms) / 2
     return size if math.isfinite(size) else 0.0
 
 
-def roundoff_of_rows(order: list[Value], rows: list[Value]) -> list[tuple[float, Value | None]]:
+def roundoff_of_rows(
+    order: list[Value], rows: list[Value], deltas: Sequence[float] | None = None
+) -> list[tuple[float, Value | None]]:
     """For each row's leaf: ε·Σ |node|·|∂J/∂node| over the nodes that depend on it.
 
-    Also the node that contributes most (to name it in a message), or None. The
-    deltas must be a fresh backward pass from the output.
+    Also the node that contributes most (to name it in a message), or None.
+    `deltas`, one per node of `order`, must be a fresh backward pass from the
+    output (by default, the nodes' own deltas after one).
     """
+    if deltas is None:
+        deltas = [node.delta for node in order]
     bits = {leaf: 1 << k for k, leaf in enumerate(rows)}
     depends: dict[Value, int] = {}
     sizes = [0.0] * len(rows)
     largest: list[tuple[float, Value | None]] = [(0.0, None)] * len(rows)
-    for node in order:
+    for node, delta in zip(order, deltas, strict=True):
         if not node.parents:
             depends[node] = bits.get(node, 0)
             continue
@@ -59,7 +65,7 @@ def roundoff_of_rows(order: list[Value], rows: list[Value]) -> list[tuple[float,
         for parent in node.parents:
             mask |= depends[parent]
         depends[node] = mask
-        share = EPSILON * node_magnitude(node) * abs(node.delta)
+        share = EPSILON * node_magnitude(node) * abs(delta)
         if not mask or not (share > 0 and math.isfinite(share)):
             continue
         k = 0

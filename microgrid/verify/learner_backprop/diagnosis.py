@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from microgrid.engine import Value
+from microgrid.engine import Value, absolute, relu
 from microgrid.verify.learner_backprop.parameters import Parameter, Theirs
 from microgrid.verify.learner_backprop.report import GradientCheck, shape_text
 
@@ -26,7 +26,7 @@ Floats = NDArray[np.float64]
 
 _FACTOR_RTOL = 1e-6  # how exactly a ratio must hold to call it a constant factor
 _MAX_EDGES_FOR_WHAT_IF = 3_000_000  # rerunning backprop on bigger graphs takes too long
-KINK_OPS = frozenset({"abs", "relu"})
+KINK_OPS = frozenset({absolute, relu})  # the ops themselves, not their names
 
 
 @dataclass(frozen=True)
@@ -430,7 +430,7 @@ def _activation_groups(
             if len(parents) > 8:
                 shared[key] = layer
         layer_of[id(node)] = layer
-        if node.op in _WRONG and len(parents) == 1:
+        if node.op.built_in and node.op in _WRONG and len(parents) == 1:  # not a user's tanh
             groups.setdefault((str(node.op), layer), []).append(node)
     return groups
 
