@@ -246,8 +246,14 @@ def micrograd_chain(depth: int, repeats: int) -> Result | str:
 WARM_UP = 8
 
 
-def interleaved(contenders: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
-    """Median CPU seconds per call of each contender, timed round by round."""
+def interleaved(
+    contenders: dict[str, Callable[[], object]], rounds: int, paused: bool = False
+) -> dict[str, float]:
+    """Median CPU seconds per call of each contender, timed round by round.
+
+    `paused`: with the garbage collector paused during each timed call (the fair
+    per-op figure: most of micrograd's time at these sizes is full collections).
+    """
     gc.collect()
     for function in contenders.values():
         for _ in range(WARM_UP):
@@ -258,10 +264,28 @@ def interleaved(contenders: dict[str, Callable[[], object]], rounds: int) -> dic
             # micrograd leaves cyclic garbage (closures): collect it here, untimed, so
             # that the next contender's collections do not pay for it.
             gc.collect()
-            start = time.process_time()
-            function()
-            times[name].append(time.process_time() - start)
+            if paused:
+                gc.disable()
+            try:
+                start = time.process_time()
+                function()
+                times[name].append(time.process_time() - start)
+            finally:
+                gc.enable()
     return {name: statistics.median(values) for name, values in times.items()}
+
+
+def paused_ratio(mine: Callable[[], object], theirs: Callable[[], object], rounds: int) -> float:
+    """micrograd's time ÷ microgrid's, both with the collector paused."""
+    t = interleaved({"microgrid": mine, "micrograd": theirs}, rounds, paused=True)
+    return t["micrograd"] / t["microgrid"]
+
+
+def torch_leaf(x: float) -> Any:
+    """A PyTorch 0-dim float64 tensor that requires grad: PyTorch's scalar Value."""
+    import torch
+
+    return torch.tensor(x, dtype=torch.float64, requires_grad=True)
 
 
 def rebuild(build: Callable[[], tuple[Any, int]]) -> Callable[[], object]:
@@ -403,7 +427,19 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
             }
             if HAVE_MICROGRAD:
                 contenders["micrograd"] = rebuild(lambda: build_a(micrograd.engine.Value, w, xs))
+            try:
+                import torch  # noqa: F401 - the `compare` extra
+
+                contenders["torch"] = rebuild(lambda: build_a(torch_leaf, w, xs))
+            except ImportError:
+                pass
             t = interleaved(contenders, rounds)
+            if HAVE_MICROGRAD:
+                figures[f"a-paused {features}×{samples}"] = paused_ratio(
+                    contenders["microgrid"], contenders["micrograd"], rounds
+                )
+            if "torch" in t:
+                figures[f"a-torch {features}×{samples}"] = t["torch"] / t["microgrid"]
             step = microgrid.compile(build_a(Value, w, xs)[0])
             t |= interleaved({"compiled": step, "floats": lambda: floats_a(w, xs)}, rounds)
             del step
@@ -429,6 +465,10 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
                     lambda: build_c(theirs, micrograd.engine.Value, mx, my)
                 )
             t = interleaved(contenders, rounds)
+            if HAVE_MICROGRAD:
+                figures[f"c-paused {points}"] = paused_ratio(
+                    contenders["microgrid"], contenders["micrograd"], rounds
+                )
             step = microgrid.compile(build_c(ours, Value, mx, my)[0], wrt=mlp_parameters(ours))
             t |= interleaved({"compiled": step, "floats": lambda: floats_c(plain, mx, my)}, rounds)
             del step
@@ -444,6 +484,10 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
             if HAVE_MICROGRAD:
                 contenders["micrograd"] = rebuild(lambda: build_d(micrograd.engine.Value, depth))
             t = interleaved(contenders, rounds)
+            if HAVE_MICROGRAD:
+                figures[f"d-paused {depth}"] = paused_ratio(
+                    contenders["microgrid"], contenders["micrograd"], rounds
+                )
             step = microgrid.compile(build_d(Value, depth)[0])
             t |= interleaved({"compiled": step, "floats": lambda: floats_d(depth)}, rounds)
             del step
@@ -491,6 +535,7 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
         sys.setrecursionlimit(old_limit)
 
     print(f"microgrid engine benchmark — Python {platform.python_version()}, {platform.machine()}")
+    print(f"microgrid {microgrid.engine.describe_engine()}")
     print(f"CPU time, {WARM_UP} warm-up calls, median of {rounds} interleaved rounds\n")
     print_table(["case", "microgrid", "micrograd", "speed-up", "÷ plain floats"], rows, markdown)
     print()
@@ -507,6 +552,13 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
     ):
         memory_rows.append([name, f"{_bytes_per_op(build):.0f}"])
     print_table(["case", "microgrid bytes per op"], memory_rows, markdown)
+    print()
+    ratios = [
+        [name, f"{value:.1f}×"]
+        for name, value in figures.items()
+        if "paused" in name or "torch" in name or name.startswith(("a ", "c ", "d "))
+    ]
+    print_table(["figure", "ratio (micrograd ÷ microgrid; torch ÷ microgrid)"], ratios, markdown)
     return 0
 
 
@@ -667,6 +719,7 @@ def report(
         table.append(cells)
 
     print(f"microgrid engine benchmark — Python {platform.python_version()}, {platform.machine()}")
+    print(f"microgrid {microgrid.engine.describe_engine()}")
     print(f"forward+backward, median of {repeats} runs; memory held by the graph (tracemalloc)\n")
     print_table(columns, table, markdown)
 

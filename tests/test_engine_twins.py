@@ -1,3 +1,4 @@
+# ruff: noqa: B023 - each lambda is called inside the iteration that made it
 """One source, two runs: the compiled engine and its .py source give the same bits.
 
 Each test builds the same graph with the engine that runs (compiled by mypyc
@@ -9,6 +10,7 @@ still check the twin loader); `make test` runs them on the compiled one.
 
 from __future__ import annotations
 
+import itertools
 import math
 import pickle
 import struct
@@ -55,7 +57,9 @@ class TwinOps(Ops):
         return self.engine.binary_cross_entropy(a, y)
 
 
-def fingerprint(engine: types.ModuleType, root: Any) -> list[tuple[str, bytes, bytes, tuple[bytes, ...]]]:
+def fingerprint(
+    engine: types.ModuleType, root: Any
+) -> list[tuple[str, bytes, bytes, tuple[bytes, ...]]]:
     """Every node's op, value, delta and local derivatives, in topological order."""
     return [
         (str(node.op), bits(node.value), bits(node.delta), tuple(map(bits, node.local_derivatives)))
@@ -104,7 +108,7 @@ def test_every_operator_with_every_kind_of_number(xs: list[float], c: float) -> 
         V = engine.Value
         results: list[Any] = []
         values = [V(x, label=f"x{i}") for i, x in enumerate(xs)]
-        for x, y in zip(values, values[1:], strict=False):
+        for x, y in itertools.pairwise(values):
             for make in (
                 lambda: x + y, lambda: x - y, lambda: x * y, lambda: x / y, lambda: abs(x) ** y,
                 lambda: x + c, lambda: c + x, lambda: x - c, lambda: c - x, lambda: x * c,

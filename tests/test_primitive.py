@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -211,3 +212,31 @@ def test_graphs_with_builtin_and_user_primitives_pickle_by_reference() -> None:
     copy.backward()
     assert copy_x.delta == x.delta
     assert replay(copy, {copy_x: 4.0}) == replay(J, {x: 4.0})
+
+
+# ---------------------------------------------------------------------------
+# An op is itself, not its name (issue 20, item 8).
+# ---------------------------------------------------------------------------
+
+
+def test_a_users_op_named_like_a_built_in_is_still_checked() -> None:
+    @primitive
+    def exp(x: float) -> tuple[float, tuple[Any]]:
+        return x, (None,)  # a forgotten derivative
+
+    assert exp == "exp" and exp != microgrid.engine.exp and not exp.built_in
+    with pytest.raises(TypeError, match=r"primitive 'exp' returned a local derivative None"):
+        exp(Value(1.0))
+
+
+def test_a_users_op_named_relu_is_not_a_kink() -> None:
+    from microgrid.verify.gradcheck import KINK_OPS
+
+    @primitive(name="relu")
+    def smooth(x: float) -> tuple[float, tuple[float]]:
+        return x * x, (2 * x,)
+
+    assert smooth not in KINK_OPS and microgrid.engine.relu in KINK_OPS
+    assert "relu" in KINK_OPS  # names still find the built-in
+    report = gradcheck(smooth(Value(0.0, label="x")) + 0)
+    assert report.ok and "kink" not in str(report)

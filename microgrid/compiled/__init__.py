@@ -47,7 +47,7 @@ from microgrid.compiled.registers import RegisterWriter
 from microgrid.compiled.templates import HELPERS
 from microgrid.engine import Primitive, Value, fresh_deltas, topological_order
 from microgrid.engine import primitives as P
-from microgrid.engine.evaluate import describe, is_number, validated
+from microgrid.engine.evaluate import describe, validated
 
 __all__ = ["CompiledStep", "compile"]
 
@@ -204,8 +204,8 @@ def _reference(
     for node in order:
         copy = copies[node] = Value(values[node])
         if node.parents:
-            parents = tuple(copies[parent] for parent in node.parents)
-            copy.connect(parents, slopes[node], node.constants)
+            copied_parents = tuple(copies[parent] for parent in node.parents)
+            copy.connect(copied_parents, slopes[node], node.constants)
     deltas = dict(zip(order, fresh_deltas([copies[node] for node in order]), strict=True))
     return values[root], [deltas.get(leaf, 0.0) for leaf in wrt]
 

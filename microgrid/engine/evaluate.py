@@ -46,6 +46,8 @@ def validated(op: Primitive, result: object, count: int) -> tuple[float, tuple[f
 
     The one place for these checks (evaluate, and compile's step, use it).
     """
+    value: Any
+    returned: Any
     try:  # a user primitive may return the wrong shape: say what was expected
         value, returned = result  # type: ignore[misc]
         derivatives: tuple[float, ...] = tuple(returned)

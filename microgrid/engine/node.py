@@ -135,7 +135,12 @@ class Node:
         if inputs == 1 and parents:  # f(x): the first input slot
             self._a, self._da = parents[0], derivatives[0]
         elif inputs == 2 and parents and len(parents) == 2:  # x * y
-            self._a, self._da, self._b, self._db = parents[0], derivatives[0], parents[1], derivatives[1]
+            self._a, self._da, self._b, self._db = (
+                parents[0],
+                derivatives[0],
+                parents[1],
+                derivatives[1],
+            )
         elif inputs == 2 and parents:  # x * 3 or 3 * x
             if constants[0] is None:
                 self._a, self._da = parents[0], derivatives[0]
@@ -209,7 +214,7 @@ class Node:
         return NotImplemented if number is None else self.value >= number
 
     def __hash__(self) -> int:
-        # By identity, written out: a compiled class would otherwise drop `__hash__ = object.__hash__`.
+        # By identity, written out (compiled, `__hash__ = object.__hash__` would be dropped).
         return id(self) >> 4
 
     # -- copying: pickling and deepcopy live in pickling.py ------------------
@@ -266,7 +271,15 @@ def _from_eight_slots(state: tuple[Any, ...]) -> tuple[Any, ...]:
     parents = tuple(x for x, d in inputs if d is not None)
     derivatives = tuple(d for _, d in inputs if d is not None)
     constants = tuple(None if d is not None else x for x, d in inputs)
-    return (value, delta, label, op, parents, derivatives, () if all(c is None for c in constants) else constants)
+    return (
+        value,
+        delta,
+        label,
+        op,
+        parents,
+        derivatives,
+        () if all(c is None for c in constants) else constants,
+    )
 
 
 def _number(constant: float | None) -> float:
@@ -277,9 +290,7 @@ def _number(constant: float | None) -> float:
 def _real_number(value: object, label: object) -> float:
     if not is_number(value):
         shown = f" {label!r}" if label else ""
-        raise TypeError(
-            f"Value{shown} needs a real number, got {type(value).__name__} {value!r}"
-        )
+        raise TypeError(f"Value{shown} needs a real number, got {type(value).__name__} {value!r}")
     return float(value)  # type: ignore[arg-type]
 
 

@@ -71,7 +71,7 @@ class Primitive:
         self.name_in_module = str(getattr(forward, "__qualname__", None) or name)
 
     def __call__(self, *operands: Any) -> Any:
-        """Record a node: the recorder is installed by value.py (the math never imports the node)."""
+        """Record a node (value.py installs the recorder: the math never imports the node)."""
         if not recorders:
             raise RuntimeError("import microgrid.engine to record nodes")
         return recorders[0](self, operands)
@@ -350,6 +350,8 @@ absolute = built_in("absolute", "abs", abs_forward, "|{0}|")
 summation = built_in("summation", "sum", sum_forward, None)
 dot_product = built_in("dot_product", "dot", dot_forward, None)
 bce = built_in("bce", "bce", bce_forward, "−({1}·log {0} + (1−{1})·log(1−{0}))")
-bce_with_logits = built_in("bce_with_logits", "bce_with_logits", bce_with_logits_forward, "bce(σ({0}), {1})")
+bce_with_logits = built_in(
+    "bce_with_logits", "bce_with_logits", bce_with_logits_forward, "bce(σ({0}), {1})"
+)
 # A leaf's "op": empty, false, and equal to "" (a leaf is made by no op).
 leaf = built_in("leaf", "", leaf_forward, None)

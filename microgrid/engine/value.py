@@ -32,8 +32,8 @@ from microgrid.engine.modes import recording_flag
 from microgrid.engine.node import Node
 from microgrid.engine.primitives import (
     Primitive,
-    absolute,
     abs_forward,
+    absolute,
     add,
     add_forward,
     div,
@@ -278,8 +278,6 @@ class Value(Node):
         return recorded_one(sqrt, value, self, da)
 
 
-
-
 # ---------------------------------------------------------------------------
 # Filling in a node. The operators above pass the inputs that are Values and
 # their local derivatives; `record` below is the general way, from tuples.
@@ -473,6 +471,7 @@ PLAIN_NUMBERS = frozenset({float, int})  # numbers used as they are (others via 
 
 value_of_node = operator.attrgetter("value")
 
+
 def make_node(
     op: Primitive,
     value: float,
@@ -549,9 +548,7 @@ def recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, t
     """
     op = node.op
     operands = list(node._operands())
-    inputs = [
-        new_values.get(o, o.value) if isinstance(o, Value) else float(o) for o in operands
-    ]
+    inputs = [new_values.get(o, o.value) if isinstance(o, Value) else float(o) for o in operands]
     # Shown in an error with their new values (the labels are the nodes').
     shown: list[object] = [
         Value(x, label=o.label) if isinstance(o, Value) else x

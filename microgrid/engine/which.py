@@ -46,10 +46,11 @@ def _extension(name: str) -> Path | None:
 
 def _edited() -> list[str]:
     """The compiled modules whose .py differs from the source the extension was built from."""
+    recorded: dict[str, str] = {}
     try:
-        recorded = dict(
-            reversed(line.split()) for line in STAMP.read_text(encoding="utf-8").splitlines()
-        )
+        for line in STAMP.read_text(encoding="utf-8").splitlines():
+            digest, name = line.split()
+            recorded[name] = digest
     except (OSError, ValueError):
         return list(COMPILED_MODULES)  # no stamp: built by hand, or a failed build
     edited = []
