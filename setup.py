@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import time
 from pathlib import Path
+from typing import Any
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
@@ -41,23 +41,29 @@ class BuildEngine(build_ext):
     """build_ext that writes the stamp only when every engine extension was built."""
 
     def run(self) -> None:
-        started = time.time()
+        self.failed: list[str] = []
         stamp = Path(self.get_ext_fullpath("microgrid.engine.value")).parent / STAMP
         stamp.unlink(missing_ok=True)  # a failed build must not leave an old stamp behind
         super().run()
         built = [Path(self.get_ext_fullpath(ext.name)) for ext in self.extensions]
-        if built and DIGEST and all(p.exists() and p.stat().st_mtime >= started - 1 for p in built):
+        if built and DIGEST and not self.failed and all(path.exists() for path in built):
             stamp.write_text(DIGEST[0], encoding="utf-8")
             print("microgrid: the engine was compiled by mypyc", file=sys.stderr)
-        else:
+        elif built:
             for path in built:  # an older build's extensions would be stale: remove them
-                if path.exists() and path.stat().st_mtime < started - 1:
-                    path.unlink()
+                path.unlink(missing_ok=True)
             print(
                 "microgrid: the engine could not be compiled (no working C compiler?): "
                 "it runs as plain Python",
                 file=sys.stderr,
             )
+
+    def build_extension(self, ext: Any) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception:  # setuptools warns and goes on for an optional extension
+            self.failed.append(ext.name)
+            raise
 
 
 def engine_extensions() -> list[object]:

@@ -148,45 +148,57 @@ class Value(Node):
         if type(other) is Value:
             value, (da, db) = add_forward(self.value, other.value)
             return recorded_two(add, value, self, da, other, db, 0.0)
-        if type(other) is float or type(other) is int:
-            value, (da, _) = add_forward(self.value, float(other))
-            return recorded_two(add, value, self, da, None, 0.0, float(other))
+        if type(other) is float:  # a plain number: a constant input, no local derivative kept
+            value, (da, _) = add_forward(self.value, other)
+            return recorded_two(add, value, self, da, None, 0.0, other)
+        if type(other) is int:
+            return self.__add__(float(other))
         return general(add, self, other)
 
     def __radd__(self, other: object) -> Value:
-        if type(other) is float or type(other) is int:
-            value, (_, db) = add_forward(float(other), self.value)
-            return recorded_two(add, value, None, 0.0, self, db, float(other))
+        if type(other) is float:  # a plain number on the left
+            value, (_, db) = add_forward(other, self.value)
+            return recorded_two(add, value, None, 0.0, self, db, other)
+        if type(other) is int:
+            return self.__radd__(float(other))
         return general(add, other, self)
 
     def __sub__(self, other: object) -> Value:
         if type(other) is Value:
             value, (da, db) = sub_forward(self.value, other.value)
             return recorded_two(sub, value, self, da, other, db, 0.0)
-        if type(other) is float or type(other) is int:
-            value, (da, _) = sub_forward(self.value, float(other))
-            return recorded_two(sub, value, self, da, None, 0.0, float(other))
+        if type(other) is float:  # a plain number: a constant input, no local derivative kept
+            value, (da, _) = sub_forward(self.value, other)
+            return recorded_two(sub, value, self, da, None, 0.0, other)
+        if type(other) is int:
+            return self.__sub__(float(other))
         return general(sub, self, other)
 
     def __rsub__(self, other: object) -> Value:
-        if type(other) is float or type(other) is int:
-            value, (_, db) = sub_forward(float(other), self.value)
-            return recorded_two(sub, value, None, 0.0, self, db, float(other))
+        if type(other) is float:  # a plain number on the left
+            value, (_, db) = sub_forward(other, self.value)
+            return recorded_two(sub, value, None, 0.0, self, db, other)
+        if type(other) is int:
+            return self.__rsub__(float(other))
         return general(sub, other, self)
 
     def __mul__(self, other: object) -> Value:
         if type(other) is Value:
             value, (da, db) = mul_forward(self.value, other.value)
             return recorded_two(mul, value, self, da, other, db, 0.0)
-        if type(other) is float or type(other) is int:
-            value, (da, _) = mul_forward(self.value, float(other))
-            return recorded_two(mul, value, self, da, None, 0.0, float(other))
+        if type(other) is float:  # a plain number: a constant input, no local derivative kept
+            value, (da, _) = mul_forward(self.value, other)
+            return recorded_two(mul, value, self, da, None, 0.0, other)
+        if type(other) is int:
+            return self.__mul__(float(other))
         return general(mul, self, other)
 
     def __rmul__(self, other: object) -> Value:
-        if type(other) is float or type(other) is int:
-            value, (_, db) = mul_forward(float(other), self.value)
-            return recorded_two(mul, value, None, 0.0, self, db, float(other))
+        if type(other) is float:  # a plain number on the left
+            value, (_, db) = mul_forward(other, self.value)
+            return recorded_two(mul, value, None, 0.0, self, db, other)
+        if type(other) is int:
+            return self.__rmul__(float(other))
         return general(mul, other, self)
 
     def __truediv__(self, other: object) -> Value:
