@@ -34,8 +34,9 @@ def evaluate(
     op: Primitive, inputs: Sequence[float], operands: Sequence[Operand]
 ) -> tuple[float, Sequence[float]]:
     """Call the primitive; a domain error is re-raised naming the nodes involved."""
+    forward: Any = op.forward  # (Any: compiled, a typed result would be checked before we do)
     try:
-        result = op.forward(*inputs)
+        result = forward(*inputs)
     except (ValueError, ZeroDivisionError) as error:
         raise type(error)(f"{describe(op, operands)}: {error}") from None
     return validated(op, result, len(inputs))

@@ -159,20 +159,22 @@ class Node:
         return self.value
 
     @data.setter
-    def data(self, value: float) -> None:
+    def data(self, value: object) -> None:
         if not is_number(value):
             raise TypeError(f"data must be a real number, got {type(value).__name__} {value!r}")
-        self.value = float(value)
+        self.value = float(value)  # type: ignore[arg-type]
 
     @property
     def grad(self) -> float:
         return self.delta
 
     @grad.setter
-    def grad(self, delta: float) -> None:
-        self.delta = delta
+    def grad(self, delta: object) -> None:
+        if not is_number(delta):
+            raise TypeError(f"grad must be a real number, got {type(delta).__name__} {delta!r}")
+        self.delta = float(delta)  # type: ignore[arg-type]
 
-    def named(self: N, label: str) -> N:
+    def named(self: N, label: object) -> N:
         """Set the label and return the node: ``u = (b * c).named("u")``."""
         self.label = label if type(label) is str else _plain_label(label)
         return self

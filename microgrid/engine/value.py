@@ -83,7 +83,7 @@ class Value(Node):
 
     # -- backprop ----------------------------------------------------------
 
-    def backward(self, delta: float = 1.0) -> None:
+    def backward(self, delta: object = 1.0) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
         Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
@@ -107,7 +107,7 @@ class Value(Node):
             if accumulate:
                 for node in order:
                     node.delta = 0.0
-            propagate(order, float(delta))
+            propagate(order, float(delta))  # type: ignore[arg-type]
             if accumulate:
                 for node, before in zip(order, earlier):  # noqa: B905 - same length
                     node.delta += before
@@ -153,7 +153,9 @@ class Value(Node):
             return recorded_two(add, value, self, da, None, 0.0, other)
         if type(other) is int:
             return self.__add__(float(other))
-        return general(add, self, other)
+        if not is_operand(other):
+            return NotImplemented
+        return record(add, (self, other))
 
     def __radd__(self, other: object) -> Value:
         if type(other) is float:  # a plain number on the left
@@ -161,7 +163,9 @@ class Value(Node):
             return recorded_two(add, value, None, 0.0, self, db, other)
         if type(other) is int:
             return self.__radd__(float(other))
-        return general(add, other, self)
+        if not is_operand(other):
+            return NotImplemented
+        return record(add, (other, self))
 
     def __sub__(self, other: object) -> Value:
         if type(other) is Value:
@@ -172,7 +176,9 @@ class Value(Node):
             return recorded_two(sub, value, self, da, None, 0.0, other)
         if type(other) is int:
             return self.__sub__(float(other))
-        return general(sub, self, other)
+        if not is_operand(other):
+            return NotImplemented
+        return record(sub, (self, other))
 
     def __rsub__(self, other: object) -> Value:
         if type(other) is float:  # a plain number on the left
@@ -180,7 +186,9 @@ class Value(Node):
             return recorded_two(sub, value, None, 0.0, self, db, other)
         if type(other) is int:
             return self.__rsub__(float(other))
-        return general(sub, other, self)
+        if not is_operand(other):
+            return NotImplemented
+        return record(sub, (other, self))
 
     def __mul__(self, other: object) -> Value:
         if type(other) is Value:
@@ -191,7 +199,9 @@ class Value(Node):
             return recorded_two(mul, value, self, da, None, 0.0, other)
         if type(other) is int:
             return self.__mul__(float(other))
-        return general(mul, self, other)
+        if not is_operand(other):
+            return NotImplemented
+        return record(mul, (self, other))
 
     def __rmul__(self, other: object) -> Value:
         if type(other) is float:  # a plain number on the left
@@ -199,7 +209,9 @@ class Value(Node):
             return recorded_two(mul, value, None, 0.0, self, db, other)
         if type(other) is int:
             return self.__rmul__(float(other))
-        return general(mul, other, self)
+        if not is_operand(other):
+            return NotImplemented
+        return record(mul, (other, self))
 
     def __truediv__(self, other: object) -> Value:
         try:
@@ -211,7 +223,9 @@ class Value(Node):
                 return recorded_two(div, value, self, da, None, 0.0, float(other))
         except ZeroDivisionError as error:
             raise ZeroDivisionError(f"{describe(div, (self, other))}: {error}") from None
-        return general(div, self, other)
+        if not is_operand(other):
+            return NotImplemented
+        return record(div, (self, other))
 
     def __rtruediv__(self, other: object) -> Value:
         if type(other) is float or type(other) is int:
@@ -220,7 +234,9 @@ class Value(Node):
             except ZeroDivisionError as error:
                 raise ZeroDivisionError(f"{describe(div, (other, self))}: {error}") from None
             return recorded_two(div, value, None, 0.0, self, db, float(other))
-        return general(div, other, self)
+        if not is_operand(other):
+            return NotImplemented
+        return record(div, (other, self))
 
     def __pow__(self, other: object) -> Value:
         check_power(self, other)
@@ -233,7 +249,9 @@ class Value(Node):
                 return recorded_two(power, value, self, da, None, 0.0, float(other))
         except (ValueError, ZeroDivisionError) as error:
             raise type(error)(f"{describe(power, (self, other))}: {error}") from None
-        return general(power, self, other)
+        if not is_operand(other):
+            return NotImplemented
+        return record(power, (self, other))
 
     def __rpow__(self, other: object) -> Value:
         check_power(other, self)
@@ -243,7 +261,9 @@ class Value(Node):
             except (ValueError, ZeroDivisionError) as error:
                 raise type(error)(f"{describe(power, (other, self))}: {error}") from None
             return recorded_two(power, value, None, 0.0, self, db, float(other))
-        return general(power, other, self)
+        if not is_operand(other):
+            return NotImplemented
+        return record(power, (other, self))
 
     def __neg__(self) -> Value:
         value, (da,) = neg_forward(self.value)
@@ -357,14 +377,10 @@ PLAIN: Final = __file__.endswith(".py")
 new_object = object.__new__
 
 
-def general(op: Primitive, left: object, right: object) -> Value:
-    """`left op right` for NumPy scalars, bools, Value subclasses: the general path."""
-    # For a non-number, let Python try the other operand (a NumPy array of
-    # Values, say) or raise its usual TypeError.
-    for operand in (left, right):
-        if not isinstance(operand, Value) and not is_number(operand):
-            return NotImplemented  # type: ignore[no-any-return]
-    return record(op, (left, right))
+def is_operand(x: object) -> bool:
+    """A Value or a real number; anything else (a NumPy array of Values, say) gets
+    NotImplemented, so that Python tries its other side or raises its usual TypeError."""
+    return isinstance(x, Value) or is_number(x)
 
 
 def check_power(base: object, exponent: object) -> None:
@@ -388,7 +404,7 @@ def check_power(base: object, exponent: object) -> None:
 last_walk: int = 0
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: object) -> list[Value]:
     """Every node under `root`, each after all of its parents; `root` is last.
 
     >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
