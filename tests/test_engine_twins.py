@@ -31,8 +31,12 @@ RUNNING = microgrid.engine
 
 
 def bits(x: float) -> bytes:
-    """A float's 8 bytes: equal bits, so -0.0 ≠ 0.0 and NaN equals NaN."""
-    return struct.pack("<d", x)
+    """A float's 8 bytes: equal bits, so -0.0 ≠ 0.0; every NaN is one NaN.
+
+    (IEEE leaves the sign bit of a NaN that arithmetic makes unspecified: compiled C
+    and CPython may flip it on -x or 0·NaN. Every other bit must match.)
+    """
+    return b"NaN" if math.isnan(x) else struct.pack("<d", x)
 
 
 class TwinOps(Ops):

@@ -51,7 +51,7 @@ def validated(op: Primitive, result: object, count: int) -> tuple[float, tuple[f
     returned: Any
     try:  # a user primitive may return the wrong shape: say what was expected
         value, returned = result  # type: ignore[misc]
-        derivatives: tuple[float, ...] = tuple(returned)
+        derivatives: tuple[Any, ...] = tuple(returned)  # (Any: checked below)
     except (TypeError, ValueError):
         raise TypeError(
             f"primitive {str(op)!r} must return (value, (∂/∂input1, ...)), got {result!r}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping, Sequence
-from typing import Final, Union
+from typing import Any, Final, Union
 
 from mypy_extensions import mypyc_attr
 
@@ -142,9 +142,11 @@ class Value(Node):
     # `x * y` calls mul_forward(x.value, y.value), which gives 6.0, (2.0, 3.0) for
     # 3 and 2: the value and the local derivatives, kept in the new node. Exact
     # types first (the hot path); anything unusual (NumPy scalars or arrays, bools,
-    # Value subclasses) takes the general path, `record`.
+    # Value subclasses) takes the general path, `record`. A binary operator returns
+    # `Value | Any`: anything else gets NotImplemented (so that `Value * array` lets
+    # NumPy answer), and compiled, a return typed `Value` would refuse it.
 
-    def __add__(self, other: object) -> Value:
+    def __add__(self, other: object) -> Value | Any:
         if type(other) is Value:
             value, (da, db) = add_forward(self.value, other.value)
             return recorded_two(add, value, self, da, other, db, 0.0)
@@ -157,7 +159,7 @@ class Value(Node):
             return NotImplemented
         return record(add, (self, other))
 
-    def __radd__(self, other: object) -> Value:
+    def __radd__(self, other: object) -> Value | Any:
         if type(other) is float:  # a plain number on the left
             value, (_, db) = add_forward(other, self.value)
             return recorded_two(add, value, None, 0.0, self, db, other)
@@ -167,7 +169,7 @@ class Value(Node):
             return NotImplemented
         return record(add, (other, self))
 
-    def __sub__(self, other: object) -> Value:
+    def __sub__(self, other: object) -> Value | Any:
         if type(other) is Value:
             value, (da, db) = sub_forward(self.value, other.value)
             return recorded_two(sub, value, self, da, other, db, 0.0)
@@ -180,7 +182,7 @@ class Value(Node):
             return NotImplemented
         return record(sub, (self, other))
 
-    def __rsub__(self, other: object) -> Value:
+    def __rsub__(self, other: object) -> Value | Any:
         if type(other) is float:  # a plain number on the left
             value, (_, db) = sub_forward(other, self.value)
             return recorded_two(sub, value, None, 0.0, self, db, other)
@@ -190,7 +192,7 @@ class Value(Node):
             return NotImplemented
         return record(sub, (other, self))
 
-    def __mul__(self, other: object) -> Value:
+    def __mul__(self, other: object) -> Value | Any:
         if type(other) is Value:
             value, (da, db) = mul_forward(self.value, other.value)
             return recorded_two(mul, value, self, da, other, db, 0.0)
@@ -203,7 +205,7 @@ class Value(Node):
             return NotImplemented
         return record(mul, (self, other))
 
-    def __rmul__(self, other: object) -> Value:
+    def __rmul__(self, other: object) -> Value | Any:
         if type(other) is float:  # a plain number on the left
             value, (_, db) = mul_forward(other, self.value)
             return recorded_two(mul, value, None, 0.0, self, db, other)
@@ -213,7 +215,7 @@ class Value(Node):
             return NotImplemented
         return record(mul, (other, self))
 
-    def __truediv__(self, other: object) -> Value:
+    def __truediv__(self, other: object) -> Value | Any:
         try:
             if type(other) is Value:
                 value, (da, db) = div_forward(self.value, other.value)
@@ -227,7 +229,7 @@ class Value(Node):
             return NotImplemented
         return record(div, (self, other))
 
-    def __rtruediv__(self, other: object) -> Value:
+    def __rtruediv__(self, other: object) -> Value | Any:
         if type(other) is float or type(other) is int:
             try:
                 value, (_, db) = div_forward(float(other), self.value)
@@ -238,7 +240,7 @@ class Value(Node):
             return NotImplemented
         return record(div, (other, self))
 
-    def __pow__(self, other: object) -> Value:
+    def __pow__(self, other: object) -> Value | Any:
         check_power(self, other)
         try:
             if type(other) is Value:
@@ -253,7 +255,7 @@ class Value(Node):
             return NotImplemented
         return record(power, (self, other))
 
-    def __rpow__(self, other: object) -> Value:
+    def __rpow__(self, other: object) -> Value | Any:
         check_power(other, self)
         if type(other) is float or type(other) is int:
             try:
