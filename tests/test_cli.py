@@ -319,7 +319,10 @@ def test_version_comes_from_the_package() -> None:
 
     result = run("--version")
     assert result.returncode == 0
-    assert result.stdout.strip() == f"microgrid {microgrid.__version__}"
+    from microgrid.engine import describe_engine
+
+    # The version, and which engine runs (compiled, or the same source as plain Python).
+    assert result.stdout.strip() == f"microgrid {microgrid.__version__} ({describe_engine()})"
 
 
 def test_an_expression_starting_with_minus_gets_the_double_dash_fix() -> None:
