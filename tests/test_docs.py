@@ -22,8 +22,8 @@ import inspect
 import io
 import os
 import re
-import sys
 import shlex
+import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
