@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import graphviz
@@ -581,6 +583,26 @@ PLOTS["planar_learning_curves.png"] = _planar_learning_curves
 PLOTS["moons_boundary.png"] = _moons_boundary
 
 
+def _load_notes_figures() -> ModuleType:
+    """docs/notes_figures.py (chapter 0's pictures, chapters 4-6's numbers), loaded by path."""
+    path = Path(__file__).resolve().parent / "notes_figures.py"
+    spec = importlib.util.spec_from_file_location("notes_figures", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+NOTES = _load_notes_figures()
+PLOTS.update(NOTES.PLOTS)
+NUMBERS.update(NOTES.NUMBERS)
+
+
+def course_numbers() -> dict[str, Callable[[], str]]:
+    """The numbers made from the course's own files: none where the files are absent."""
+    return dict(NOTES.COURSE_NUMBERS) if NOTES.course_files_present() else {}
+
+
 def dot_source(made: Figure) -> str:
     """One DOT file: a figure's source, or every frame's source one after another."""
     if isinstance(made, list):
@@ -603,15 +625,20 @@ def stale_figures(slow: bool = False) -> list[str]:
         path = dot_path(name, made)
         if not path.exists() or path.read_text(encoding="utf-8") != dot_source(made):
             stale.append(name)
-    for name, make_text in {**NUMBERS, **(SLOW_NUMBERS if slow else {})}.items():
+    slow_texts = {**SLOW_NUMBERS, **course_numbers()} if slow else {}
+    for name, make_text in {**NUMBERS, **slow_texts}.items():
         path = FIGURES_DIR / name
         if not path.exists() or path.read_text(encoding="utf-8") != make_text():
             stale.append(name)
     return stale
 
 
-def write_figures() -> list[Path]:
-    """Write every figure's DOT source, its SVG (needs dot) and the pages."""
+def write_figures(measure: bool = False) -> list[Path]:
+    """Write every figure's DOT source, its SVG (needs dot) and the pages.
+
+    The course's files, where present, add their (slow) numbers and pictures;
+    ``measure=True`` also writes the timings (MEASURED), which are this machine's.
+    """
     FIGURES_DIR.mkdir(parents=True, exist_ok=True)
     have_dot = shutil.which("dot") is not None
     written = []
@@ -624,10 +651,14 @@ def write_figures() -> list[Path]:
             svg = FIGURES_DIR / f"{name}.svg"
             svg.write_bytes(made.pipe(format="svg"))
             written.append(svg)
-    for name, make_text in {**NUMBERS, **SLOW_NUMBERS}.items():
+    texts = {**NUMBERS, **SLOW_NUMBERS, **course_numbers()}
+    if measure:
+        texts.update(NOTES.MEASURED)
+    for name, make_text in texts.items():
         (FIGURES_DIR / name).write_text(make_text(), encoding="utf-8")
         written.append(FIGURES_DIR / name)
-    for name, plot in PLOTS.items():
+    plots = {**PLOTS, **(NOTES.COURSE_PLOTS if NOTES.course_files_present() else {})}
+    for name, plot in plots.items():
         plot(FIGURES_DIR / name)  # needs matplotlib (the `plot` extra)
         written.append(FIGURES_DIR / name)
     if have_dot:
@@ -639,19 +670,49 @@ def write_figures() -> list[Path]:
     return written
 
 
+def write_only(names: list[str]) -> int:
+    """Write the named files alone (a picture while you work on it): 1 if a name is unknown."""
+    texts = {**NUMBERS, **SLOW_NUMBERS, **NOTES.COURSE_NUMBERS, **NOTES.MEASURED}
+    plots = {**PLOTS, **NOTES.COURSE_PLOTS}
+    for name in names:
+        stem = name.rsplit(".", 1)[0]
+        if name in texts:
+            (FIGURES_DIR / name).write_text(texts[name](), encoding="utf-8")
+        elif name in plots:
+            plots[name](FIGURES_DIR / name)
+        elif stem in FIGURES:
+            made = FIGURES[stem]()
+            dot_path(stem, made).write_text(dot_source(made), encoding="utf-8")
+            if not isinstance(made, list) and shutil.which("dot") is not None:
+                (FIGURES_DIR / f"{stem}.svg").write_bytes(made.pipe(format="svg"))
+        else:
+            print(f"no figure called {name!r}", file=sys.stderr)
+            return 1
+        print(f"wrote docs/figures/{name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check for stale sources")
     parser.add_argument(
         "--slow", action="store_true", help="with --check: the slow tables too (planar sizes)"
     )
+    parser.add_argument(
+        "--measure", action="store_true", help="also time the loop and NumPy (chapter 5)"
+    )
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="write only these files (e.g. sigmoid.png)"
+    )
     args = parser.parse_args(argv)
+    if args.only:
+        return write_only(args.only)
     if args.check:
         stale = stale_figures(slow=args.slow)
         for name in stale:
             print(f"stale: {name} (run python docs/make_figures.py)", file=sys.stderr)
         return 1 if stale else 0
-    for path in write_figures():
+    for path in write_figures(measure=args.measure):
         print(f"wrote {path.relative_to(FIGURES_DIR.parent.parent)}")
     return 0
 
