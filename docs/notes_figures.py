@@ -2,6 +2,7 @@
 
 Loaded by docs/make_figures.py, which writes everything registered here:
 
+* GRAPHS (name -> Digraph): drawn by microgrid, DOT sources checked for staleness.
 * PLOTS (name -> writer): matplotlib pictures, written, never byte-compared.
 * NUMBERS (name -> text): the numbers behind a picture, checked for staleness
   like the DOT sources (tests/test_render.py).
@@ -26,8 +27,21 @@ from typing import Any
 
 import numpy as np
 
-from microgrid import LogisticRegression, datasets, logistic
+import graphviz
 
+from microgrid import (
+    LogisticRegression,
+    Value,
+    binary_cross_entropy,
+    datasets,
+    dot,
+    draw,
+    logistic,
+    topological_order,
+)
+
+# Graph figures (name -> Digraph), drawn and checked like make_figures.py's own.
+GRAPHS: dict[str, Callable[[], graphviz.Digraph]] = {}
 PLOTS: dict[str, Callable[[Path], object]] = {}
 NUMBERS: dict[str, Callable[[], str]] = {}
 COURSE_NUMBERS: dict[str, Callable[[], str]] = {}
@@ -381,13 +395,15 @@ NO_MINIMUM_MARKS = (1000, 2000, 5000, 10000, 15000, 20000)
 
 
 @functools.cache
-def no_minimum_run() -> list[tuple[int, float, float, float, float]]:
-    """(iteration, J, ‖w‖, ‖dw‖, train accuracy) along gradient descent on the course's files."""
+def no_minimum_run(
+    iterations: int = NO_MINIMUM_ITERATIONS,
+) -> list[tuple[int, float, float, float, float]]:
+    """(iteration, J, ‖w‖, ‖dw‖, train accuracy) every 250 steps of descent on the course's files."""
     data = datasets.load_catvnoncat(CAT_DIR)
     X, Y = datasets.flatten_images(data.train_x), data.train_y
     w, b = np.zeros((X.shape[0], 1)), 0.0
     rows = []
-    for i in range(NO_MINIMUM_ITERATIONS + 1):
+    for i in range(iterations + 1):
         cost, dw, db = logistic.vectorized_gradients(X, Y, w, b)
         if i % 250 == 0:
             accuracy = float(np.mean(((w.T @ X + b) > 0) == (Y == 1)))
@@ -398,7 +414,7 @@ def no_minimum_run() -> list[tuple[int, float, float, float, float]]:
 
 def no_minimum_text() -> str:
     lines = [
-        "# python docs/make_figures.py --slow: LogisticRegression's steps on the course's",
+        "# python docs/make_figures.py (where the course's files are): gradient descent on",
         f"# train_catvnoncat.h5 (209 pictures, 12288 features), α = {NO_MINIMUM_RATE:g}, w = 0, b = 0",
         "iteration  J       ‖w‖    ‖dw‖     train accuracy",
     ]
@@ -494,3 +510,73 @@ def vectorization_speed_text() -> str:
 
 
 MEASURED["vectorization_speed.txt"] = vectorization_speed_text
+
+
+# ---------------------------------------------------------------------------
+# Chapter 8: the [2, 4, 1] network on one sample, in two pieces that fit the page
+# (the whole graph, network_2_4_1.svg, is 2000 pt wide: labels of 5 px on a page).
+# ---------------------------------------------------------------------------
+
+
+@functools.cache
+def network_sample() -> tuple[list[float], int, dict[str, np.ndarray], dict[str, Value]]:
+    """The flower's first sample, the course's starting weights, and the whole graph's nodes."""
+    from microgrid.networks import initialize_parameters, one_sample_graph
+
+    X, Y = datasets.planar()
+    x, y = X[:, 0].round(3).tolist(), int(Y[0, 0])
+    parameters = initialize_parameters([2, 4, 1], init="course", seed=2)
+    L = one_sample_graph(x, y, parameters, "tanh")
+    L.backward()
+    return x, y, parameters, {node.label: node for node in topological_order(L)}
+
+
+def network_output_piece() -> Value:
+    """a1[1..4], W2, b2 → z2[1] → a2[1] → L, the a1[j] as leaves holding the whole graph's values."""
+    x, y, parameters, nodes = network_sample()
+    a1 = [Value(nodes[f"a1[{j}]"].value, label=f"a1[{j}]") for j in range(1, 5)]
+    W2 = [Value(float(parameters["W2"][0, j - 1]), label=f"W2[1,{j}]") for j in range(1, 5)]
+    b2 = Value(float(parameters["b2"][0, 0]), label="b2[1]")
+    a2 = (dot(W2, a1) + b2).named("z2[1]").sigmoid().named("a2[1]")
+    L = binary_cross_entropy(a2, y).named("L")
+    L.backward()
+    return L
+
+
+def network_unit_piece() -> Value:
+    """x1, x2, W1[1,·], b1[1] → z1[1] → a1[1], backprop started from the whole graph's dL/da1[1]."""
+    x, _, parameters, nodes = network_sample()
+    xs = [Value(value, label=f"x{k}") for k, value in enumerate(x, start=1)]
+    W1 = [Value(float(parameters["W1"][0, k]), label=f"W1[1,{k + 1}]") for k in range(2)]
+    b1 = Value(float(parameters["b1"][0, 0]), label="b1[1]")
+    a1 = (dot(W1, xs) + b1).named("z1[1]").tanh().named("a1[1]")
+    a1.backward(nodes["a1[1]"].delta)
+    return a1
+
+
+def _node_ids(picture: graphviz.Digraph) -> dict[str, str]:
+    """Each drawn node's name (the bold first line of its label) -> its DOT id."""
+    import re
+
+    ids = {}
+    for line in picture.body:
+        found = re.match(r"\s*(n\d+) \[label=<.*?<B>(.*?)</B>", line)
+        if found:
+            ids[found.group(2).split(" = ")[0]] = found.group(1)
+    return ids
+
+
+def network_output() -> graphviz.Digraph:
+    picture = draw(network_output_piece(), precision=3, rankdir="TB")
+    ids = _node_ids(picture)
+    for j in range(1, 5):  # W2[1,j] above a1[j]: two rows of four instead of one of nine
+        picture.edge(ids[f"W2[1,{j}]"], ids[f"a1[{j}]"], style="invis")
+    return picture
+
+
+def network_unit() -> graphviz.Digraph:
+    return draw(network_unit_piece(), precision=3, rankdir="TB")
+
+
+GRAPHS["network_2_4_1_output"] = network_output
+GRAPHS["network_2_4_1_unit"] = network_unit
