@@ -123,7 +123,8 @@ def logistic_one_example() -> graphviz.Digraph:
     """The seed's x1, x2, w1, w2, b → z → a → L after backward, with local derivatives."""
     L = logistic.single_example([1.5, 2.0], 1, [0.4, -0.1], 0.2)
     L.backward()
-    return draw(L, show_local=True)
+    # Top to bottom: nine boxes side by side would shrink the labels to 7 px at page width.
+    return draw(L, show_local=True, rankdir="TB")
 
 
 @functools.cache
@@ -375,7 +376,8 @@ def cost_graph_local() -> graphviz.Digraph:
     Y = np.array([[1, 0, 1]])
     graph = logistic.cost_graph(X, Y, np.array([[0.1], [-0.2]]), 0.3)
     graph.backward()
-    return draw(graph.J, show_local=True)
+    # Top to bottom, 3 digits: the three samples side by side fit the page's width.
+    return draw(graph.J, show_local=True, rankdir="TB", precision=3)
 
 
 STALE_RATE, STALE_STEPS = 1.0, 40
@@ -594,6 +596,7 @@ def _load_notes_figures() -> ModuleType:
 
 
 NOTES = _load_notes_figures()
+FIGURES.update(NOTES.GRAPHS)
 PLOTS.update(NOTES.PLOTS)
 NUMBERS.update(NOTES.NUMBERS)
 
