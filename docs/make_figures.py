@@ -102,6 +102,17 @@ def _seed_flipbook(path: Path) -> object:
 PAGES["seed_flipbook.html"] = _seed_flipbook
 
 
+def _seed_flipbook_frame(step: int, path: Path) -> object:
+    """One frame of the flip-book as a still SVG, for where the HTML page does not open."""
+    frame = draw_backward_steps(seed_graph())[step - 1]
+    path.write_bytes(frame.pipe(format="svg"))
+    return path
+
+
+for _step in range(1, 7):  # the seed's graph has six nodes, one frame each
+    PAGES[f"seed_flipbook_step{_step}.svg"] = functools.partial(_seed_flipbook_frame, _step)
+
+
 # ---------------------------------------------------------------------------
 # Logistic regression (docs chapters 3-5): the single-example graph, and a model
 # trained on the synthetic cats, whose numbers are checked like DOT sources.
@@ -683,6 +694,8 @@ def write_only(names: list[str]) -> int:
             (FIGURES_DIR / name).write_text(texts[name](), encoding="utf-8")
         elif name in plots:
             plots[name](FIGURES_DIR / name)
+        elif name in PAGES:
+            PAGES[name](FIGURES_DIR / name)
         elif stem in FIGURES:
             made = FIGURES[stem]()
             dot_path(stem, made).write_text(dot_source(made), encoding="utf-8")

@@ -205,3 +205,20 @@ def test_the_no_minimum_table_starts_where_a_fresh_run_does(notes: ModuleType) -
     iteration, cost, norm_w, norm_dw, accuracy = notes.no_minimum_run(notes.NO_MINIMUM_MARKS[0])[-1]
     assert iteration == notes.NO_MINIMUM_MARKS[0]
     assert first_row.split()[1:4] == [f"{cost:.4f}", f"{norm_w:.3f}", f"{norm_dw:.2e}"]
+
+
+def test_the_flipbooks_still_frames_are_its_frames() -> None:
+    # Chapter 2's fallback for where the HTML flip-book does not open: one SVG per frame,
+    # in backward order, each titled as the flip-book titles it.
+    from microgrid import draw_backward_steps
+
+    make_figures = _load("make_figures")
+    frames = draw_backward_steps(make_figures.seed_graph())
+    shown = inline_svgs((DOCS / "02-backprop.md").read_text(encoding="utf-8"))
+    stills = [name for name in shown if "seed_flipbook_step" in name]
+    assert len(stills) == len(frames) == 6
+    for number, (name, frame) in enumerate(zip(stills, frames, strict=True), start=1):
+        title = re.search(r"<B>(Step .*?)</B>", frame.source)
+        assert title is not None and title.group(1).startswith(f"Step {number} of 6")
+        svg = (DOCS / name).read_text(encoding="utf-8")
+        assert title.group(1).replace("·", "&#183;") in svg or title.group(1) in svg, name
