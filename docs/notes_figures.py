@@ -17,6 +17,7 @@ Every function here uses microgrid's public names only.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import subprocess
 import sys
@@ -25,9 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 import graphviz
+import numpy as np
 
 from microgrid import (
     LogisticRegression,
@@ -115,8 +115,11 @@ def _picture_to_column(path: Path) -> object:
     image.set_yticks([0, 63])
     rows = [
         ("the notes' order (flatten_images): all red, then green, then blue", notes, notes_channel),
-        ("the course's order (flatten_pixels): r, g, b of pixel 1, then pixel 2, …", course,
-         course_channel),
+        (
+            "the course's order (flatten_pixels): r, g, b of pixel 1, then pixel 2, …",
+            course,
+            course_channel,
+        ),
     ]
     names = "RGB"
     for k, (title, column, channel) in enumerate(rows):
@@ -235,22 +238,50 @@ def _slope_and_step(path: Path) -> object:
     axes.plot(ws, [_slope_cost(w) for w in ws], color="black", label="J(w1)")
     w0, d0 = slope_steps()[0]
     tangent = np.linspace(w0 - 0.6, w0 + 0.8, 2)
-    axes.plot(tangent, _slope_cost(w0) + d0 * (tangent - w0), color="tab:red",
-              label=f"the slope at the red point: dw1 = {d0:g}")
-    axes.plot([w0, w0 + 0.2, w0 + 0.2], [_slope_cost(w0), _slope_cost(w0),
-              _slope_cost(w0) + 0.2 * d0], color="tab:red", linewidth=1)
-    axes.text(w0 + 0.24, _slope_cost(w0) - 0.6, "0.2 right, 1 down:\nslope −5",
-              fontsize=8, color="tab:red")
+    axes.plot(
+        tangent,
+        _slope_cost(w0) + d0 * (tangent - w0),
+        color="tab:red",
+        label=f"the slope at the red point: dw1 = {d0:g}",
+    )
+    axes.plot(
+        [w0, w0 + 0.2, w0 + 0.2],
+        [_slope_cost(w0), _slope_cost(w0), _slope_cost(w0) + 0.2 * d0],
+        color="tab:red",
+        linewidth=1,
+    )
+    axes.text(
+        w0 + 0.24,
+        _slope_cost(w0) - 0.6,
+        "0.2 right, 1 down:\nslope −5",
+        fontsize=8,
+        color="tab:red",
+    )
     steps = slope_steps()
-    for (w, d), (w_next, _) in zip(steps, steps[1:]):
-        axes.annotate("", (w_next, _slope_cost(w_next)), (w, _slope_cost(w)),
-                      arrowprops={"arrowstyle": "->", "color": "tab:blue"})
-    axes.plot([w for w, _ in steps], [_slope_cost(w) for w, _ in steps], "o", color="tab:blue",
-              markersize=4, label=f"w1 := w1 − α·dw1, α = {SLOPE_RATE:g}")
+    for (w, _), (w_next, _) in itertools.pairwise(steps):
+        axes.annotate(
+            "",
+            (w_next, _slope_cost(w_next)),
+            (w, _slope_cost(w)),
+            arrowprops={"arrowstyle": "->", "color": "tab:blue"},
+        )
+    axes.plot(
+        [w for w, _ in steps],
+        [_slope_cost(w) for w, _ in steps],
+        "o",
+        color="tab:blue",
+        markersize=4,
+        label=f"w1 := w1 − α·dw1, α = {SLOPE_RATE:g}",
+    )
     axes.plot([w0], [_slope_cost(w0)], "o", color="tab:red", markersize=7)
     first = steps[1][0]
-    axes.text(-0.25, 0.3, f"first step: w1 = {w0:g} − {SLOPE_RATE:g}·({d0:g}) = {first:g}\n"
-              "steep slope, long step; flatter slope, shorter step", fontsize=9)
+    axes.text(
+        -0.25,
+        0.3,
+        f"first step: w1 = {w0:g} − {SLOPE_RATE:g}·({d0:g}) = {first:g}\n"
+        "steep slope, long step; flatter slope, shorter step",
+        fontsize=9,
+    )
     axes.plot([3], [0], "*", color="tab:green", markersize=12, label="the minimum: dw1 = 0")
     axes.set_xlabel("w1")
     axes.set_ylabel("J")
@@ -287,10 +318,16 @@ def _vectorization_shapes(path: Path) -> object:
     _box(axes, 2.9, top, m * u, n * u, "X  (n, m)\none column\nper sample", "#f3f4f6")
     axes.text(7.3, top + (n - 0.5) * u, "+ b =", fontsize=13, ha="center", va="center")
     _box(axes, 8.1, top + (n - 1) * u, m * u, u, "Z", "#fde68a")
-    axes.text(8.1 + m * u / 2, top + (n - 1) * u - 0.3, "(1, m)", ha="center", va="top",
-              fontsize=10)
-    axes.text(8.1, top + 1.0, "entry i: wᵀx⁽ⁱ⁾ + b,\nsample i's z;\nb (a number) is\n"
-              "broadcast to (1, m)", fontsize=10, va="top")
+    axes.text(
+        8.1 + m * u / 2, top + (n - 1) * u - 0.3, "(1, m)", ha="center", va="top", fontsize=10
+    )
+    axes.text(
+        8.1,
+        top + 1.0,
+        "entry i: wᵀx⁽ⁱ⁾ + b,\nsample i's z;\nb (a number) is\nbroadcast to (1, m)",
+        fontsize=10,
+        va="top",
+    )
     # Row 2: dw = X dZᵀ / m, one number per feature.
     low = 0.0
     _box(axes, 0, low, u, n * u, "", "#dbeafe")
@@ -301,9 +338,15 @@ def _vectorization_shapes(path: Path) -> object:
     _box(axes, 5.6, low + n * u - m * u, u, m * u, "", "#fecaca")
     axes.text(5.6 + u + 0.15, low + n * u - m * u + 0.2, "dZᵀ\n(m, 1)", fontsize=10)
     axes.text(6.9, low + n * u / 2, "/ m", fontsize=14, ha="center", va="center")
-    axes.text(8.1, low + n * u, "dZ = A − Y, (1, m)\n\nrow j of X times dZᵀ:\n"
-              "Σᵢ xⱼ⁽ⁱ⁾ dz⁽ⁱ⁾, the seed's\ndwj += xj(i)·dz(i)\nfor every i at once\n\n"
-              "db = Σ dZ / m: a number", fontsize=10, va="top")
+    axes.text(
+        8.1,
+        low + n * u,
+        "dZ = A − Y, (1, m)\n\nrow j of X times dZᵀ:\n"
+        "Σᵢ xⱼ⁽ⁱ⁾ dz⁽ⁱ⁾, the seed's\ndwj += xj(i)·dz(i)\nfor every i at once\n\n"
+        "db = Σ dZ / m: a number",
+        fontsize=10,
+        va="top",
+    )
     axes.set_xlim(-0.3, 12.2)
     axes.set_ylim(-2.2, top + n * u + 0.3)
     axes.set_aspect("equal")
@@ -356,7 +399,7 @@ def learning_rates_text() -> str:
     ]
     for rate in RATES:
         costs = rate_costs(rate)
-        ups = sum(later > earlier for earlier, later in zip(costs, costs[1:]))
+        ups = sum(later > earlier for earlier, later in itertools.pairwise(costs))
         lines.append(
             f"α = {rate:g}: J rises in {ups} of {len(costs) - 1} steps; "
             + ", ".join(f"J({i}) = {costs[i]:.4f}" for i in (0, 10, 100, 300, len(costs) - 1))
@@ -398,7 +441,7 @@ NO_MINIMUM_MARKS = (1000, 2000, 5000, 10000, 15000, 20000)
 def no_minimum_run(
     iterations: int = NO_MINIMUM_ITERATIONS,
 ) -> list[tuple[int, float, float, float, float]]:
-    """(iteration, J, ‖w‖, ‖dw‖, train accuracy) every 250 steps of descent on the course's files."""
+    """(iteration, J, ‖w‖, ‖dw‖, train accuracy) every 250 steps on the course's files."""
     data = datasets.load_catvnoncat(CAT_DIR)
     X, Y = datasets.flatten_images(data.train_x), data.train_y
     w, b = np.zeros((X.shape[0], 1)), 0.0
@@ -415,14 +458,13 @@ def no_minimum_run(
 def no_minimum_text() -> str:
     lines = [
         "# python docs/make_figures.py (where the course's files are): gradient descent on",
-        f"# train_catvnoncat.h5 (209 pictures, 12288 features), α = {NO_MINIMUM_RATE:g}, w = 0, b = 0",
+        "# train_catvnoncat.h5 (209 pictures, 12288 features), "
+        f"α = {NO_MINIMUM_RATE:g}, w = 0, b = 0",
         "iteration  J       ‖w‖    ‖dw‖     train accuracy",
     ]
     for i, cost, norm_w, norm_dw, accuracy in no_minimum_run():
         if i in NO_MINIMUM_MARKS:
-            lines.append(
-                f"{i:<9}  {cost:.4f}  {norm_w:.3f}  {norm_dw:.2e}  {100 * accuracy:.1f} %"
-            )
+            lines.append(f"{i:<9}  {cost:.4f}  {norm_w:.3f}  {norm_dw:.2e}  {100 * accuracy:.1f} %")
     return "\n".join(lines) + "\n"
 
 
@@ -434,7 +476,10 @@ def _no_minimum(path: Path) -> object:
     rows = np.array(no_minimum_run())
     figure, axes = plt.subplots(1, 3, figsize=(11, 3.4))
     for ax, column, title in zip(
-        axes, (1, 2, 3), ("cost J: falls for ever", "‖w‖: grows for ever", "‖dw‖: never 0")
+        axes,
+        (1, 2, 3),
+        ("cost J: falls for ever", "‖w‖: grows for ever", "‖dw‖: never 0"),
+        strict=True,
     ):
         ax.plot(rows[:, 0], rows[:, column])
         ax.set_xlabel("iteration")
@@ -474,7 +519,7 @@ else:
 
 
 def _time_in_subprocess(which: str, threads: str | None) -> float:
-    """Seconds for one gradient, best of several, in a fresh Python (BLAS threads set before import)."""
+    """Seconds for one gradient, best of several, in a fresh Python (BLAS threads set first)."""
     env = dict(os.environ)
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env.pop(name, None)
@@ -496,20 +541,24 @@ def vectorization_speed_text() -> str:
     read = _time_in_subprocess("read", "1")
     multiply_adds = 2 * 12288 * 209
     megabytes = 12288 * 209 * 8 / 1e6
-    return "\n".join(
-        [
-            "# python docs/make_figures.py --measure: one gradient on the synthetic cats",
-            f"# (n = 12288, m = 209: {multiply_adds:,} multiply-adds), one thread, best of several",
-            f"# runs, {time.strftime('%Y-%m-%d')}, a machine with {os.cpu_count()} cores",
-            f"the seed's loop in Python: {1e3 * loop:.0f} ms, "
-            f"{1e9 * loop / multiply_adds:.0f} ns per multiply-add",
-            f"vectorized_gradients (NumPy): {1e3 * vectorized:.2f} ms, "
-            f"{1e9 * vectorized / multiply_adds:.2f} ns per multiply-add",
-            f"one pass over X ({megabytes:.0f} MB, X.sum()): {1e3 * read:.2f} ms",
-            f"loop / vectorized: {loop / vectorized:.0f}×; "
-            f"vectorized / one pass over X: {vectorized / read:.1f}×",
-        ]
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                "# python docs/make_figures.py --measure: one gradient on the synthetic cats",
+                f"# (n = 12288, m = 209: {multiply_adds:,} multiply-adds), "
+                "one thread, best of several",
+                f"# runs, {time.strftime('%Y-%m-%d')}, a machine with {os.cpu_count()} cores",
+                f"the seed's loop in Python: {1e3 * loop:.0f} ms, "
+                f"{1e9 * loop / multiply_adds:.0f} ns per multiply-add",
+                f"vectorized_gradients (NumPy): {1e3 * vectorized:.2f} ms, "
+                f"{1e9 * vectorized / multiply_adds:.2f} ns per multiply-add",
+                f"one pass over X ({megabytes:.0f} MB, X.sum()): {1e3 * read:.2f} ms",
+                f"loop / vectorized: {loop / vectorized:.0f}×; "
+                f"vectorized / one pass over X: {vectorized / read:.1f}×",
+            ]
+        )
+        + "\n"
+    )
 
 
 MEASURED["vectorization_speed.txt"] = vectorization_speed_text
@@ -535,8 +584,8 @@ def network_sample() -> tuple[list[float], int, dict[str, np.ndarray], dict[str,
 
 
 def network_output_piece() -> Value:
-    """a1[1..4], W2, b2 → z2[1] → a2[1] → L, the a1[j] as leaves holding the whole graph's values."""
-    x, y, parameters, nodes = network_sample()
+    """a1[1..4], W2, b2 → z2[1] → a2[1] → L; the a1[j] are leaves with the whole graph's values."""
+    _, y, parameters, nodes = network_sample()
     a1 = [Value(nodes[f"a1[{j}]"].value, label=f"a1[{j}]") for j in range(1, 5)]
     W2 = [Value(float(parameters["W2"][0, j - 1]), label=f"W2[1,{j}]") for j in range(1, 5)]
     b2 = Value(float(parameters["b2"][0, 0]), label="b2[1]")

@@ -99,9 +99,11 @@ def test_no_page_links_outside_the_repository() -> None:
     # A learner with only the repository cannot follow a link to ../shared/ or the web:
     # pages name the course's files and where to get them instead.
     outside = []
-    for page in sorted(DOCS.glob("*.md")) + [DOCS / "figures" / "README.md"]:
+    for page in [*sorted(DOCS.glob("*.md")), DOCS / "figures" / "README.md"]:
         text = page.read_text(encoding="utf-8")
-        for link in re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'<img[^>]*src="([^"]+)"', text):
+        for link in re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(
+            r'<img[^>]*src="([^"]+)"', text
+        ):
             if re.match(r"[a-z]+:", link):
                 outside.append(f"{page.name}: {link}")
                 continue
@@ -202,7 +204,7 @@ def test_the_no_minimum_table_starts_where_a_fresh_run_does(notes: ModuleType) -
         for line in (DOCS / "figures" / "no_minimum.txt").read_text(encoding="utf-8").splitlines()
         if line.startswith(f"{notes.NO_MINIMUM_MARKS[0]} ")
     )
-    iteration, cost, norm_w, norm_dw, accuracy = notes.no_minimum_run(notes.NO_MINIMUM_MARKS[0])[-1]
+    iteration, cost, norm_w, norm_dw, _ = notes.no_minimum_run(notes.NO_MINIMUM_MARKS[0])[-1]
     assert iteration == notes.NO_MINIMUM_MARKS[0]
     assert first_row.split()[1:4] == [f"{cost:.4f}", f"{norm_w:.3f}", f"{norm_dw:.2e}"]
 
