@@ -596,25 +596,28 @@ PLOTS["planar_learning_curves.png"] = _planar_learning_curves
 PLOTS["moons_boundary.png"] = _moons_boundary
 
 
-def _load_notes_figures() -> ModuleType:
-    """docs/notes_figures.py (chapter 0's pictures, chapters 4-6's numbers), loaded by path."""
-    path = Path(__file__).resolve().parent / "notes_figures.py"
-    spec = importlib.util.spec_from_file_location("notes_figures", path)
+def _load_sibling(name: str) -> ModuleType:
+    """docs/NAME.py, loaded by path (this script is run as a file and loaded by tests)."""
+    path = Path(__file__).resolve().parent / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-NOTES = _load_notes_figures()
-FIGURES.update(NOTES.GRAPHS)
+# Chapter 0's pictures, and the numbers behind chapters 4-6's and 8's corrections.
+NOTES = _load_sibling("notes_figures")
+CORRECTIONS = _load_sibling("correction_figures")
+FIGURES.update(CORRECTIONS.GRAPHS)
 PLOTS.update(NOTES.PLOTS)
-NUMBERS.update(NOTES.NUMBERS)
+PLOTS.update(CORRECTIONS.PLOTS)
+NUMBERS.update(CORRECTIONS.NUMBERS)
 
 
 def course_numbers() -> dict[str, Callable[[], str]]:
     """The numbers made from the course's own files: none where the files are absent."""
-    return dict(NOTES.COURSE_NUMBERS) if NOTES.course_files_present() else {}
+    return dict(CORRECTIONS.COURSE_NUMBERS) if CORRECTIONS.course_files_present() else {}
 
 
 def dot_source(made: Figure) -> str:
@@ -667,11 +670,11 @@ def write_figures(measure: bool = False) -> list[Path]:
             written.append(svg)
     texts = {**NUMBERS, **SLOW_NUMBERS, **course_numbers()}
     if measure:
-        texts.update(NOTES.MEASURED)
+        texts.update(CORRECTIONS.MEASURED)
     for name, make_text in texts.items():
         (FIGURES_DIR / name).write_text(make_text(), encoding="utf-8")
         written.append(FIGURES_DIR / name)
-    plots = {**PLOTS, **(NOTES.COURSE_PLOTS if NOTES.course_files_present() else {})}
+    plots = {**PLOTS, **(CORRECTIONS.COURSE_PLOTS if CORRECTIONS.course_files_present() else {})}
     for name, plot in plots.items():
         plot(FIGURES_DIR / name)  # needs matplotlib (the `plot` extra)
         written.append(FIGURES_DIR / name)
@@ -686,8 +689,8 @@ def write_figures(measure: bool = False) -> list[Path]:
 
 def write_only(names: list[str]) -> int:
     """Write the named files alone (a picture while you work on it): 1 if a name is unknown."""
-    texts = {**NUMBERS, **SLOW_NUMBERS, **NOTES.COURSE_NUMBERS, **NOTES.MEASURED}
-    plots = {**PLOTS, **NOTES.COURSE_PLOTS}
+    texts = {**NUMBERS, **SLOW_NUMBERS, **CORRECTIONS.COURSE_NUMBERS, **CORRECTIONS.MEASURED}
+    plots = {**PLOTS, **CORRECTIONS.COURSE_PLOTS}
     for name in names:
         stem = name.rsplit(".", 1)[0]
         if name in texts:

@@ -43,6 +43,11 @@ def notes() -> ModuleType:
     return _load("notes_figures")
 
 
+@pytest.fixture(scope="module")
+def corrections() -> ModuleType:
+    return _load("correction_figures")
+
+
 def inline_svgs(markdown: str) -> list[str]:
     """The SVG files a page shows as pictures (``![alt](x.svg)``), not the ones it only links."""
     return re.findall(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)", markdown)
@@ -136,10 +141,12 @@ def test_the_slope_picture_starts_at_the_notes_dw1_and_its_steps_shrink(
     assert moves[0] == pytest.approx(0.5)
 
 
-def test_the_zigzag_rate_is_above_two_over_l_and_the_smooth_one_below(notes: ModuleType) -> None:
-    X, _ = notes._synthetic_cats()
-    limit = 2 / notes.lipschitz_constant(X)
-    fast, slow = notes.RATES
+def test_the_zigzag_rate_is_above_two_over_l_and_the_smooth_one_below(
+    corrections: ModuleType,
+) -> None:
+    X, _ = corrections._synthetic_cats()
+    limit = 2 / corrections.lipschitz_constant(X)
+    fast, slow = corrections.RATES
     assert slow < limit < fast
     # L really is the largest curvature at w = 0: a finite difference of the gradient along the
     # top eigenvector, for the cost of the (n + 1) parameters w and b.
@@ -156,17 +163,17 @@ def test_the_zigzag_rate_is_above_two_over_l_and_the_smooth_one_below(notes: Mod
     _, dw, db = logistic.vectorized_gradients(X, cats.train_y, w, b)
     _, dw0, db0 = logistic.vectorized_gradients(X, cats.train_y, np.zeros_like(w), 0.0)
     curvature = float(v @ np.append(dw - dw0, db - db0)) / h
-    assert curvature == pytest.approx(notes.lipschitz_constant(X), rel=1e-3)
-    costs = {rate: notes.rate_costs(rate) for rate in notes.RATES}
+    assert curvature == pytest.approx(corrections.lipschitz_constant(X), rel=1e-3)
+    costs = {rate: corrections.rate_costs(rate) for rate in corrections.RATES}
     assert any(b > a for a, b in itertools.pairwise(costs[fast]))  # zig-zags
     assert all(b < a for a, b in itertools.pairwise(costs[slow]))  # falls at every step
 
 
-def test_the_network_pieces_carry_the_whole_graphs_numbers(notes: ModuleType) -> None:
+def test_the_network_pieces_carry_the_whole_graphs_numbers(corrections: ModuleType) -> None:
     from microgrid import topological_order
 
-    _, _, _, whole = notes.network_sample()
-    for piece in (notes.network_output_piece(), notes.network_unit_piece()):
+    _, _, _, whole = corrections.network_sample()
+    for piece in (corrections.network_output_piece(), corrections.network_unit_piece()):
         for node in topological_order(piece):
             # x1 and x2 feed all four hidden units: the unit's picture shows unit 1's share only.
             if node.label in whole and node.label not in ("", "x1", "x2"):
@@ -189,23 +196,25 @@ def test_the_no_minimum_table_shows_j_falling_w_growing_and_dw_never_zero() -> N
 
 
 def _course_dir() -> Path:
-    return _load("notes_figures").CAT_DIR  # type: ignore[no-any-return]
+    return _load("correction_figures").CAT_DIR  # type: ignore[no-any-return]
 
 
 @pytest.mark.skipif(
-    not _load("notes_figures").course_files_present(),
+    not _load("correction_figures").course_files_present(),
     reason=f"the course's catvnoncat .h5 files are not in {_course_dir()} "
     "(set MICROGRID_CATVNONCAT to their folder to run this test)",
 )
-def test_the_no_minimum_table_starts_where_a_fresh_run_does(notes: ModuleType) -> None:
+def test_the_no_minimum_table_starts_where_a_fresh_run_does(corrections: ModuleType) -> None:
     pytest.importorskip("h5py")
     first_row = next(
         line
         for line in (DOCS / "figures" / "no_minimum.txt").read_text(encoding="utf-8").splitlines()
-        if line.startswith(f"{notes.NO_MINIMUM_MARKS[0]} ")
+        if line.startswith(f"{corrections.NO_MINIMUM_MARKS[0]} ")
     )
-    iteration, cost, norm_w, norm_dw, _ = notes.no_minimum_run(notes.NO_MINIMUM_MARKS[0])[-1]
-    assert iteration == notes.NO_MINIMUM_MARKS[0]
+    iteration, cost, norm_w, norm_dw, _ = corrections.no_minimum_run(
+        corrections.NO_MINIMUM_MARKS[0]
+    )[-1]
+    assert iteration == corrections.NO_MINIMUM_MARKS[0]
     assert first_row.split()[1:4] == [f"{cost:.4f}", f"{norm_w:.3f}", f"{norm_dw:.2e}"]
 
 
