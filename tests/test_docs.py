@@ -40,10 +40,12 @@ FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 
 # The chapters the tutorial promises (issue 6); each must exist and be linked from index.md.
 CHAPTERS = [
+    "00-a-picture-as-numbers.md",
     "01-computation-graph.md",
     "02-backprop.md",
     "03-logistic-one-example.md",
     "04-logistic-m-examples.md",
+    "04b-why-this-loss.md",
     "05-vectorization.md",
     "06-gradient-checking.md",
     "07-your-own-primitive.md",
