@@ -7,7 +7,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck pytest bench dot browser notebook clean
+# The exact versions CI tested (Python 3.11, Linux x86_64), made by pip-compile from
+# pyproject.toml's ranges: `make lock` adds what pyproject.toml gained, `make lock-upgrade`
+# moves every pin to the newest release (docs/testing.md). `make test CONSTRAINTS=`
+# installs without it (the newest versions the ranges allow, as on another platform).
+# Passed as PIP_CONSTRAINT, not -c, so that it also pins the build backend (hatchling)
+# in pip's isolated build environment.
+CONSTRAINTS ?= constraints.txt
+PINNED := $(if $(CONSTRAINTS),PIP_CONSTRAINT="$(abspath $(CONSTRAINTS))")
+
+.PHONY: demo test lint typecheck pytest bench dot browser notebook clean lock lock-upgrade digits
 
 demo: $(VENV)/.demo-installed dot
 	$(VENV)/bin/microgrid demo
@@ -40,16 +49,38 @@ bench: $(VENV)/.test-installed
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.demo-installed: pyproject.toml | $(PY)
-	$(PIP) install -e .
+$(VENV)/.demo-installed: pyproject.toml $(CONSTRAINTS) | $(PY)
+	$(PINNED) $(PIP) install -e .
 	touch $@
 
-# torch==2.13.0 first: it is the CPU wheel here, and the `compare` extra's
-# range accepts it (an unpinned torch pulls several GB of CUDA packages).
-$(VENV)/.test-installed: pyproject.toml | $(PY)
-	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev,data,plot,compare]"
+# torch: constraints.txt pins torch==2.13.0+cpu, the CPU wheel that lies on this kind of
+# machine's disk (pip finds it there; uv and poetry don't look), which the `compare`
+# extra's range accepts. Without the lock, torch==2.13.0 goes first for the same reason:
+# an unpinned torch pulls several GB of CUDA packages.
+$(VENV)/.test-installed: pyproject.toml $(CONSTRAINTS) | $(PY)
+	$(if $(CONSTRAINTS),,$(PIP) install torch==2.13.0)
+	$(PINNED) $(PIP) install -e ".[dev,data,plot,compare]"
 	touch $@ $(VENV)/.demo-installed
+
+# pip-compile resolves pyproject.toml's ranges (every extra, and the build backend) in a
+# scratch venv. It uses pip's own finder, so it sees the CPU torch wheel on this
+# machine's disk (uv would resolve a CUDA build instead): run it on a machine of CI's
+# kind, then `make clean test` to test what it wrote. CUSTOM_COMPILE_COMMAND is the
+# command the file's header tells the next person to run.
+PIP_TOOLS := pip-tools==7.6.2
+LOCK_VENV := $(VENV)-lock
+LOCK_FLAGS := --all-extras --build-deps-for editable --strip-extras --allow-unsafe \
+	--no-emit-find-links --no-emit-index-url --annotation-style line
+lock: LOCK_COMMAND := make lock
+lock-upgrade: LOCK_COMMAND := make lock-upgrade
+lock-upgrade: LOCK_FLAGS += --upgrade
+lock lock-upgrade:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip --disable-pip-version-check -q install $(PIP_TOOLS)
+	CUSTOM_COMPILE_COMMAND="$(LOCK_COMMAND)" $(LOCK_VENV)/bin/pip-compile -q $(LOCK_FLAGS) \
+	  -o constraints.txt pyproject.toml
+	rm -rf $(LOCK_VENV)
 
 # The `dot` binary comes from Debian's graphviz package, not from pip.
 dot:
