@@ -34,6 +34,17 @@ typecheck: $(VENV)/.test-installed
 pytest: $(VENV)/.test-installed
 	$(PY) -m pytest
 
+# The tests whose printed numbers come from long NumPy computations, run with NumPy's BLAS
+# on 1 thread, then on 2 (threadpoolctl): both must pass (docs/testing.md).
+DIGIT_TESTS := tests/test_docs.py tests/test_notebook.py tests/test_examples_networks.py \
+	tests/test_examples_logistic.py tests/test_examples_graph.py tests/test_examples_ownbackprop.py \
+	tests/test_networks.py tests/test_logistic.py tests/test_ownbackprop.py tests/test_cli.py \
+	tests/test_datasets.py tests/test_seed_questions_figures.py \
+	tests/test_render.py::test_checked_in_figures_are_not_stale microgrid
+digits: $(VENV)/.test-installed dot
+	$(PY) -m pytest -q $(DIGIT_TESTS) --blas-threads 1
+	$(PY) -m pytest -q $(DIGIT_TESTS) --blas-threads 2
+
 # Re-execute the learners' notebook in place, so it ships with current outputs
 # (tests/test_notebook.py fails when they are stale). Its files go to examples/build/.
 notebook: $(VENV)/.test-installed dot

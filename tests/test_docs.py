@@ -59,6 +59,7 @@ CHAPTERS = [
     "api.md",
     "architecture.md",
     "performance.md",
+    "testing.md",
 ]
 SEED_TERMS = [
     "正向传播",
