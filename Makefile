@@ -12,7 +12,8 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 # moves every pin to the newest release (docs/testing.md). `make test CONSTRAINTS=`
 # installs without it (the newest versions the ranges allow, as on another platform).
 # Passed as PIP_CONSTRAINT, not -c, so that it also pins the build backend (hatchling)
-# in pip's isolated build environment.
+# in pip's isolated build environment. It takes the place of a constraint file named in
+# pip's own config (this kind of machine caps torch there): the file pins torch itself.
 CONSTRAINTS ?= constraints.txt
 PINNED := $(if $(CONSTRAINTS),PIP_CONSTRAINT="$(abspath $(CONSTRAINTS))")
 

@@ -122,32 +122,37 @@ def doctest_source(blocks: list[Block]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# A number cut short by "..." (``0.218...``): its printed digits go on (``0.218607``,
-# or ``1.5`` for ``1...``), maybe with an exponent, and the next text follows at once.
-STABLE_DIGITS = re.compile(r"(\d)\.\.\.")
+# A number cut short by "..." at the end of a line (``Cost: 0.218...``): its printed
+# digits go on (``0.218607``, or ``1.5`` for ``1...``), maybe with an exponent, and the
+# line ends there. Mid-line, ``0.62...  FAIL`` is doctest's "anything" as before.
+STABLE_DIGITS = re.compile(r"(\d)\.\.\.[ \t]*$", re.M)
+_MARK = "\x00"  # stands for a STABLE_DIGITS "..." while whitespace is normalized
 
 
 class StableDigitsChecker(doctest.OutputChecker):
     """doctest's checker, plus the page's mark for the digits that every machine prints.
 
-    Where an expected output has ``DIGITS...``, the ``...`` stands for more digits of that
-    number only: ``Cost: 0.218...`` matches ``Cost: 0.218614`` but not ``Cost: 0.21``,
-    ``Cost: 0.219`` or a ``Cost: 0.218`` followed by more lines. Why: after 10,000 steps
-    the last digits of a cost depend on how the machine's BLAS rounds its sums, and the
-    page says which digits to trust (docs/testing.md). Any other ``...`` is doctest's.
+    Where a line of an expected output ends in ``DIGITS...``, the ``...`` stands for more
+    digits of that number only: ``Cost: 0.218...`` matches ``Cost: 0.218614`` but not
+    ``Cost: 0.21``, ``Cost: 0.219``, ``Cost: 0.218 and more`` or a ``Cost: 0.218`` followed
+    by more lines. Why: after 10,000 steps the last digits of a cost depend on how the
+    machine's BLAS rounds its sums, and the page says which digits to trust
+    (docs/testing.md). Any other ``...`` is doctest's ELLIPSIS.
     """
 
     def check_output(self, want: str, got: str, optionflags: int) -> bool:
         if not STABLE_DIGITS.search(want):
             return super().check_output(want, got, optionflags)
-        # The expected text becomes a pattern: text as it is, "DIGITS..." as those digits
-        # then [0-9]*, any other "..." as doctest's anything. Whitespace is normalized first.
+        # The expected text becomes a pattern: text as it is, each marked number as its
+        # digits then more digits, any other "..." as doctest's anything. Whitespace is
+        # normalized in both, as NORMALIZE_WHITESPACE does.
+        marked = STABLE_DIGITS.sub(lambda m: m.group(1) + _MARK, want)
         pattern = []
-        for piece in re.split(r"(\d\.\.\.|\.\.\.)", " ".join(want.split())):
+        for piece in re.split(rf"({_MARK}|\.\.\.)", " ".join(marked.split())):
             if piece == "...":
                 pattern.append(".*?")
-            elif STABLE_DIGITS.fullmatch(piece):
-                pattern.append(re.escape(piece[0]) + r"[\d.]*(?:e[-+]?\d+)?(?![\d.])")
+            elif piece == _MARK:
+                pattern.append(r"[\d.]*(?:e[-+]?\d+)?(?=\s|$)")
             else:
                 pattern.append(re.escape(piece.replace("<BLANKLINE>", "")))
         return re.fullmatch("".join(pattern), " ".join(got.split()), re.S) is not None
@@ -410,10 +415,12 @@ def test_stable_digits_mark_matches_more_digits_of_that_number_only() -> None:
     assert not check(cost, "Cost at 0: 0.693049\nCost at 9000: 0.2186\n")
     # The marked "..." stands for digits only, never for more lines or more text.
     assert not check(cost, "Cost at 0: 0.693048\nCost at 9000: 0.218\nx\n")
-    assert not check("J = 0.21...!\n", "J = 0.21 and more!\n")
-    # An exponent may follow the digits; doctest's own "..." still works beside the mark.
-    assert check("d = 3.1...: fine ...\n", "d = 3.19e-09: fine (1 row)\n")
+    assert not check("J = 0.21...\n", "J = 0.21 and more\n")
+    # An exponent may follow the digits; doctest's own "..." still works beside the mark,
+    # and mid-line (a number, then other columns) "..." is doctest's anything.
+    assert check("d = 3.1...\n", "d = 3.19e-09\n")
     assert check("a\n...\nb = 1...\n", "a\nskipped\nlines\nb = 1.5\n")
+    assert check("x  0.6224...  FAIL\nJ = 2...\n", "x  0.62245  2.4e-01  FAIL\nJ = 2.5\n")
     failed, attempted, _ = run_python_blocks("m.md", "```python\n>>> 2 / 3\n0.66...\n```\n")
     assert (failed, attempted) == (0, 1)
     failed, attempted, _ = run_python_blocks("m.md", "```python\n>>> 2 / 3\n0.67...\n```\n")
