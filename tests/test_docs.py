@@ -7,10 +7,10 @@
 * Every ``$ microgrid ...`` line in a ```console block is run through
   `microgrid.apps.cli.main` and must print what the page shows after it.
 * Printed numbers are compared digit for digit, except where the page marks the digits
-  that are the same on every machine: ``0.218...`` (``...`` right after a digit) matches a
-  printed number that starts with 0.218 (0.218607, 0.218553), and only that. A ``...``
-  anywhere else stands for any text, as in any doctest (a skipped line, a memory address).
-  docs/testing.md says which printed numbers need it and why.
+  that are the same on every machine: a line ending in ``0.218...`` (``...`` right after a
+  digit) matches a printed number that starts with 0.218 (0.218607, 0.218553), and only
+  that. A ``...`` anywhere else stands for any text, as in any doctest (a skipped line, a
+  memory address). docs/testing.md says which printed numbers need it and why.
 * Every relative link and image points at a file that exists (and, for
   ``page.md#anchor``, at a heading that exists).
 * docs/api.md lists every name in `microgrid.__all__`; the glossary has every
