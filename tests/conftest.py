@@ -67,7 +67,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         return [f"numpy {numpy.__version__} (threadpoolctl not installed: BLAS unknown)"]
     blas = [
         f"{pool['internal_api']} {pool['version']} {pool.get('architecture')}, "
-        f"{pool['num_threads']} threads"
+        f"{pool['num_threads']} thread{'' if pool['num_threads'] == 1 else 's'}"
         for pool in threadpool_info()
         if pool["user_api"] == "blas"
     ]
