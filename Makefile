@@ -37,7 +37,8 @@ pytest: $(VENV)/.test-installed
 
 # The tests whose printed numbers come from long NumPy computations, run with NumPy's BLAS
 # on 1 thread, then on 2 (threadpoolctl): both must pass (docs/testing.md).
-DIGIT_TESTS := tests/test_docs.py tests/test_notebook.py tests/test_examples_networks.py \
+DIGIT_TESTS := tests/test_docs.py tests/test_docs_figures.py tests/test_notebook.py \
+	tests/test_examples_networks.py \
 	tests/test_examples_logistic.py tests/test_examples_graph.py tests/test_examples_ownbackprop.py \
 	tests/test_networks.py tests/test_logistic.py tests/test_ownbackprop.py tests/test_cli.py \
 	tests/test_datasets.py tests/test_seed_questions_figures.py \
