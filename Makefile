@@ -48,7 +48,7 @@ $(VENV)/.demo-installed: pyproject.toml | $(PY)
 # range accepts it (an unpinned torch pulls several GB of CUDA packages).
 $(VENV)/.test-installed: pyproject.toml | $(PY)
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev,data,plot,compare]"
+	$(PIP) install -e ".[dev,data,plot,compare,widget]"
 	touch $@ $(VENV)/.demo-installed
 
 # The `dot` binary comes from Debian's graphviz package, not from pip.
