@@ -61,7 +61,6 @@ class GraphWidget(anywidget.AnyWidget):
     values = traitlets.Dict().tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     show_local = traitlets.Bool(False).tag(sync=True)
-    request = traitlets.Int(0).tag(sync=True)
     numbers = traitlets.Dict().tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
@@ -84,6 +83,7 @@ class GraphWidget(anywidget.AnyWidget):
         self.compute_ms = 0.0
         """How long the kernel took for the last numbers (ms), for the latency figures."""
         self._picture_key: tuple[Any, ...] | None = None
+        self._serial = 0
         with self.hold_sync():
             self.has_graph = self.session is not None
             self.mode = "graph" if self.session is not None and exercise is None else "exercise"
@@ -92,24 +92,46 @@ class GraphWidget(anywidget.AnyWidget):
                 self._update_numbers()
                 self.update_picture()
             self._update_exercise()
-        self.observe(self._on_change, names=["values", "step", "show_local", "request"])
+        self._quiet = False  # set while a browser message sets several traits at once
+        self.observe(self._on_change, names=["values", "step", "show_local"])
         self.on_msg(self._on_message)
 
     # -- the graph ----------------------------------------------------------------------------
 
     def _on_change(self, _change: dict[str, Any]) -> None:
+        if not self._quiet:
+            self._update_numbers()
+
+    def update(
+        self, values: dict[str, Any], step: int | None = None, show_local: bool | None = None
+    ) -> None:
+        """What the browser sends on each change: new leaf values (and step, check box).
+        The numbers are computed once, and sent even when nothing changed (the browser
+        waits for them)."""
+        self._quiet = True
+        try:
+            self.values = dict(values)
+            if step is not None:
+                self.step = step
+            if show_local is not None:
+                self.show_local = show_local
+        finally:
+            self._quiet = False
         self._update_numbers()
 
     def _update_numbers(self) -> None:
         if self.session is None:
             return
         started = time.perf_counter()
+        self._serial += 1
         try:
             numbers = self.session.numbers(self.values, self.step, self.show_local)
         except (RequestError, ValueError, TypeError) as error:
+            # The last good numbers stay on screen, with the message above them.
             self.error = str(error)
+            self.numbers = {**self.numbers, "serial": self._serial, "error": self.error}
             return
-        numbers["request"] = self.request  # every answer is news, even with equal numbers
+        numbers["serial"] = self._serial  # every answer is news, even with equal numbers
         self.compute_ms = (time.perf_counter() - started) * 1000
         numbers["compute_ms"] = round(self.compute_ms, 1)
         self.error = ""
@@ -145,7 +167,15 @@ class GraphWidget(anywidget.AnyWidget):
         if not isinstance(content, dict):
             return
         kind = content.get("type")
-        if kind == "picture":
+        if kind == "update":
+            step, show_local = content.get("step"), content.get("show_local")
+            values = content.get("values")
+            self.update(
+                values if isinstance(values, dict) else {},
+                step if isinstance(step, int) and not isinstance(step, bool) else None,
+                show_local if isinstance(show_local, bool) else None,
+            )
+        elif kind == "picture":
             self.update_picture()
         elif kind == "answer":
             self.answer(str(content.get("text", ""))[:200])

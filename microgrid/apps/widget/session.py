@@ -20,6 +20,7 @@ and the page show the same numbers. `ExerciseSession` walks through
 from __future__ import annotations
 
 import html
+import math
 import pickle
 from collections.abc import Mapping
 from typing import Any
@@ -87,7 +88,14 @@ class GraphSession:
         unknown = [name for name in values if name not in self.initial]
         if unknown:
             raise RequestError(f"the graph has no leaf named {unknown[0]!r}")
-        return {**self.initial, **{name: float(v) for name, v in values.items()}}
+        checked = {}
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise RequestError(f"the value of {name} must be a number, got {value!r}"[:100])
+            if not math.isfinite(value):
+                raise RequestError(f"the value of {name} must be finite, got {value}")
+            checked[name] = float(value)
+        return {**self.initial, **checked}
 
 
 def exercise_picture(exercise: Exercise, revealed: bool) -> str:

@@ -33,7 +33,9 @@ function render({ model, el }) {
     dirty: false,     // changed again meanwhile: send once more when they are
     changedAt: 0,
     playing: null,
-    pictureOf: ""
+    pictureOf: "",
+    step: model.get("step"),
+    showLocal: model.get("show_local")
   };
 
   // -- the tabs ---------------------------------------------------------------------------
@@ -57,8 +59,8 @@ function render({ model, el }) {
   stepper.appendChild(make("legend", "", "Backprop, one node at a time (← →)"));
   var stepRow = make("div", "mg-row");
   var first = button("All", "the finished graph (Home)", function () { stop(); goTo(0); });
-  var back = button("◀ Back", "previous step (←)", function () { stop(); goTo(model.get("step") - 1); });
-  var next = button("Step ▶", "next step (→)", function () { stop(); goTo(model.get("step") + 1); });
+  var back = button("◀ Back", "previous step (←)", function () { stop(); goTo(state.step - 1); });
+  var next = button("Step ▶", "next step (→)", function () { stop(); goTo(state.step + 1); });
   var play = button("Play", "step by itself", togglePlay);
   stepRow.append(first, back, next, play);
   var counter = make("p", "mg-step-counter");
@@ -69,9 +71,7 @@ function render({ model, el }) {
   var localBox = make("input");
   localBox.type = "checkbox";
   localBox.checked = model.get("show_local");
-  localBox.addEventListener("change", function () {
-    model.set("show_local", localBox.checked); model.save_changes(); changed();
-  });
+  localBox.addEventListener("change", function () { state.showLocal = localBox.checked; changed(); });
   localLabel.append(localBox, " ∂child/∂parent and the delta flowing on each edge");
   var status = make("p", "mg-hint mg-status");
   var error = make("p", "mg-error");
@@ -131,14 +131,15 @@ function render({ model, el }) {
   root.appendChild(exercisePanel);
 
   // -- numbers from the kernel ----------------------------------------------------------------
+  // One message per change (values, step, the check box); the kernel answers with
+  // `numbers`, then draws the picture when asked.
   function sendValues() {
     if (state.pending) { state.dirty = true; return; }
     state.pending = true;
     state.dirty = false;
     root.setAttribute("data-state", "loading");
-    model.set("values", Object.assign({}, state.values));
-    model.set("request", model.get("request") + 1);  // a new request even if nothing changed
-    model.save_changes();
+    model.send({ type: "update", values: Object.assign({}, state.values), step: state.step,
+                 show_local: state.showLocal });
   }
 
   function changed() {
@@ -148,11 +149,18 @@ function render({ model, el }) {
 
   function showNumbers() {
     var numbers = model.get("numbers");
-    var message = model.get("error");
+    var message = (numbers && numbers.error) || "";
     error.hidden = !message;
     error.textContent = message;
     if (!numbers || !numbers.nodes) { return; }
     var step = numbers.step;
+    if (!state.dirty) {
+      // The kernel's state is the truth (Python may have set w.step or w.values), unless
+      // the learner changed something since this answer was asked for.
+      state.step = step;
+      numbers.leaves.forEach(function (leaf) { state.values[leaf.name] = leaf.value; });
+    }
+    root.setAttribute("data-compute-ms", String(numbers.compute_ms));
     var isKnown = view.known(numbers, step);
     rootName.textContent = numbers.root;
     rootValue.textContent = numbers.value_text;
@@ -184,7 +192,6 @@ function render({ model, el }) {
     root.setAttribute("data-state", "numbers");
     model.send({ type: "picture" });  // the layout (a dot call) after the numbers
   });
-  model.on("change:error", function () { state.pending = false; showNumbers(); });
 
   function showPicture() {
     var svg = model.get("svg");
@@ -274,10 +281,8 @@ function render({ model, el }) {
     var total = numbers.steps.length;
     step = Math.max(0, Math.min(step, total));
     if (step === total) { stop(); }
-    state.changedAt = performance.now();
-    model.set("step", step);
-    state.pending = false;  // a step is its own request
-    sendValues();
+    state.step = step;
+    changed();
   }
   function stop() {
     if (state.playing) { clearInterval(state.playing); state.playing = null; }
@@ -287,10 +292,10 @@ function render({ model, el }) {
     if (state.playing) { stop(); return; }
     var numbers = model.get("numbers");
     if (!numbers || !numbers.steps) { return; }
-    if (model.get("step") === numbers.steps.length) { model.set("step", 0); }
+    if (state.step === numbers.steps.length) { state.step = 0; }
     play.textContent = "Pause";
-    goTo(model.get("step") + 1);
-    state.playing = setInterval(function () { goTo(model.get("step") + 1); }, 1200);
+    goTo(state.step + 1);
+    state.playing = setInterval(function () { goTo(state.step + 1); }, 1200);
   }
   root.addEventListener("keydown", function (event) {
     if (model.get("mode") !== "graph") { return; }
@@ -300,7 +305,7 @@ function render({ model, el }) {
     var numbers = model.get("numbers");
     var total = numbers && numbers.steps ? numbers.steps.length : 0;
     var moves = { ArrowRight: 1, ArrowLeft: -1 };
-    if (event.key in moves) { stop(); goTo(model.get("step") + moves[event.key]); }
+    if (event.key in moves) { stop(); goTo(state.step + moves[event.key]); }
     else if (event.key === "Home") { stop(); goTo(0); }
     else if (event.key === "End") { stop(); goTo(total); }
     else { return; }
