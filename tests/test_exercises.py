@@ -12,7 +12,7 @@ import pytest
 from microgrid import Value, exercises, explain, logistic, networks, topological_order
 from microgrid.course.exercises import TOLERANCE, Exercise, Progress
 from microgrid.course.exercises.core import parse_number, parse_shape
-from microgrid.explain import node_names
+from microgrid.show.notation import node_names
 
 SEEDS = range(0, 6)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from microgrid import Value, exercises, explain, nudge, topological_order
-from microgrid.explain import format_number, node_names
+from microgrid.show.notation import format_number, node_names
 
 pytest.importorskip("anywidget", reason="the widget needs anywidget (the widget extra)")
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="dot draws the pictures")
@@ -201,17 +201,17 @@ def test_without_a_kernel_the_notebook_keeps_the_picture() -> None:
 
 def test_the_module_joins_the_shared_view_and_the_widget() -> None:
     module = widget_module()
-    shared = (ROOT / "microgrid" / "explorer" / "static" / "graphview.js").read_text()
+    shared = (ROOT / "microgrid" / "apps" / "explorer" / "static" / "graphview.js").read_text()
     assert module.startswith(shared) and module.rstrip().endswith("export default { render };")
     assert "http" not in module.replace("https://", "").split("//")[0]  # nothing fetched
     assert "fetch(" not in module and "import(" not in module
-    page = (ROOT / "microgrid" / "explorer" / "static" / "graph.html").read_text()
+    page = (ROOT / "microgrid" / "apps" / "explorer" / "static" / "graph.html").read_text()
     assert '<script src="/static/graphview.js">' in page  # the explorer uses the same file
 
 
 def test_an_html_export_shows_the_picture(tmp_path: Path) -> None:
-    """A notebook run without saving the widget state (as nbclient does) exports as HTML
-    with draw()'s picture where the widget was, not an error."""
+    """A notebook saved without its widget state (JupyterLab's default) exports as HTML with
+    draw()'s picture where the widget was, not an error."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nbconvert = pytest.importorskip("nbconvert")
@@ -223,9 +223,11 @@ def test_an_html_export_shows_the_picture(tmp_path: Path) -> None:
             "widget((x * x + 1).named('y'))"
         )
     ]
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute(cwd=str(ROOT))
+    nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3", store_widget_state=False
+    ).execute(cwd=str(ROOT))
     outputs = notebook.cells[0].outputs
     assert any("text/html" in out.get("data", {}) for out in outputs), json.dumps(outputs)[:300]
     body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
-    assert "microgrid-widget-static" in body and body.count('class="node"') == 4
+    assert "microgrid-widget-static" in body and body.count('class="node"') == 3  # x, x·x, y
     assert format_number(5.0) in body  # y = x·x + 1 = 5

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from microgrid import Value, exercises, explain
-from microgrid.explain import format_number
+from microgrid.show.notation import format_number
 
 try:
     from playwright.sync_api import Error as PlaywrightError

@@ -39,9 +39,9 @@ def widget(target: Any = None, *, h: float = 1e-3, precision: int = 4) -> GraphW
         if error.name in ("anywidget", "ipywidgets", "traitlets"):
             raise ImportError(INSTALL_HINT) from error
         raise
-    from microgrid import Value
     from microgrid.course import exercises
     from microgrid.course.exercises import Exercise
+    from microgrid.engine import Value
 
     if isinstance(target, Value):
         return GraphWidget(target, h=h, precision=precision)

@@ -17,7 +17,7 @@ from typing import Any
 import anywidget
 import traitlets
 
-from microgrid import Value
+from microgrid.apps.explorer.graph_api import RequestError
 from microgrid.apps.widget.session import (
     ExerciseSession,
     GraphSession,
@@ -25,7 +25,7 @@ from microgrid.apps.widget.session import (
     static_html,
 )
 from microgrid.course.exercises import Exercise
-from microgrid.explorer.graph_api import RequestError
+from microgrid.engine import Value
 
 __all__ = ["GraphWidget", "widget_module"]
 
@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 
 def _shared_view_js() -> Path:
     """The explorer's graphview.js (its package moves in the re-layout: look in both places)."""
-    from microgrid import explorer
+    from microgrid.apps import explorer
 
     return Path(explorer.__file__).resolve().parent / "static" / "graphview.js"
 

@@ -25,12 +25,13 @@ import pickle
 from collections.abc import Mapping
 from typing import Any
 
-from microgrid import Value, draw, draw_backward_steps
+from microgrid.apps.explorer.graph_api import MAX_NODES, GraphStore, RequestError, svg_of
 from microgrid.course import exercises as course_exercises
 from microgrid.course.exercises import Exercise, Verdict
-from microgrid.explain import node_names
-from microgrid.explorer.graph_api import MAX_NODES, GraphStore, RequestError, svg_of
-from microgrid.graph import topological_order
+from microgrid.engine import Value, topological_order
+from microgrid.show.flipbook import draw_backward_steps
+from microgrid.show.notation import node_names
+from microgrid.show.render import draw
 
 __all__ = ["ExerciseSession", "GraphSession", "static_html"]
 

@@ -1,4 +1,4 @@
-// The notebook widget's view (anywidget). Python joins microgrid/explorer/static/graphview.js
+// The notebook widget's view (anywidget). Python joins microgrid/apps/explorer/static/graphview.js
 // (microgridView: the picture, its numbers, pan and zoom; shared with the explorer's page)
 // and this file into one ES module. Every number comes from the kernel's engine.
 

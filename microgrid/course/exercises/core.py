@@ -20,15 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from microgrid import Value, explain, nudge
-from microgrid.explain import (
-    backward_deltas,
-    children_of,
-    d_name,
-    format_number,
-    node_names,
-)
-from microgrid.graph import topological_order
+from microgrid.engine import Value, topological_order
+from microgrid.show.explain import backward_deltas, children_of, explain
+from microgrid.show.notation import d_name, format_number, node_names
+from microgrid.show.nudge import nudge
 
 __all__ = [
     "TOLERANCE",

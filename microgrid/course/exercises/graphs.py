@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import random
 
-from microgrid import Value, explain, nudge
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise
-from microgrid.explain import format_number, node_names
-from microgrid.graph import topological_order
+from microgrid.engine import Value, topological_order
+from microgrid.show.explain import explain
+from microgrid.show.notation import format_number, node_names
+from microgrid.show.nudge import nudge
 
 __all__ = ["BUILDERS"]
 

@@ -10,9 +10,10 @@ import random
 
 import numpy as np
 
-from microgrid import explain, logistic
+from microgrid.course import logistic
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise
-from microgrid.explain import format_number, node_names
+from microgrid.show.explain import explain
+from microgrid.show.notation import format_number, node_names
 
 __all__ = ["BUILDERS"]
 

@@ -10,7 +10,7 @@ import random
 
 import numpy as np
 
-from microgrid import logistic, networks
+from microgrid.course import logistic, networks
 from microgrid.course.exercises.core import Exercise, Mistake, Progress
 
 __all__ = ["BUILDERS"]
