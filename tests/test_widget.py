@@ -69,8 +69,9 @@ def test_moving_leaves_recomputes_values_deltas_and_nudges(values: dict[str, flo
     expected_root = seed_graph(**{**{"a": 5.0, "b": 3.0, "c": 2.0}, **values})
     assert w.numbers["value"] == expected_root.value
     assert shown_deltas(w) == engine_deltas(expected_root)
-    for leaf in w.numbers["leaves"]:
-        result = nudge(expected_root, leaf["name"], 1e-3)
+    assert w.nudges["values"] == {"a": 5.0, "b": 3.0, "c": 2.0, **values}
+    for name, leaf in w.nudges["leaves"].items():
+        result = nudge(expected_root, name, 1e-3)
         assert leaf["nudge"]["after"] == result.after
         assert leaf["nudge"]["slope"] == result.slope
     # The learner's own graph never moves.
@@ -86,6 +87,9 @@ def test_one_browser_message_sets_values_step_and_check_box_at_once() -> None:
     assert len(sent) == 1  # one computation, one answer
     assert (w.values["b"], w.step, w.show_local) == (4.0, 2, True)
     assert w.numbers["value"] == 39.0 and w.numbers["step"] == 2
+    assert "nudge" not in w.numbers["leaves"][0]  # the nudges come with the picture
+    w._on_message(w, {"type": "picture"}, [])
+    assert w.nudges["values"]["b"] == 4.0 and w.nudges["leaves"]["c"]["nudge"]["delta"] == 12.0
     w._on_message(w, {"type": "update", "values": {"b": 4.0}, "step": 2}, [])
     assert len(sent) == 2  # nothing changed, and still an answer: the browser waits for it
     w._on_message(w, {"type": "update", "values": {"b": 4.0}, "step": 99}, [])
@@ -94,7 +98,8 @@ def test_one_browser_message_sets_values_step_and_check_box_at_once() -> None:
 
 def test_the_picture_follows_when_the_browser_asks() -> None:
     w = widget(seed_graph())
-    w.values = {"a": 5.0, "b": 4.0, "c": 2.0}
+    w._on_message(w, {"type": "update", "values": {"a": 5.0, "b": 4.0, "c": 2.0}}, [])
+    assert w.numbers["value"] == 39.0
     assert ">39<" not in w.svg  # numbers first; the dot call waits for the browser
     w._on_message(w, {"type": "picture"}, [])
     assert ">39<" in w.svg and ">12<" in w.svg  # J = 39, dJ/dc = 3·4

@@ -63,6 +63,7 @@ class GraphWidget(anywidget.AnyWidget):
     show_local = traitlets.Bool(False).tag(sync=True)
     numbers = traitlets.Dict().tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)
+    nudges = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     exercise = traitlets.Dict().tag(sync=True)
     exercise_svg = traitlets.Unicode("").tag(sync=True)
@@ -99,8 +100,9 @@ class GraphWidget(anywidget.AnyWidget):
     # -- the graph ----------------------------------------------------------------------------
 
     def _on_change(self, _change: dict[str, Any]) -> None:
-        if not self._quiet:
+        if not self._quiet:  # set from Python: no browser will ask for the rest
             self._update_numbers()
+            self.update_picture()
 
     def update(
         self, values: dict[str, Any], step: int | None = None, show_local: bool | None = None
@@ -138,14 +140,20 @@ class GraphWidget(anywidget.AnyWidget):
         self.numbers = numbers
 
     def update_picture(self) -> None:
-        """Redraw `svg` for the current values and step (the browser asks after the numbers)."""
+        """Redraw `svg` and the `nudges` for the current values and step (the browser asks
+        once the numbers are on screen: dot and two replays per leaf take longer)."""
         if self.session is None:
             return
         key = (tuple(sorted(self.values.items())), self.step, self.show_local)
         if key == self._picture_key:
             return
         try:
-            self.svg = self.session.picture(self.values, self.step, self.show_local)
+            with self.hold_sync():
+                self.nudges = {
+                    "values": self.session.complete(self.values),  # what they are the nudges of
+                    "leaves": self.session.nudges(self.values),
+                }
+                self.svg = self.session.picture(self.values, self.step, self.show_local)
         except (RequestError, ValueError, TypeError) as error:
             self.error = str(error)
             return
@@ -160,7 +168,8 @@ class GraphWidget(anywidget.AnyWidget):
 
     def _update_exercise(self) -> None:
         session = self.exercises
-        self.exercise = session.state()
+        self._serial += 1  # the same answer twice is answered twice
+        self.exercise = {**session.state(), "serial": self._serial}
         self.exercise_svg = exercise_picture(session.exercise, session.revealed)
 
     def _on_message(self, _widget: object, content: object, _buffers: object) -> None:

@@ -13,6 +13,8 @@ and the page show the same numbers. `ExerciseSession` walks through
 >>> numbers = session.numbers({"b": 3.5})
 >>> numbers["value"], [leaf["name"] for leaf in numbers["leaves"]]
 (36.0, ['a', 'b', 'c'])
+>>> round(session.nudges({"b": 3.5})["c"]["nudge"]["slope"], 6)   # dJ/dc = 3·b
+10.5
 >>> b.value                      # the learner's graph is untouched
 3.0
 """
@@ -58,23 +60,42 @@ class GraphSession:
     def numbers(
         self, values: Mapping[str, float], step: int = 0, show_local: bool = False
     ) -> dict[str, Any]:
-        """J, every node's value and delta, the nudge per leaf, the steps; no picture."""
+        """J, every node's value and delta, the steps; no picture and no nudges (both take
+        longer: `picture`, `nudges`)."""
         return self._store.answer(
             self._id,
-            self._complete(values),
+            self.complete(values),
             svg=False,
             show_local=show_local,
             step=step,
             h=self.h,
             precision=self.precision,
             max_nodes=MAX_NODES,
+            nudges=False,
         )
+
+    def nudges(self, values: Mapping[str, float]) -> dict[str, dict[str, Any]]:
+        """Each leaf's nudge (J before and after leaf + h, the slope, the delta), by name."""
+        answer = self._store.answer(
+            self._id,
+            self.complete(values),
+            svg=False,
+            show_local=False,
+            step=0,
+            h=self.h,
+            precision=self.precision,
+            max_nodes=MAX_NODES,
+        )
+        return {
+            leaf["name"]: {key: leaf[key] for key in ("nudge", "nudge_error") if key in leaf}
+            for leaf in answer["leaves"]
+        }
 
     def picture(self, values: Mapping[str, float], step: int = 0, show_local: bool = False) -> str:
         """`draw()`'s SVG for these values (backprop's frame `step`, 0 = the finished graph)."""
         answer = self._store.answer(
             self._id,
-            self._complete(values),
+            self.complete(values),
             svg=True,
             show_local=show_local,
             step=step,
@@ -84,7 +105,7 @@ class GraphSession:
         )
         return str(answer["svg"])
 
-    def _complete(self, values: Mapping[str, float]) -> dict[str, float]:
+    def complete(self, values: Mapping[str, float]) -> dict[str, float]:
         """Every leaf's value: the ones given, the graph's own for the rest."""
         unknown = [name for name in values if name not in self.initial]
         if unknown:

@@ -112,10 +112,14 @@ function render({ model, el }) {
   var check = make("button", "mg-button", "Check");
   check.type = "submit";
   form.append(answer, check);
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
+  function submit() {
     root.setAttribute("data-verdict", "waiting");
     model.send({ type: "answer", text: answer.value });
+  }
+  form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
+  // The notebook takes Enter for itself before a form sees it: answer on Enter here.
+  answer.addEventListener("keydown", function (event) {
+    if (event.key === "Enter") { event.preventDefault(); submit(); }
   });
   var verdict = make("div", "mg-verdict");
   var revealed = make("pre", "mg-reveal");
@@ -203,6 +207,14 @@ function render({ model, el }) {
     if (!state.pending) { root.setAttribute("data-state", "ready"); }
   }
   model.on("change:svg", showPicture);
+  model.on("change:nudges", function () {
+    var numbers = model.get("numbers");
+    if (!numbers || !numbers.leaves) { return; }
+    var rows = leaves.querySelectorAll(".mg-leaf");
+    numbers.leaves.forEach(function (leaf, i) {
+      if (rows[i]) { showNudge(rows[i], numbers.root, leaf.name, numbers); }
+    });
+  });
 
   function showLeaves(numbers, isKnown) {
     var rows = leaves.querySelectorAll(".mg-leaf");
@@ -228,8 +240,20 @@ function render({ model, el }) {
       if (document.activeElement !== slider) { slider.value = String(leaf.value); }
       row.querySelector(".mg-delta-name").textContent = "d" + numbers.root + "/d" + leaf.name + " = ";
       row.querySelector(".mg-delta").textContent = isKnown[leaf.id] ? byId[leaf.id].delta_text : "?";
-      row.querySelector(".mg-nudge").textContent = view.nudgeText(numbers.root, leaf);
+      showNudge(row, numbers.root, leaf.name, numbers);
     });
+  }
+
+  // The nudges come with the picture (after the numbers): until then the old line, faded.
+  function showNudge(row, rootName, name, numbers) {
+    var nudges = model.get("nudges") || {};
+    var nudge = (nudges.leaves || {})[name];
+    var line = row.querySelector(".mg-nudge");
+    var stale = numbers.leaves.some(function (leaf) {
+      return !nudges.values || nudges.values[leaf.name] !== leaf.value;
+    });
+    line.classList.toggle("mg-stale", stale);
+    if (nudge) { line.textContent = view.nudgeText(rootName, Object.assign({ name: name }, nudge)); }
   }
 
   function leafControl(leaf) {
@@ -310,8 +334,10 @@ function render({ model, el }) {
     else if (event.key === "End") { stop(); goTo(total); }
     else { return; }
     event.preventDefault();
-    event.stopPropagation();
   });
+  // Keys typed in the widget are the widget's: the notebook's shortcuts (a, b, d d, Enter…)
+  // must not act on cells while a learner types a number.
+  root.addEventListener("keydown", function (event) { event.stopPropagation(); });
 
   // -- exercises ----------------------------------------------------------------------------
   function showExercise() {
