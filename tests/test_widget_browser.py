@@ -331,7 +331,7 @@ def test_the_widget_in_jupyterlab(page: Page) -> None:
     page.locator(f"{big} >> button:has-text('+')").click()
     assert page.locator(f"{big} >> .mg-viewport svg").get_attribute("viewBox") != before
     if UPDATE:  # zoomed in on the output end: the last layer's boxes are readable
-        for _ in range(3):
+        for _ in range(6):
             page.locator(f"{big} >> button:has-text('+')").click()
         viewport = page.locator(f"{big} >> .mg-graph-panel .mg-viewport")
         box = viewport.bounding_box()
@@ -340,7 +340,7 @@ def test_the_widget_in_jupyterlab(page: Page) -> None:
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2, steps=5)
         page.mouse.up()
-        page.locator(f"{big} >> .mg-picture").screenshot(path=str(FIGURES / "widget_network.png"))
+        viewport.screenshot(path=str(FIGURES / "widget_network.png"))
 
     # The exercise: wrong, then right, judged by the engine.
     quiz = widget_root(page, 2)

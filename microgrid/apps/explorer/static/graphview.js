@@ -144,6 +144,7 @@ var microgridView = (function () {
     }, { passive: false });
     viewport.addEventListener("pointerdown", function (event) {
       if (!view) { return; }
+      event.preventDefault();  // a drag pans; it does not select the labels' text
       drag = { x: event.clientX, y: event.clientY, view: view.slice() };
       viewport.setPointerCapture(event.pointerId);
     });
