@@ -72,7 +72,7 @@ $(VENV)/.demo-installed: pyproject.toml $(CONSTRAINTS) | $(PY)
 # an unpinned torch pulls several GB of CUDA packages.
 $(VENV)/.test-installed: pyproject.toml $(CONSTRAINTS) | $(PY)
 	$(if $(CONSTRAINTS),,$(PIP) install torch==2.13.0)
-	$(PINNED) $(PIP) install -e ".[dev,data,plot,compare]"
+	$(PINNED) $(PIP) install -e ".[dev,data,plot,compare,widget]"
 	touch $@ $(VENV)/.demo-installed
 
 # pip-compile resolves pyproject.toml's ranges (every extra, and the build backend) in a

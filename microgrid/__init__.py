@@ -109,3 +109,10 @@ __all__ = [
     "write_flipbook",
     "write_steps",
 ]
+
+# The notebook widget and the exercises the engine grades (issue 23). The widget
+# imports anywidget (the `widget` extra) only when it is called.
+from microgrid.apps.widget import widget  # noqa: E402 - after the block above
+from microgrid.course import exercises  # noqa: E402
+
+__all__ += ["exercises", "widget"]

@@ -1,4 +1,5 @@
-// What both pages share: talking to the explorer's JSON API, and showing an SVG safely.
+// What both pages share: talking to the explorer's JSON API. Showing an SVG safely is
+// graphview.js's (loaded first; the notebook widget uses the same file).
 (function () {
   "use strict";
 
@@ -25,18 +26,6 @@
     });
   }
 
-  // The SVG is parsed as XML (never as HTML) and its nodes imported: labels are
-  // text inside it, already escaped by microgrid's draw(), and nothing in it runs.
-  function showSvg(container, svgText) {
-    var parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
-    var svg = parsed.documentElement;
-    if (!svg || svg.nodeName !== "svg" || parsed.getElementsByTagName("parsererror").length) {
-      container.textContent = "(the picture could not be read)";
-      return;
-    }
-    container.replaceChildren(document.importNode(svg, true));
-  }
-
   // Run `task` (a function returning a promise) now, or once more after the
   // running one ends: fast slider moves never queue up more than one request.
   function coalesced(task) {
@@ -54,5 +43,5 @@
     return run;
   }
 
-  window.microgrid = { api: api, showSvg: showSvg, coalesced: coalesced };
+  window.microgrid = { api: api, showSvg: window.microgridView.showSvg, coalesced: coalesced };
 })();
