@@ -4,7 +4,11 @@ nudge under an interrupt at any point, setters that take real numbers only."""
 from __future__ import annotations
 
 import math
+import sys
+import types
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -86,3 +90,91 @@ def test_compiled_sum_and_dot_follow_the_same_rules(readable: bool) -> None:
     assert math.isnan(step())  # 1e308 + 1e308 + (2e308 → inf) + -inf
     a.value, c.value = 1e308, -1e308
     assert step() == math.inf  # 2 · 1e308 is inf, as `*` gives it
+
+
+# ---------------------------------------------------------------------------
+# All or nothing: an interrupt at any line of backward() leaves every delta
+# as it was. The interrupt is injected by a trace function, which raises
+# KeyboardInterrupt at the n-th line run in the engine (one raise, then it
+# removes itself: as a single Ctrl-C would).
+# ---------------------------------------------------------------------------
+
+
+class Interrupter:
+    """A trace function raising KeyboardInterrupt at the n-th line run in `files`."""
+
+    def __init__(self, n: int, files: tuple[str, ...]) -> None:
+        self.n, self.files, self.fired = n, files, False
+
+    def __call__(self, frame: types.FrameType, event: str, arg: object) -> Any:
+        if event == "call":
+            return self if frame.f_code.co_filename.endswith(self.files) else None
+        if event == "line":
+            self.n -= 1
+            if self.n == 0:
+                self.fired = True
+                sys.settrace(None)
+                raise KeyboardInterrupt
+        return self
+
+    def run(self, call: Callable[[], object]) -> bool:
+        """Run `call` under the trace; True if the interrupt fired (and came out of it)."""
+        sys.settrace(self)
+        try:
+            call()
+        except KeyboardInterrupt:
+            assert self.fired
+            return True
+        finally:
+            sys.settrace(None)
+        return False
+
+
+def small_graph() -> tuple[Value, list[Value]]:
+    a, b, c = Value(0.5, label="a"), Value(-1.5, label="b"), Value(2.0, label="c")
+    u = (a * b).tanh()
+    J = microgrid.sum([u * c, dot([a, b, c], [1.0, 2.0, 3.0]), (a + c).exp()]).named("J")
+    return J, microgrid.engine.walks.topological_order(J)
+
+
+@pytest.mark.parametrize("earlier", ["none", "accumulated"])
+def test_backward_interrupted_at_any_line_leaves_every_delta_as_it_was(earlier: str) -> None:
+    fired = 0
+    for n in range(1, 400):
+        J, order = small_graph()
+        if earlier == "accumulated":
+            J.backward()
+            J.backward(0.25)
+        before = [node.delta for node in order]
+        interrupted = Interrupter(n, ("engine/value.py",)).run(J.backward)
+        if not interrupted:
+            break
+        fired += 1
+        assert [node.delta for node in order] == before, f"interrupt at line {n}"
+    assert fired > 20  # the loop reached every line of backward, then it ran to the end
+    J, order = small_graph()
+    J.backward()
+    assert [node.delta for node in order] != [0.0] * len(order)
+
+
+def test_a_delta_set_by_hand_must_be_a_number_and_nothing_changes() -> None:
+    J, order = small_graph()
+    J.backward()
+    before = [node.delta for node in order]
+    order[1].delta = "oops"  # type: ignore[assignment]
+    with pytest.raises(TypeError, match="node 'b' has delta 'oops' \\(str\\).*nothing was changed"):
+        J.backward()
+    assert [node.delta for node in order[:1] + order[2:]] == before[:1] + before[2:]
+    order[1].delta = None  # type: ignore[assignment]  # falsy: no accumulation, still refused
+    with pytest.raises(TypeError, match="has delta None"):
+        J.backward()
+
+
+@pytest.mark.parametrize("bad", ["oops", None, [1.0], True, 1j])
+def test_grad_setter_takes_real_numbers_only(bad: object) -> None:
+    x = Value(1.0, label="x")
+    with pytest.raises(TypeError, match="grad must be a real number"):
+        x.grad = bad  # type: ignore[assignment]
+    assert x.delta == 0.0
+    x.grad = 3  # a whole number is a real number: stored as a float
+    assert x.delta == 3.0 and type(x.delta) is float

@@ -202,6 +202,8 @@ class Value(Node):
         # Deltas from earlier calls are set aside so this pass computes clean
         # dJ/dnode values, then added back: repeated calls accumulate.
         earlier = list(map(_delta_of_node, order))
+        if not _FLOAT_ONLY.issuperset(map(type, earlier)):  # one C-speed pass
+            _check_deltas(order, earlier)  # a delta set by hand: checked before any change
         accumulate = any(earlier)
         try:
             if accumulate:
@@ -223,13 +225,13 @@ class Value(Node):
                 local = node._db
                 if local is not None:
                     node._b.delta += local * node_delta
+            if accumulate:  # inside the `try`: an interrupt here is undone too
+                for node, before in zip(order, earlier, strict=True):
+                    node.delta += before
         except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
             for node, before in zip(order, earlier, strict=True):
                 node.delta = before
             raise
-        if accumulate:
-            for node, before in zip(order, earlier, strict=True):
-                node.delta += before
 
     def zero_grad(self) -> None:
         """Set `delta` to 0 on every node under (and including) this one."""
@@ -345,6 +347,18 @@ def topological_order(root: Value) -> list[Value]:
 PLAIN_NUMBERS = frozenset({float, int})  # numbers used as they are (others via is_number)
 value_of_node = operator.attrgetter("value")
 _delta_of_node = operator.attrgetter("delta")
+_FLOAT_ONLY = frozenset({float})
+
+
+def _check_deltas(order: list[Value], deltas: list[object]) -> None:
+    """A delta set by hand (``node.delta = ...``) must be a real number; say which one is not."""
+    for node, delta in zip(order, deltas, strict=True):
+        if not is_number(delta) or type(delta) is bool:
+            name = f"node {node.label!r}" if node.label else repr(node)
+            raise TypeError(
+                f"backward(): {name} has delta {delta!r} ({type(delta).__name__}), set by "
+                "hand; a delta must be a real number (nothing was changed)"[:300]
+            )
 
 
 def make_node(
