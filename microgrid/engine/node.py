@@ -115,7 +115,11 @@ class Node:
 
     @grad.setter
     def grad(self, delta: float) -> None:
-        self.delta = delta
+        if not is_number(delta) or type(delta) is bool:
+            raise TypeError(
+                f"grad must be a real number, got {type(delta).__name__} {delta!r}"[:200]
+            )
+        self.delta = float(delta)
 
     def named(self: N, label: str) -> N:
         """Set the label and return the node: ``u = (b * c).named("u")``."""
