@@ -270,7 +270,7 @@ def digraph(
         graph.node(ids[node], label=_html(label), **style)
 
     edge_number = 0
-    far = far_uses(order)
+    far = far_uses(order, labelled=show_local)
     for node in order:
         for position, parent in enumerate(node.parents):
             attrs: dict[str, str] = {}

@@ -18,10 +18,8 @@ from __future__ import annotations
 import ast
 import math
 import pickle
-import tempfile
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from microgrid.apps.expression import FUNCTIONS, MAX_LENGTH, ExpressionError, build
@@ -33,6 +31,7 @@ from microgrid.show.nudge import nudge
 
 __all__ = [
     "DEFAULT_VALUE",
+    "DOT_SECONDS",
     "MAX_NODES",
     "SEED_EXPRESSION",
     "SEED_VALUES",
@@ -50,6 +49,9 @@ DEFAULT_VALUE = 1.0
 
 MAX_NODES = 200
 """Larger graphs are refused: too many boxes to read in a page (``--max-nodes`` raises it)."""
+
+DOT_SECONDS = 10.0
+"""dot's time limit for one picture: a request never holds a thread (and a dot) longer."""
 
 MAX_LEAVES = 50
 """One slider per leaf; more than this is not a page a learner can use."""
@@ -356,7 +358,12 @@ def _answer(
     for node in order:
         if node.parents:
             continue
-        leaf: dict[str, Any] = {"name": names[node], "value": node.value, "id": ids[node]}
+        leaf: dict[str, Any] = {
+            "name": names[node],
+            "value": _json_number(node.value),  # an inf constant (1e999) travels as null
+            "value_text": show(node.value),
+            "id": ids[node],
+        }
         try:
             result = nudge(root, node, h)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
@@ -403,11 +410,14 @@ def _picture(
 
 
 def svg_of(graph: Any) -> str:
-    """A Digraph as SVG text, drawn by `microgrid.show.render.render` (so its dot limits apply)."""
-    from microgrid.show.render import render
+    """A Digraph as SVG text, drawn by dot within `DOT_SECONDS` (a RequestError past it)."""
+    from microgrid.show.layout import RenderError
+    from microgrid.show.render import Deadline, pipe
 
-    with tempfile.TemporaryDirectory(prefix="microgrid-explorer-") as directory:
-        path = render(graph, Path(directory) / "graph.svg")
-        text = path.read_text(encoding="utf-8")
+    try:
+        text = pipe(graph, "svg", "the picture", Deadline(DOT_SECONDS), None).decode("utf-8")
+    except RenderError as error:
+        # dot has been stopped; the message names no file (none was written).
+        raise RequestError(str(error).split(". Draw a smaller graph")[0][:300]) from None
     start = text.find("<svg")
     return text[start:] if start >= 0 else text  # no XML prolog: the page inserts it

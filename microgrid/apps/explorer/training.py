@@ -57,8 +57,11 @@ GRID = 40
 
 def _number(value: object, name: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RequestError(f"{name} must be a number, got {value!r}"[:120])
-    number = float(value)
+        raise RequestError(f"{name} must be a number, got {repr(value)[:60]}")
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number beyond the float range (10**400)
+        number = math.inf if value > 0 else -math.inf
     if not (math.isfinite(number) and low <= number <= high):
         raise RequestError(f"{name} must be from {low:g} to {high:g}, got {number:g}")
     return number
