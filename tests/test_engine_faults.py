@@ -243,3 +243,30 @@ def test_nudge_interrupted_by_a_primitive_on_its_nth_call_puts_every_value_back(
         else:
             break
     assert fired > 10
+
+
+# ---------------------------------------------------------------------------
+# A whole number beyond the float range: which value, and that it is too large.
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda x: Value(10**400, label="w"), "Value 'w': 10000000… (401 digits) is beyond"),
+        (lambda x: x + 10**400, "x + n: n = 10000000… (401 digits) is beyond"),
+        (lambda x: 10**400 * x, "n * x: n = 10000000… (401 digits) is beyond"),
+        (lambda x: (x * 2).backward(10**400), "backward(delta=...): 10000000…"),
+        (lambda x: microgrid.sum([x, 10**400]), "sum: input 2: 10000000…"),
+        (lambda x: setattr(x, "grad", -(10**400)), "grad: -1000000… (401 digits)"),
+        (lambda x: Value(2**50_000), "an integer of about 15,051 digits is beyond"),
+    ],
+)
+def test_a_whole_number_beyond_the_float_range_is_named(
+    call: Callable[[Value], object], words: str
+) -> None:
+    x = Value(1.0, label="x")
+    with pytest.raises(OverflowError) as caught:
+        call(x)
+    assert words in str(caught.value) and "float range (about ±1.8e308)" in str(caught.value)
+    assert len(str(caught.value)) < 200

@@ -26,7 +26,14 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import filterfalse
 from typing import Union
 
-from microgrid.engine.evaluate import describe, evaluate, is_number, parents_only
+from microgrid.engine.evaluate import (
+    beyond_float,
+    describe,
+    evaluate,
+    is_number,
+    parents_only,
+    real,
+)
 from microgrid.engine.modes import recording_flag
 from microgrid.engine.node import Node
 from microgrid.engine.primitives import (
@@ -87,6 +94,9 @@ def _binary_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
                 db = None  # a constant gets no local derivative
         except (ValueError, ZeroDivisionError) as error:
             raise type(error)(f"{describe(op, (self, other))}: {error}") from None
+        except OverflowError:  # float(other): a whole number too large for a float
+            shown = self.label or f"{self.value:g}"
+            raise OverflowError(f"{shown} {op} n: n = {beyond_float(other)}") from None
         node: Value = _new(Value)
         node.value = value
         node.delta = 0.0
@@ -113,7 +123,7 @@ def _reflected_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
         if type(other) is not float and type(other) is not int:
             return _binary_general(op, other, self)
         if type(other) is int:
-            other = float(other)
+            other = real(other, f"n {op} {self.label or f'{self.value:g}'}: n =")
         try:
             value, (_, db) = forward(other, self.value)
         except (ValueError, ZeroDivisionError) as error:
@@ -191,7 +201,8 @@ class Value(Node):
         One graph, one thread at a time (independent graphs in threads are fine).
         """
         if not is_number(delta):
-            raise TypeError(f"backward(delta=...) needs a number, got {delta!r}")
+            raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
+        seed = real(delta, "backward(delta=...)")
         if self.op and not self.parents:
             name = f" {self.label!r}" if self.label else ""
             raise RuntimeError(
@@ -209,7 +220,7 @@ class Value(Node):
             if accumulate:
                 for node in order:
                     node.delta = 0.0
-            self.delta = float(delta)
+            self.delta = seed
             for node in reversed(order):  # children before parents
                 node_delta = node.delta
                 # The chain rule, parent.delta += local_derivative * node.delta, for
@@ -440,7 +451,7 @@ def _check_power(base: Operand, exponent: Operand) -> None:
 
 
 def _value_of(operand: Operand) -> float:
-    return operand.value if isinstance(operand, Value) else float(operand)
+    return operand.value if isinstance(operand, Value) else real(operand, "x ** n: n =")
 
 
 def record(op: Primitive, operands: Sequence[Operand]) -> Value:
@@ -463,7 +474,7 @@ def record(op: Primitive, operands: Sequence[Operand]) -> Value:
                 inputs.append(operand.value)
                 template.append(None)
             elif is_number(operand):
-                inputs.append(float(operand))
+                inputs.append(real(operand, f"{op}: input {position}"))
                 template.append(inputs[-1])
             else:
                 raise TypeError(
