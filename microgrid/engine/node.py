@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from microgrid.engine.evaluate import is_number, real
+from microgrid.engine.evaluate import beyond_float, is_number, real
 
 __all__ = ["Node"]
 
@@ -53,7 +53,12 @@ class Node:
                     f"Value{f' {label!r}' if label else ''} needs a real number, "
                     f"got {type(value).__name__} {value!r}"
                 )
-            value = real(value, f"Value{f' {label!r}' if label else ''}")
+            try:
+                value = float(value)
+            except OverflowError:
+                raise OverflowError(
+                    f"Value{f' {label!r}' if label else ''}: {beyond_float(value)}"
+                ) from None
         if type(label) is not str:
             label = _plain_label(label)
         self.value = value

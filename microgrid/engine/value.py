@@ -122,12 +122,15 @@ def _reflected_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
     def record_reflected(self: Value, other: Operand) -> Value:
         if type(other) is not float and type(other) is not int:
             return _binary_general(op, other, self)
-        if type(other) is int:
-            other = real(other, f"n {op} {self.label or f'{self.value:g}'}: n =")
         try:
+            if type(other) is int:
+                other = float(other)
             value, (_, db) = forward(other, self.value)
         except (ValueError, ZeroDivisionError) as error:
             raise type(error)(f"{describe(op, (other, self))}: {error}") from None
+        except OverflowError:  # float(other): a whole number too large for a float
+            shown = self.label or f"{self.value:g}"
+            raise OverflowError(f"n {op} {shown}: n = {beyond_float(other)}") from None
         node: Value = _new(Value)
         node.value = value
         node.delta = 0.0
@@ -474,7 +477,11 @@ def record(op: Primitive, operands: Sequence[Operand]) -> Value:
                 inputs.append(operand.value)
                 template.append(None)
             elif is_number(operand):
-                inputs.append(real(operand, f"{op}: input {position}"))
+                try:
+                    inputs.append(float(operand))
+                except OverflowError:
+                    too_big = beyond_float(operand)
+                    raise OverflowError(f"{op}: input {position}: {too_big}") from None
                 template.append(inputs[-1])
             else:
                 raise TypeError(
