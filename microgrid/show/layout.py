@@ -40,9 +40,11 @@ __all__ = [
     "LARGE_GRAPH",
     "MAX_DRAWABLE_NODES",
     "MAX_HIDDEN_NODES",
+    "MAX_TIMEOUT",
     "GraphvizNotFoundError",
     "RenderError",
     "RenderTimeoutError",
+    "check_timeout",
     "dot_available",
     "drawable_nodes",
     "far_uses",
@@ -101,6 +103,29 @@ class GraphvizNotFoundError(RenderError):
 
 class RenderTimeoutError(RenderError):
     """``dot`` did not finish within the time limit (it has been stopped)."""
+
+
+MAX_TIMEOUT = 86_400.0
+"""The longest time limit dot may be given: a day (1e308 s would overflow the clock)."""
+
+
+def check_timeout(timeout: object) -> float:
+    """A time limit in seconds: a number above 0 and at most `MAX_TIMEOUT`.
+
+    >>> check_timeout(1e308)
+    Traceback (most recent call last):
+      ...
+    ValueError: timeout must be a number of seconds above 0 and at most 86400 (a day), got 1e+308
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise ValueError(f"timeout must be a number of seconds, got {timeout!r}"[:120])
+    if not 0 < timeout <= MAX_TIMEOUT:  # NaN fails too
+        shown = f"{timeout:g}" if isinstance(timeout, float) else f"{timeout}"[:40]
+        raise ValueError(
+            "timeout must be a number of seconds above 0 and at most "
+            f"{MAX_TIMEOUT:g} (a day), got {shown}"
+        )
+    return float(timeout)
 
 
 def drawable_nodes(timeout: float = DEFAULT_TIMEOUT) -> int:
@@ -174,8 +199,7 @@ def run_dot(
     `limit`: the time limit to name in the message, when `timeout` is what is
     left of it (a flip-book's later frames).
     """
-    if not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    timeout = check_timeout(timeout)
     require_dot(what)
     if progress is not None and nodes > LARGE_GRAPH:
         progress(f"laying out {nodes} nodes with dot (limit {timeout:g} s)…")
