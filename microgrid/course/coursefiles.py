@@ -90,10 +90,8 @@ def _read_split(h5py: Any, path: Path, split: str) -> tuple[Images, Labels, NDAr
             f"{path}: {names[1]} must hold one label per picture ({m}), got shape {labels.shape}"
         )
     if not np.isin(labels, (0, 1)).all():
-        found = np.unique(labels[~np.isin(labels, (0, 1))])
-        raise ValueError(
-            f"{path}: {names[1]} must hold 0/1 labels, found {_clip(str(found.tolist()))}"
-        )
+        others = np.unique(labels[~np.isin(labels, (0, 1))]).tolist()
+        raise ValueError(f"{path}: {names[1]} must hold 0/1 labels, found {_clip(str(others))}")
     return images, labels.astype(np.int64).reshape(1, m), classes
 
 

@@ -233,7 +233,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "microgrid-explorer"
     sys_version = ""
     protocol_version = "HTTP/1.1"
-    timeout: float | None = 30.0
+    timeout = 30.0
     raw_body = b""
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
