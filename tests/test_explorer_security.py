@@ -349,3 +349,21 @@ def test_fuzz_every_answer_is_json_and_the_server_keeps_serving(
     status, answer = post(server, "/api/graph", {"expression": "a*b", "svg": False})
     assert status == 200 and answer["value"] == 1.0
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("path", "request_body"),
+    [
+        ("/api/graph", {"expression": "a", "values": {"x" * 30_000: "no"}}),
+        ("/api/graph", {"expression": "a", "values": {"x" * 30_000: 1e999}}),
+        ("/api/graph", {"graph": "g" * 30_000}),
+        ("/api/graph", {"expression": "a", "h": 10**400}),
+        ("/api/train", {"dataset": "d" * 30_000}),
+        ("/api/train", {"model": ["m" * 1000] * 20}),
+    ],
+)
+def test_echoed_inputs_are_clipped_and_huge_numbers_are_400s(
+    server: ExplorerServer, path: str, request_body: dict[str, Any]
+) -> None:
+    status, answer = post(server, path, request_body)
+    assert status == 400 and len(answer["error"]) < 300, answer

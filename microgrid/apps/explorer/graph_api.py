@@ -38,6 +38,7 @@ __all__ = [
     "GraphStore",
     "RequestError",
     "answer_for",
+    "clipped",
     "graph_answer",
     "svg_of",
 ]
@@ -69,11 +70,16 @@ class RequestError(ValueError):
         self.length = length
 
     def as_json(self) -> dict[str, Any]:
-        answer: dict[str, Any] = {"error": str(self)}
+        answer: dict[str, Any] = {"error": clipped(str(self), 600)}
         if self.column is not None:
             answer["column"] = self.column
             answer["length"] = self.length
         return answer
+
+
+def clipped(text: str, limit: int = 60) -> str:
+    """An echoed input cut short: a message never repeats 60 KB of a request."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------------------
@@ -111,7 +117,7 @@ class GraphStore:
             root = self._graphs.get(graph_id)
             if root is None:
                 raise RequestError(
-                    f"no graph {graph_id!r} on this server (it was replaced or the server "
+                    f"no graph {clipped(graph_id)!r} on this server (it was replaced or the server "
                     "restarted): run explore(J) again"
                 )
             order = topological_order(root)
@@ -119,7 +125,7 @@ class GraphStore:
             leaves = {names[node]: node for node in order if not node.parents}
             unknown = [name for name in values if name not in leaves]
             if unknown:
-                raise RequestError(f"the graph has no leaf named {unknown[0]!r}")
+                raise RequestError(f"the graph has no leaf named {clipped(unknown[0])!r}")
             original = {node: node.value for node in leaves.values()}
             new_values = {leaves[name]: value for name, value in values.items()}
             try:
@@ -168,13 +174,13 @@ def _expression_variables(text: str) -> list[str]:
 def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         shown = "null (not a number)" if value is None else repr(value)[:40]
-        raise RequestError(f"the value of {name} must be a number, got {shown}")
+        raise RequestError(f"the value of {clipped(name)} must be a number, got {shown}")
     try:
         number = float(value)
     except OverflowError:
         number = math.inf  # a whole number too large for a float
     if not math.isfinite(number):
-        raise RequestError(f"the value of {name} must be finite, got {number}")
+        raise RequestError(f"the value of {clipped(name)} must be finite, got {number}")
     return number
 
 
@@ -192,7 +198,10 @@ def _option(request: Mapping[str, Any], key: str, kind: type, default: Any) -> A
     if value is None:
         return default
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # 10**400
+            raise RequestError(f'"{key}" must be a number within the float range') from None
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise RequestError(f'"{key}" must be a {kind.__name__}, got {value!r}'[:120])
     return value
