@@ -49,6 +49,35 @@ def is_number(x: object) -> bool:
     return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
 
 
+def real(x: object, what: str) -> float:
+    """`x` as a float; a whole number beyond the float range gets a message saying so.
+
+    >>> real(10**400, "Value 'x'")
+    Traceback (most recent call last):
+      ...
+    OverflowError: Value 'x': 10000000… (401 digits) is beyond the float range (about ±1.8e308)
+    """
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except OverflowError:
+        separator = " " if what.endswith("=") else ": "
+        raise OverflowError(f"{what}{separator}{beyond_float(x)}") from None
+
+
+def beyond_float(n: object) -> str:
+    """The words for a whole number too large for a float, its first digits and its length."""
+    if not isinstance(n, int):
+        return f"{n!r}"[:40] + " is beyond the float range (about ±1.8e308)"
+    bits = abs(n).bit_length()
+    if bits < 14_000:  # str() of an int is limited to 4300 digits
+        text = str(n)
+        shown = f"{text[:8]}… ({len(text.lstrip('-')):,} digits)"
+    else:
+        sign = "a negative" if n < 0 else "an"
+        shown = f"{sign} integer of about {int(bits * 0.30103):,} digits"
+    return f"{shown} is beyond the float range (about ±1.8e308)"
+
+
 def evaluate(
     op: Primitive, inputs: Sequence[float], operands: Sequence[Operand]
 ) -> tuple[float, Sequence[float]]:

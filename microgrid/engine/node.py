@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from microgrid.engine.evaluate import is_number
+from microgrid.engine.evaluate import beyond_float, is_number, real
 
 __all__ = ["Node"]
 
@@ -53,7 +53,12 @@ class Node:
                     f"Value{f' {label!r}' if label else ''} needs a real number, "
                     f"got {type(value).__name__} {value!r}"
                 )
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:
+                raise OverflowError(
+                    f"Value{f' {label!r}' if label else ''}: {beyond_float(value)}"
+                ) from None
         if type(label) is not str:
             label = _plain_label(label)
         self.value = value
@@ -107,7 +112,7 @@ class Node:
     def data(self, value: float) -> None:
         if not is_number(value):
             raise TypeError(f"data must be a real number, got {type(value).__name__} {value!r}")
-        self.value = float(value)
+        self.value = real(value, "data")
 
     @property
     def grad(self) -> float:
@@ -115,7 +120,11 @@ class Node:
 
     @grad.setter
     def grad(self, delta: float) -> None:
-        self.delta = delta
+        if not is_number(delta) or type(delta) is bool:
+            raise TypeError(
+                f"grad must be a real number, got {type(delta).__name__} {delta!r}"[:200]
+            )
+        self.delta = real(delta, "grad")
 
     def named(self: N, label: str) -> N:
         """Set the label and return the node: ``u = (b * c).named("u")``."""

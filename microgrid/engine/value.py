@@ -26,7 +26,14 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import filterfalse
 from typing import Union
 
-from microgrid.engine.evaluate import describe, evaluate, is_number, parents_only
+from microgrid.engine.evaluate import (
+    beyond_float,
+    describe,
+    evaluate,
+    is_number,
+    parents_only,
+    real,
+)
 from microgrid.engine.modes import recording_flag
 from microgrid.engine.node import Node
 from microgrid.engine.primitives import (
@@ -87,6 +94,9 @@ def _binary_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
                 db = None  # a constant gets no local derivative
         except (ValueError, ZeroDivisionError) as error:
             raise type(error)(f"{describe(op, (self, other))}: {error}") from None
+        except OverflowError:  # float(other): a whole number too large for a float
+            shown = self.label or f"{self.value:g}"
+            raise OverflowError(f"{shown} {op} n: n = {beyond_float(other)}") from None
         node: Value = _new(Value)
         node.value = value
         node.delta = 0.0
@@ -112,12 +122,15 @@ def _reflected_operator(op: Primitive) -> Callable[[Value, Operand], Value]:
     def record_reflected(self: Value, other: Operand) -> Value:
         if type(other) is not float and type(other) is not int:
             return _binary_general(op, other, self)
-        if type(other) is int:
-            other = float(other)
         try:
+            if type(other) is int:
+                other = float(other)
             value, (_, db) = forward(other, self.value)
         except (ValueError, ZeroDivisionError) as error:
             raise type(error)(f"{describe(op, (other, self))}: {error}") from None
+        except OverflowError:  # float(other): a whole number too large for a float
+            shown = self.label or f"{self.value:g}"
+            raise OverflowError(f"n {op} {shown}: n = {beyond_float(other)}") from None
         node: Value = _new(Value)
         node.value = value
         node.delta = 0.0
@@ -191,7 +204,8 @@ class Value(Node):
         One graph, one thread at a time (independent graphs in threads are fine).
         """
         if not is_number(delta):
-            raise TypeError(f"backward(delta=...) needs a number, got {delta!r}")
+            raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
+        seed = real(delta, "backward(delta=...)")
         if self.op and not self.parents:
             name = f" {self.label!r}" if self.label else ""
             raise RuntimeError(
@@ -202,12 +216,14 @@ class Value(Node):
         # Deltas from earlier calls are set aside so this pass computes clean
         # dJ/dnode values, then added back: repeated calls accumulate.
         earlier = list(map(_delta_of_node, order))
+        if not _FLOAT_ONLY.issuperset(map(type, earlier)):  # one C-speed pass
+            _check_deltas(order, earlier)  # a delta set by hand: checked before any change
         accumulate = any(earlier)
         try:
             if accumulate:
                 for node in order:
                     node.delta = 0.0
-            self.delta = float(delta)
+            self.delta = seed
             for node in reversed(order):  # children before parents
                 node_delta = node.delta
                 # The chain rule, parent.delta += local_derivative * node.delta, for
@@ -223,13 +239,13 @@ class Value(Node):
                 local = node._db
                 if local is not None:
                     node._b.delta += local * node_delta
+            if accumulate:  # inside the `try`: an interrupt here is undone too
+                for node, before in zip(order, earlier, strict=True):
+                    node.delta += before
         except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
             for node, before in zip(order, earlier, strict=True):
                 node.delta = before
             raise
-        if accumulate:
-            for node, before in zip(order, earlier, strict=True):
-                node.delta += before
 
     def zero_grad(self) -> None:
         """Set `delta` to 0 on every node under (and including) this one."""
@@ -345,6 +361,18 @@ def topological_order(root: Value) -> list[Value]:
 PLAIN_NUMBERS = frozenset({float, int})  # numbers used as they are (others via is_number)
 value_of_node = operator.attrgetter("value")
 _delta_of_node = operator.attrgetter("delta")
+_FLOAT_ONLY = frozenset({float})
+
+
+def _check_deltas(order: list[Value], deltas: list[object]) -> None:
+    """A delta set by hand (``node.delta = ...``) must be a real number; say which one is not."""
+    for node, delta in zip(order, deltas, strict=True):
+        if not is_number(delta) or type(delta) is bool:
+            name = f"node {node.label!r}" if node.label else repr(node)
+            raise TypeError(
+                f"backward(): {name} has delta {delta!r} ({type(delta).__name__}), set by "
+                "hand; a delta must be a real number (nothing was changed)"[:300]
+            )
 
 
 def make_node(
@@ -426,7 +454,7 @@ def _check_power(base: Operand, exponent: Operand) -> None:
 
 
 def _value_of(operand: Operand) -> float:
-    return operand.value if isinstance(operand, Value) else float(operand)
+    return operand.value if isinstance(operand, Value) else real(operand, "x ** n: n =")
 
 
 def record(op: Primitive, operands: Sequence[Operand]) -> Value:
@@ -449,7 +477,11 @@ def record(op: Primitive, operands: Sequence[Operand]) -> Value:
                 inputs.append(operand.value)
                 template.append(None)
             elif is_number(operand):
-                inputs.append(float(operand))
+                try:
+                    inputs.append(float(operand))
+                except OverflowError:
+                    too_big = beyond_float(operand)
+                    raise OverflowError(f"{op}: input {position}: {too_big}") from None
                 template.append(inputs[-1])
             else:
                 raise TypeError(

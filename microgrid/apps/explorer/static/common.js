@@ -3,9 +3,14 @@
 (function () {
   "use strict";
 
+  // The server's token, written into this page by the server: every API request
+  // carries it (a page of another site cannot read it, so cannot send it).
+  var tokenMeta = document.querySelector('meta[name="microgrid-token"]');
+  var token = tokenMeta ? tokenMeta.getAttribute("content") : "";
+
   // Every answer is JSON; a non-200 answer carries {"error": message}.
   function api(method, path, body) {
-    var options = { method: method, headers: {} };
+    var options = { method: method, headers: { "X-Microgrid-Token": token } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);

@@ -116,7 +116,8 @@
     var rows = container.querySelectorAll(".leaf");
     var sameLeaves = rows.length === answer.leaves.length;
     answer.leaves.forEach(function (leaf, index) {
-      values[leaf.name] = leaf.value;
+      // An infinite constant (1e999) comes as null with its text: it has no slider.
+      if (leaf.value !== null) { values[leaf.name] = leaf.value; }
       if (sameLeaves && rows[index].getAttribute("data-name") !== leaf.name) { sameLeaves = false; }
     });
     state.values = values;
@@ -129,12 +130,19 @@
       var row = rows[index];
       var number = row.querySelector("input[type=number]");
       var slider = row.querySelector("input[type=range]");
-      if (document.activeElement !== number) { number.value = String(leaf.value); }
-      var range = view.sliderRange(state.ranges, leaf.name, leaf.value);
-      slider.min = String(range[0]);
-      slider.max = String(range[1]);
-      slider.step = String((range[1] - range[0]) / 200);
-      if (document.activeElement !== slider) { slider.value = String(leaf.value); }
+      var finite = leaf.value !== null;
+      number.disabled = slider.disabled = !finite;
+      if (!finite) {
+        number.value = "";
+        number.placeholder = leaf.value_text;  // "inf": shown, not editable
+      } else {
+        if (document.activeElement !== number) { number.value = String(leaf.value); }
+        var range = view.sliderRange(state.ranges, leaf.name, leaf.value);
+        slider.min = String(range[0]);
+        slider.max = String(range[1]);
+        slider.step = String((range[1] - range[0]) / 200);
+        if (document.activeElement !== slider) { slider.value = String(leaf.value); }
+      }
       var node = answer.nodes.filter(function (n) { return n.id === leaf.id; })[0];
       row.querySelector(".delta").textContent = isKnown[leaf.id] ? node.delta_text : "?";
       row.querySelector(".delta-name").textContent = "d" + answer.root + "/d" + leaf.name + " = ";
