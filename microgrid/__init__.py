@@ -15,12 +15,14 @@ from microgrid.course import datasets, logistic, networks
 from microgrid.course.logistic import LogisticRegression
 from microgrid.course.networks import NeuralNetwork
 from microgrid.engine import (
+    GraphEscapeWarning,
     GraphStats,
     Primitive,
     Value,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     dot,
+    escapes_allowed,
     gc_paused,
     graph_stats,
     is_grad_enabled,
@@ -64,6 +66,7 @@ __all__ = [
     "GradcheckError",
     "GradcheckReport",
     "GradientDifference",
+    "GraphEscapeWarning",
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
@@ -82,6 +85,7 @@ __all__ = [
     "dot",
     "draw",
     "draw_backward_steps",
+    "escapes_allowed",
     "explain",
     "explore",
     "flipbook_html",
