@@ -66,6 +66,7 @@ __all__ = [
 
 REMEMBERED = 32  # escapes kept for gradcheck(J); older ones are forgotten
 MAX_LEAVES = 100_000  # leaves remembered per escape (a bound on memory, not on correctness)
+_MAX_VISITED = 1_000_000  # nodes one merged conversion may walk before a new record starts
 
 
 class GraphEscapeWarning(UserWarning):
@@ -83,6 +84,7 @@ class Escape:
     node: str  # the Value, written with its parents' names: "2 · w"
     value: float
     route: str  # the call that took the number: "math.exp", "float", "np.array"
+    method: str  # the Value's method it called: "float", "int" (or "item", for checkers)
     call: str  # the call as written: "math.exp(2 * w)" ("" when unknown)
     advice: str  # what to write instead
     filename: str
@@ -145,7 +147,7 @@ class _Burst:
     frame: FrameType  # the learner's frame and instruction making the conversion
     offset: int
     escape: Escape
-    visited: set[Any]  # the nodes walked so far (kept until the next escape elsewhere)
+    visited: set[int]  # id() of the nodes walked so far (ids: no graph is kept alive)
     known: dict[int, float]  # id(leaf) -> its value at the escape
 
 
@@ -214,17 +216,20 @@ def escapes_into(root: Node, graph_leaves: Collection[Node]) -> list[Escape]:
 def escaped(node: Node, method: str) -> None:
     """`node` is being turned into a plain number by `method` ("float", "int").
 
-    Node.__float__ and Node.__int__ call this; under `no_grad()` or
+    Node.__float__ and Node.__int__ call this (and Node.item, which only a
+    checker inside `collect_escapes` sees); under `no_grad()` or
     `escapes_allowed()` it does nothing.
     """
     if not recording_flag.get() or _allowed.get():
         return
+    collector = _collector.get()
+    if method == "item" and collector is None:  # the explicit way out: silent
+        return  # (check_backprop still sees it, to find a cost that ends in .item())
     frame = _learner_frame(sys._getframe(1))
     call, formatting = _call_at(frame)
     if formatting:  # "%.2f" % v: printing, not computing
         return
     escape = _recorded(node, method, frame, call)
-    collector = _collector.get()
     if collector is not None:
         if len(collector) < _MAX_COLLECTED:
             collector.append((escape, node))
@@ -372,6 +377,7 @@ def _recorded(node: Node, method: str, frame: FrameType | None, call: str) -> Es
         and burst.frame is frame
         and frame is not None
         and burst.offset == frame.f_lasti
+        and len(burst.visited) < _MAX_VISITED
         and _walk(burst, node)
     ):
         burst.escape.count += 1
@@ -391,6 +397,7 @@ def _recorded(node: Node, method: str, frame: FrameType | None, call: str) -> Es
         node=_node_written(node),
         value=node.value,
         route=route,
+        method=method,
         call=call,
         advice=_advice(route, arguments, method),
         filename=filename,
@@ -401,7 +408,8 @@ def _recorded(node: Node, method: str, frame: FrameType | None, call: str) -> Es
     )
     fresh = _Burst(frame, frame.f_lasti, escape, set(), {}) if frame is not None else None
     _walk(fresh or _Burst(sys._getframe(), 0, escape, set(), {}), node)
-    _remembered.append(escape)
+    if method != "item":  # .item() is meant: gradcheck(J) does not count it
+        _remembered.append(escape)
     _burst.set(fresh)
     return escape
 
@@ -418,18 +426,19 @@ def _walk(burst: _Burst, node: Node) -> bool:
     added: list[Any] = []
     while stack:
         current = stack.pop()
+        key = id(current)
         parents = current.parents
         if not parents:
-            before = known.get(id(current))
+            before = known.get(key)
             if before is not None and before != current.value:
                 return False
-            if current not in visited:
-                visited.add(current)
+            if key not in visited:
+                visited.add(key)
                 added.append(current)
             continue
-        if current in visited:
+        if key in visited:
             continue
-        visited.add(current)
+        visited.add(key)
         stack.extend(parents)
     room = MAX_LEAVES - len(escape.leaves)
     for leaf in added[:room]:
