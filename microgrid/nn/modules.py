@@ -95,9 +95,7 @@ class Neuron(Module):
             raise ValueError("a Neuron needs at least one weight (one per input)")
         self.activation = _check_activation(activation)
         self.layer, self.unit = layer, unit
-        self.w = tuple(
-            Value(float(w_k), f"W{layer}[{unit},{k}]") for k, w_k in enumerate(weights)
-        )
+        self.w = tuple(Value(float(w_k), f"W{layer}[{unit},{k}]") for k, w_k in enumerate(weights))
         self.b = Value(float(bias), f"b{layer}[{unit}]")
 
     def __call__(self, x: Sequence[Operand]) -> Value:
