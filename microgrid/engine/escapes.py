@@ -45,12 +45,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from microgrid.engine.modes import recording_flag
 
-if TYPE_CHECKING:
-    from microgrid.engine.node import Node
+
+class Node(Protocol):
+    """What this module reads of a node (node.py's Node, which imports this module)."""
+
+    value: float
+    label: str
+    op: str
+
+    @property
+    def parents(self) -> tuple[Any, ...]: ...
+
+    @property
+    def constants(self) -> tuple[float | None, ...]: ...
 
 __all__ = [
     "MAX_LEAVES",
