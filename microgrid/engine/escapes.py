@@ -63,6 +63,7 @@ class Node(Protocol):
     @property
     def constants(self) -> tuple[float | None, ...]: ...
 
+
 __all__ = [
     "MAX_LEAVES",
     "REMEMBERED",
