@@ -58,7 +58,7 @@ FLAGS = [
 ]
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "docs" / "figures"
-STATIC = ROOT / "microgrid" / "explorer" / "static"
+STATIC = ROOT / "microgrid" / "apps" / "explorer" / "static"
 RECORD = FIGURES / "explorer_screenshots.txt"
 UPDATE = os.environ.get("MICROGRID_UPDATE_SCREENSHOTS") == "1"
 LONG = 20_000  # ms: generous waits, for a busy shared machine
