@@ -238,6 +238,19 @@ def escaped(node: Node, method: str) -> None:
     if method == "item" and collector is None:  # the explicit way out: silent
         return  # (check_backprop still sees it, to find a cost that ends in .item())
     frame = _learner_frame(sys._getframe(1))
+    burst = _burst.get()
+    if (  # one more Value of the same conversion (np.array(values, dtype=float)): count it
+        burst is not None
+        and frame is not None
+        and burst.frame is frame
+        and burst.offset == frame.f_lasti
+        and len(burst.visited) < _MAX_VISITED
+        and _walk(burst, node)
+    ):
+        burst.escape.count += 1
+        if collector is not None and len(collector) < _MAX_COLLECTED:
+            collector.append((burst.escape, node))
+        return  # warned once, for the first Value
     call, formatting = _call_at(frame)
     if formatting:  # "%.2f" % v: printing, not computing
         return
@@ -245,8 +258,6 @@ def escaped(node: Node, method: str) -> None:
     if collector is not None:
         if len(collector) < _MAX_COLLECTED:
             collector.append((escape, node))
-        return
-    if escape.count > 1:  # the same np.array call: warned once
         return
     # stacklevel: the number of frames from here up to the learner's line.
     level, current = 1, sys._getframe(0)
@@ -382,18 +393,7 @@ def _node_written(node: Node) -> str:
 
 
 def _recorded(node: Node, method: str, frame: FrameType | None, call: str) -> Escape:
-    """The escape, remembered: a new record, or one more Value of the same conversion."""
-    burst = _burst.get()
-    if (
-        burst is not None
-        and burst.frame is frame
-        and frame is not None
-        and burst.offset == frame.f_lasti
-        and len(burst.visited) < _MAX_VISITED
-        and _walk(burst, node)
-    ):
-        burst.escape.count += 1
-        return burst.escape
+    """A new escape, remembered (and the conversion it starts, for its other Values)."""
     match = _CALLEE.match(call)
     route, arguments = (match.group(1), match.group(2)) if match else ("", "")
     if not route:
