@@ -25,20 +25,6 @@ def test_from_this_clones_venv_the_hint_is_its_pip_with_the_one_extra(
     assert install_hint.pip_package("micrograd==0.1.0") == ".venv/bin/pip install micrograd==0.1.0"
 
 
-def test_bench_without_micrograd_names_micrograd_alone_not_the_compare_extra(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from microgrid import cli
-
-    monkeypatch.setitem(sys.modules, "micrograd", None)
-    monkeypatch.setitem(sys.modules, "micrograd.engine", None)
-    monkeypatch.setattr(install_hint, "clone_folder", lambda: None)
-    assert cli.main(["bench", "--features", "20", "--samples", "2", "--repeats", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "(micrograd is not installed: pip install micrograd==0.1.0 to compare)" in out
-    assert "torch" not in out and "compare]" not in out
-
-
 def test_from_another_python_the_hint_uses_that_python(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "prefix", "/somewhere/else")
     assert install_hint.pip_command("data") == (
