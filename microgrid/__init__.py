@@ -10,17 +10,26 @@
 
 from microgrid import _old_paths, nn
 from microgrid.apps.explorer import explore
-from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
+from microgrid.compiled import CompiledStep
+
+# Reachable as microgrid.X but not in __all__, so that `from microgrid import *` leaves
+# Python's sum() and compile() and math's exp, log, ... alone (they take other arguments
+# and return plain numbers): microgrid.compile (like torch.compile), microgrid.sum (one
+# n-ary node, like torch.sum), and microgrid.exp, log, tanh, sigmoid, relu, sqrt
+# (x.exp() for a Value x: what to write instead of math.exp(x), which leaves the graph).
+from microgrid.compiled import compile as compile  # noqa: A004
 from microgrid.course import datasets, logistic, networks
 from microgrid.course.logistic import LogisticRegression
 from microgrid.course.networks import NeuralNetwork
 from microgrid.engine import (
+    GraphEscapeWarning,
     GraphStats,
     Primitive,
     Value,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     dot,
+    escapes_allowed,
     gc_paused,
     graph_stats,
     is_grad_enabled,
@@ -28,9 +37,15 @@ from microgrid.engine import (
     no_grad,
     primitive,
     replay,
-    sum,  # noqa: A004 - microgrid.sum: one n-ary node, like torch.sum
     topological_order,
 )
+from microgrid.engine import exp as exp
+from microgrid.engine import log as log
+from microgrid.engine import relu as relu
+from microgrid.engine import sigmoid as sigmoid
+from microgrid.engine import sqrt as sqrt
+from microgrid.engine import sum as sum  # noqa: A004
+from microgrid.engine import tanh as tanh
 from microgrid.nn import optim
 from microgrid.nn.losses import cross_entropy, hinge, softmax
 from microgrid.show.explain import Explanation, explain
@@ -64,6 +79,7 @@ __all__ = [
     "GradcheckError",
     "GradcheckReport",
     "GradientDifference",
+    "GraphEscapeWarning",
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
@@ -76,12 +92,12 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "check_backprop",
-    "compile",
     "cross_entropy",
     "datasets",
     "dot",
     "draw",
     "draw_backward_steps",
+    "escapes_allowed",
     "explain",
     "explore",
     "flipbook_html",
@@ -103,7 +119,6 @@ __all__ = [
     "render",
     "replay",
     "softmax",
-    "sum",
     "testing",
     "topological_order",
     "write_flipbook",

@@ -340,7 +340,7 @@ def test_the_network_is_the_courses_week_3(server: ExplorerServer) -> None:
     assert round(state["costs"][0], 6) == 0.693048 and round(state["cost"], 6) == 0.288083
     assert state["accuracy"] > 0.85
     nodes = {node["name"]: node for node in state["sample_graph"]["nodes"]}
-    a, z = nodes["a2[1]"], nodes["z2[1]"]
+    a, z = nodes["a2[0]"], nodes["z2[0]"]
     assert math.isclose(z["delta"], a["value"] - state["sample_graph"]["y"], rel_tol=1e-9)
 
 

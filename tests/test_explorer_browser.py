@@ -386,8 +386,8 @@ def test_the_network_learns_the_flower(page: Page, server: ExplorerServer) -> No
         "() => document.getElementById('sample-data').textContent.includes('iteration 500')",
         timeout=LONG,
     )
-    assert "a2[1]" in page.inner_text("#sample-graph")
-    # The output end of the graph, where dz2[1] = a2[1] − y can be read off.
+    assert "a2[0]" in page.inner_text("#sample-graph")
+    # The output end of the graph, where dz2[0] = a2[0] − y can be read off.
     page.eval_on_selector("#sample-graph", "box => { box.scrollLeft = box.scrollWidth; }")
     screenshot(page, "explorer_network.png")
 

@@ -3,7 +3,8 @@
 Read it in this order: `value.py` (the node, how an operator records it, and
 `backward`, the chain rule as one loop), then `primitives.py` (each op's value
 and local derivatives, side by side), then `nary.py` (one node with many
-parents: `sum`, `dot`), `modes.py` (`no_grad`), `walks.py` (`leaves`,
+parents: `sum`, `dot`), `modes.py` (`no_grad`), `escapes.py` (a Value
+that becomes a plain number while recording: said at the line), `walks.py` (`leaves`,
 `replay`, `graph_stats`), `evaluate.py` (one op on numbers, its errors named)
 and `pickling.py`.
 
@@ -15,6 +16,7 @@ and `pickling.py`.
 (33.0, 3.0, 6.0, 9.0)
 """
 
+from microgrid.engine.escapes import GraphEscapeWarning, escapes_allowed
 from microgrid.engine.modes import gc_paused, is_grad_enabled, no_grad
 from microgrid.engine.nary import (
     binary_cross_entropy,
@@ -50,6 +52,7 @@ from microgrid.engine.value import Operand, Value, set_local_derivatives, topolo
 from microgrid.engine.walks import GraphStats, graph_stats, leaves, replay
 
 __all__ = [
+    "GraphEscapeWarning",
     "GraphStats",
     "Operand",
     "Primitive",
@@ -63,6 +66,7 @@ __all__ = [
     "div",
     "dot",
     "dot_product",
+    "escapes_allowed",
     "exp",
     "gc_paused",
     "graph_stats",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from microgrid.engine.escapes import escaped
 from microgrid.engine.evaluate import beyond_float, is_number, real
 
 __all__ = ["Node"]
@@ -142,12 +143,31 @@ class Node:
     # learner's vectorized code records the graph entry by entry.
 
     def __float__(self) -> float:
-        """The number, as a plain float: this leaves the graph (no delta flows back)."""
+        """The number, as a plain float: this leaves the graph, which warns while recording.
+
+        `math.exp(v)`, `np.float64(v)` and `np.array(vs, dtype=float)` come here too;
+        escapes.py says where, and what to write instead.
+        """
+        escaped(self, "float")
         return self.value
 
+    def __int__(self) -> int:
+        """The number, truncated to an int (as int(2.7) is 2): this leaves the graph too."""
+        escaped(self, "int")
+        return int(self.value)
+
     def item(self) -> float:
-        """The number, as a plain float (like ``tensor.item()``): this leaves the graph."""
+        """The number, as a plain float (like ``tensor.item()``): the silent way out."""
+        escaped(self, "item")  # silent; check_backprop looks for a cost ending in .item()
         return self.value
+
+    # Printing and formatting show the number and never warn: f"{v:.2f}", round(v, 2).
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec) if spec else repr(self)
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        """round(v, 2) is a float, round(v) an int, as for a float: a number for display."""
+        return round(self.value) if ndigits is None else round(self.value, ndigits)
 
     # Comparisons compare values (so masks and np.maximum work); `==` and
     # hashing stay by identity, so Values can be dict keys.

@@ -92,9 +92,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             ratio = speed_ratio(reference, seconds, versus) if name != reference_name else ""
             print(f"  {name:<26}{seconds * 1e3:9.1f} ms   {ratio}")
         if micrograd is None:
-            from microgrid.show.install_hint import pip_command
+            from microgrid.show.install_hint import pip_package
 
-            print(f"\n(micrograd is not installed: {pip_command('compare')} to compare)")
+            # micrograd alone: the `compare` extra would also pull torch.
+            print(f"\n(micrograd is not installed: {pip_package('micrograd==0.1.0')} to compare)")
         return 0
 
     bench.set_defaults(run=run)
