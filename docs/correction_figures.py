@@ -303,25 +303,25 @@ def network_sample() -> tuple[list[float], int, dict[str, np.ndarray], dict[str,
 
 
 def network_output_piece() -> Value:
-    """a1[1..4], W2, b2 → z2[1] → a2[1] → L; the a1[j] are leaves with the whole graph's values."""
+    """a1[0..3], W2, b2 → z2[0] → a2[0] → L; the a1[j] are leaves with the whole graph's values."""
     _, y, parameters, nodes = network_sample()
-    a1 = [Value(nodes[f"a1[{j}]"].value, label=f"a1[{j}]") for j in range(1, 5)]
-    W2 = [Value(float(parameters["W2"][0, j - 1]), label=f"W2[1,{j}]") for j in range(1, 5)]
-    b2 = Value(float(parameters["b2"][0, 0]), label="b2[1]")
-    a2 = (dot(W2, a1) + b2).named("z2[1]").sigmoid().named("a2[1]")
+    a1 = [Value(nodes[f"a1[{j}]"].value, label=f"a1[{j}]") for j in range(4)]
+    W2 = [Value(float(parameters["W2"][0, j]), label=f"W2[0,{j}]") for j in range(4)]
+    b2 = Value(float(parameters["b2"][0, 0]), label="b2[0]")
+    a2 = (dot(W2, a1) + b2).named("z2[0]").sigmoid().named("a2[0]")
     L = binary_cross_entropy(a2, y).named("L")
     L.backward()
     return L
 
 
 def network_unit_piece() -> Value:
-    """x1, x2, W1[1,·], b1[1] → z1[1] → a1[1], backprop started from the whole graph's dL/da1[1]."""
+    """x1, x2, W1[0,·], b1[0] → z1[0] → a1[0], backprop started from the whole graph's dL/da1[0]."""
     x, _, parameters, nodes = network_sample()
     xs = [Value(value, label=f"x{k}") for k, value in enumerate(x, start=1)]
-    W1 = [Value(float(parameters["W1"][0, k]), label=f"W1[1,{k + 1}]") for k in range(2)]
-    b1 = Value(float(parameters["b1"][0, 0]), label="b1[1]")
-    a1 = (dot(W1, xs) + b1).named("z1[1]").tanh().named("a1[1]")
-    a1.backward(nodes["a1[1]"].delta)
+    W1 = [Value(float(parameters["W1"][0, k]), label=f"W1[0,{k}]") for k in range(2)]
+    b1 = Value(float(parameters["b1"][0, 0]), label="b1[0]")
+    a1 = (dot(W1, xs) + b1).named("z1[0]").tanh().named("a1[0]")
+    a1.backward(nodes["a1[0]"].delta)
     return a1
 
 
@@ -340,8 +340,8 @@ def _node_ids(picture: graphviz.Digraph) -> dict[str, str]:
 def network_output() -> graphviz.Digraph:
     picture = draw(network_output_piece(), precision=3, rankdir="TB")
     ids = _node_ids(picture)
-    for j in range(1, 5):  # W2[1,j] above a1[j]: two rows of four instead of one of nine
-        picture.edge(ids[f"W2[1,{j}]"], ids[f"a1[{j}]"], style="invis")
+    for j in range(4):  # W2[0,j] above a1[j]: two rows of four instead of one of nine
+        picture.edge(ids[f"W2[0,{j}]"], ids[f"a1[{j}]"], style="invis")
     return picture
 
 
