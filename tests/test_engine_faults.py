@@ -76,7 +76,7 @@ def test_a_diverging_mlp_reaches_the_optimizers_message() -> None:
     xs, ys = [[1.0, 2.0], [2.0, -1.0]], [1.0, 0.0]
     with pytest.raises(ValueError, match="learning rate too large"):
         for _ in range(20):
-            loss = microgrid.sum([(model(x)[0] - y) ** 2 for x, y in zip(xs, ys, strict=True)])
+            loss = microgrid.sum([(model(x) - y) ** 2 for x, y in zip(xs, ys, strict=True)])
             model.zero_grad()
             loss.backward()
             optimizer.step()
