@@ -15,6 +15,9 @@ and `pickling.py`.
 (33.0, 3.0, 6.0, 9.0)
 """
 
+from microgrid.engine.derivative_rules import value_derivatives
+from microgrid.engine.forward import forward_tangents, jvp
+from microgrid.engine.higher import grad, hessian, hvp, jacobian
 from microgrid.engine.modes import gc_paused, is_grad_enabled, no_grad
 from microgrid.engine.nary import (
     binary_cross_entropy,
@@ -64,9 +67,15 @@ __all__ = [
     "dot",
     "dot_product",
     "exp",
+    "forward_tangents",
     "gc_paused",
+    "grad",
     "graph_stats",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "leaves",
     "log",
     "mul",
@@ -84,4 +93,5 @@ __all__ = [
     "summation",
     "tanh",
     "topological_order",
+    "value_derivatives",
 ]

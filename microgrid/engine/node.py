@@ -126,6 +126,10 @@ class Node:
         label = f"{self.label!r}, " if self.label else ""
         return f"Value({label}value={self.value:g}, delta={self.delta:g})"
 
+    def __format__(self, spec: str) -> str:
+        """``f"{v:.3f}"`` formats the number (a delta is a Value after create_graph=True)."""
+        return format(self.value, spec) if spec else str(self)
+
     # -- plain numbers and NumPy ---------------------------------------------
     # NumPy treats a Value as an object: `Value * array` and `array * Value`
     # give object arrays of Values, and NumPy's object loops call the methods
