@@ -11,7 +11,7 @@ that both forms give the same numbers for every op):
 >>> x = Value(3.0, label="x")
 >>> y = x**3
 >>> (d,) = local_derivative_values(y)
->>> d.value, d.op, d.parents[1].op
+>>> d.value, d.op, d.parents[0].op
 (27.0, '*', '**')
 
 A rule takes the node and the op's inputs in order (Values and constants) and
