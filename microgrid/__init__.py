@@ -50,7 +50,13 @@ from microgrid.show.render import (
     render,
 )
 from microgrid.verify import testing
-from microgrid.verify.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from microgrid.verify.gradcheck import (
+    GradcheckError,
+    GradcheckReport,
+    GradgradcheckReport,
+    gradcheck,
+    gradgradcheck,
+)
 from microgrid.verify.learner_backprop import (
     BackpropReport,
     GradientDifference,
@@ -69,6 +75,7 @@ __all__ = [
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
+    "GradgradcheckReport",
     "GradientDifference",
     "GraphStats",
     "GraphvizNotFoundError",
@@ -94,6 +101,7 @@ __all__ = [
     "gc_paused",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "gradient_difference",
     "graph_stats",
     "hessian",
