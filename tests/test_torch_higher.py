@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from expression_graphs import Ops, Recipe, build, recipes
+from expression_graphs import STEPS, Ops, Recipe, Step, build, recipes
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_torch_crosscheck import TorchOps
@@ -123,6 +123,24 @@ class LeafOps(Ops):
 
     def leaf(self, x: float, label: str) -> Any:
         return self.xs[int(label[1:])]
+
+
+@pytest.mark.parametrize("op", sorted(STEPS))
+def test_every_op_once_against_torch_func_hessian(op: str) -> None:
+    # Each op on the leaves, then times a leaf and squared, so every second derivative
+    # of the op (and its mixed ones) shows in the Hessian.
+    arity = STEPS[op][0]
+    steps = (Step(op, (0, 1, 2)[:arity], 0.8), Step("mul", (3, 0), 0.0), Step("square", (4,), 0.0))
+    recipe = Recipe((0.7, -0.4, 1.3), steps)
+    root, leaves = build(recipe, microgrid_ops)
+    mine = microgrid.hessian(root, leaves)
+    point = torch.tensor(recipe.leaves, dtype=F64)
+    theirs = torch.func.hessian(lambda x: build(recipe, TorchPointOps(x))[0])(point).tolist()
+    scale = scale_of(root, mine, theirs)
+    assert any(x != 0 for row in mine for x in row)
+    for row, their_row in zip(mine, theirs, strict=True):
+        for a, b in zip(row, their_row, strict=True):
+            assert close(a, b, scale), (op, a, b)
 
 
 # -- softmax, cross_entropy and hinge --------------------------------------

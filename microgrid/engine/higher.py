@@ -23,7 +23,7 @@ vector, one extra pass, no Hessian) and `jacobian` (several outputs).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
 from microgrid.engine.derivative_rules import local_derivative_values
@@ -279,11 +279,6 @@ def jacobian(
 
     _, xs = _graph(first_output, inputs, "jacobian()")
     return [list(grad(output, xs)) for output in _checked_inputs(outputs, "jacobian() output")]
-
-
-def delta_map(deltas: Mapping[Value, Value | float]) -> dict[Value, float]:
-    """The numbers of a map of recorded deltas (for comparing with ``backward()``)."""
-    return {node: d.value if isinstance(d, Value) else d for node, d in deltas.items()}
 
 
 # backward(create_graph=True) dispatches here (a hook, so value.py imports nothing of ours).
