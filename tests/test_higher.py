@@ -73,9 +73,13 @@ def test_first_order_backward_builds_no_nodes() -> None:
 
 def test_draw_of_a_delta_is_the_derivatives_own_graph() -> None:
     x = Value(3.0, label="x")
-    (x**3).backward(create_graph=True)
+    y = (x**3).named("y")
+    y.backward(create_graph=True)
     source = microgrid.draw(x.delta).source
     assert "x²" in source and "3 · t1" in source
+    # The graph itself still draws, each delta shown as its number.
+    assert ">27<" in microgrid.draw(y).source
+    assert repr(x) == "Value('x', value=3, delta=27)" and f"{x.delta:.1f}" == "27.0"
 
 
 def test_backward_create_graph_is_all_or_nothing_and_names_the_primitive() -> None:
@@ -290,3 +294,11 @@ def test_seed_forward_sweep() -> None:
         tangents = microgrid.engine.forward_tangents(J, {leaf: 1.0})
         assert tangents[J] == expected
     assert microgrid.engine.forward_tangents(J, {a: 1.0})[u] == 0.0
+
+
+def test_an_optimizer_steps_with_the_numbers_of_recorded_deltas() -> None:
+    w = Value(2.0, label="w")
+    J = (w - 1) ** 2
+    J.backward(create_graph=True)
+    microgrid.optim.SGD([w], lr=0.25).step()
+    assert type(w.value) is float and w.value == 1.5
