@@ -31,13 +31,19 @@ from microgrid.engine import (
     dot,
     escapes_allowed,
     gc_paused,
+    grad,
     graph_stats,
+    hessian,
+    hvp,
     is_grad_enabled,
+    jacobian,
+    jvp,
     leaves,
     no_grad,
     primitive,
     replay,
     topological_order,
+    value_derivatives,
 )
 from microgrid.engine import exp as exp
 from microgrid.engine import log as log
@@ -59,7 +65,13 @@ from microgrid.show.render import (
     render,
 )
 from microgrid.verify import testing
-from microgrid.verify.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from microgrid.verify.gradcheck import (
+    GradcheckError,
+    GradcheckReport,
+    GradgradcheckReport,
+    gradcheck,
+    gradgradcheck,
+)
 from microgrid.verify.learner_backprop import (
     BackpropReport,
     GradientDifference,
@@ -78,6 +90,7 @@ __all__ = [
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
+    "GradgradcheckReport",
     "GradientDifference",
     "GraphEscapeWarning",
     "GraphStats",
@@ -102,11 +115,17 @@ __all__ = [
     "explore",
     "flipbook_html",
     "gc_paused",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
     "gradient_difference",
     "graph_stats",
+    "hessian",
     "hinge",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "leaves",
     "logistic",
     "networks",
@@ -121,6 +140,7 @@ __all__ = [
     "softmax",
     "testing",
     "topological_order",
+    "value_derivatives",
     "write_flipbook",
     "write_steps",
 ]

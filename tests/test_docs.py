@@ -55,6 +55,7 @@ CHAPTERS = [
     "06-gradient-checking.md",
     "07-your-own-primitive.md",
     "10-check-your-own-backprop.md",
+    "11-second-derivatives.md",
     "glossary.md",
     "api.md",
     "architecture.md",

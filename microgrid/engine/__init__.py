@@ -16,7 +16,10 @@ and `pickling.py`.
 (33.0, 3.0, 6.0, 9.0)
 """
 
+from microgrid.engine.derivative_rules import value_derivatives
 from microgrid.engine.escapes import GraphEscapeWarning, escapes_allowed
+from microgrid.engine.forward import forward_tangents, jvp
+from microgrid.engine.higher import grad, hessian, hvp, jacobian
 from microgrid.engine.modes import gc_paused, is_grad_enabled, no_grad
 from microgrid.engine.nary import (
     binary_cross_entropy,
@@ -68,9 +71,15 @@ __all__ = [
     "dot_product",
     "escapes_allowed",
     "exp",
+    "forward_tangents",
     "gc_paused",
+    "grad",
     "graph_stats",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "leaves",
     "log",
     "mul",
@@ -88,4 +97,5 @@ __all__ = [
     "summation",
     "tanh",
     "topological_order",
+    "value_derivatives",
 ]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from itertools import filterfalse
-from typing import Union
+from typing import ClassVar, Union
 
 from microgrid.engine.evaluate import (
     beyond_float,
@@ -194,24 +194,32 @@ class Value(Node):
     # adds what a learner does with one: arithmetic that records a node, backward.
     __slots__ = ()
 
+    # Installed by higher.py: backward(create_graph=True), the chain rule with Values.
+    record_backward: ClassVar[Callable[[Value, float], None]]
+
     # -- backprop ----------------------------------------------------------
 
-    def backward(self, delta: float = 1.0) -> None:
+    def backward(self, delta: float = 1.0, create_graph: bool = False) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
         Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
         nothing: if the pass is interrupted, every delta is put back as it was.
         One graph, one thread at a time (independent graphs in threads are fine).
+        With ``create_graph=True`` each delta is a Value, itself differentiable
+        (higher.py; chapter 11).
         """
-        if not is_number(delta):
+        if not is_number(delta) and not create_graph:
             raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
-        seed = real(delta, "backward(delta=...)")
         if self.op and not self.parents:
             name = f" {self.label!r}" if self.label else ""
             raise RuntimeError(
                 f"backward(): node{name} was computed by {str(self.op)!r} under no_grad(), "
                 "so it has no recorded inputs to backprop into; build it outside no_grad()"
             )
+        if create_graph:
+            Value.record_backward(self, delta)
+            return
+        seed = real(delta, "backward(delta=...)")
         order = topological_order(self)
         # Deltas from earlier calls are set aside so this pass computes clean
         # dJ/dnode values, then added back: repeated calls accumulate.

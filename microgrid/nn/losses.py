@@ -18,7 +18,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from microgrid.engine import Operand, Value, primitive
+from microgrid.engine import Operand, Value, primitive, value_derivatives
 
 
 def _softmax(logits: Sequence[float]) -> list[float]:
@@ -83,6 +83,38 @@ def hinge_loss(score: float, y: float) -> tuple[float, tuple[float, float]]:
     if margin != margin:  # NaN in, NaN out, and NaN slopes: `NaN > 0` must not hide it
         return math.nan, (math.nan, math.nan)
     return 0.0, (0.0, 0.0)
+
+
+# The same local derivatives written with Values, so create_graph can differentiate
+# them (engine/derivative_rules.py; a test checks both forms give the same numbers).
+
+
+@value_derivatives(softmax_entry)
+def _softmax_entry_values(node: Value, k: float, *logits: Operand) -> tuple[Operand, ...]:
+    # ∂p_k/∂z_j = p_k (δ_kj − p_j), each p_j a softmax node of the same logits.
+    index = int(k)
+    slopes = []
+    for j in range(len(logits)):
+        p_j = node if j == index else softmax_entry(j, *logits)
+        slopes.append(node * ((1.0 if j == index else 0.0) - p_j))
+    return (0.0, *slopes)
+
+
+@value_derivatives(cross_entropy_loss)
+def _cross_entropy_values(node: Value, t: float, *logits: Operand) -> tuple[Operand, ...]:
+    # ∂L/∂z_j = softmax_j − [j = t].
+    index = int(t)
+    slopes = [softmax_entry(j, *logits) - (1.0 if j == index else 0.0) for j in range(len(logits))]
+    return (0.0, *slopes)
+
+
+@value_derivatives(hinge_loss)
+def _hinge_values(node: Value, score: Operand, y: Operand) -> tuple[Operand, Operand]:
+    # −y and −score on the sloped side (each a constant or a node), 0 on the flat side.
+    margin = 1.0 - (y.value if isinstance(y, Value) else y) * (
+        score.value if isinstance(score, Value) else score
+    )
+    return (-y, -score) if margin > 0 else (0.0, 0.0)
 
 
 def _check_logits(logits: Sequence[Operand], name: str) -> tuple[Operand, ...]:

@@ -88,6 +88,7 @@ def format_number(x: float, precision: int = 4) -> str:
     >>> format_number(33.0), format_number(0.7310585786), format_number(-0.0), format_number(-2e-9)
     ('33', '0.7311', '0', '−2e−09')
     """
+    x = float(x)  # a delta may be a Value (backward(create_graph=True)): its number
     if x == 0:
         return "0"  # also -0.0, which would print as a puzzling "-0"
     if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
