@@ -211,3 +211,26 @@ def test_graphs_with_builtin_and_user_primitives_pickle_by_reference() -> None:
     copy.backward()
     assert copy_x.delta == x.delta
     assert replay(copy, {copy_x: 4.0}) == replay(J, {x: 4.0})
+
+
+def test_an_op_is_itself_not_its_name() -> None:
+    """A user's op named like a built-in gets the user checks, and no built-in's special case."""
+    from microgrid.engine.evaluate import is_built_in
+    from microgrid.verify.gradcheck.diagnosis import is_kink
+
+    @primitive(name="exp")
+    def broken_exp(x: float) -> tuple[float, tuple[None]]:
+        return x, (None,)
+
+    assert broken_exp == "exp" and not is_built_in(broken_exp)
+    with pytest.raises(TypeError, match=r"primitive 'exp' returned a local derivative None"):
+        broken_exp(Value(1.0))
+
+    @primitive(name="relu")
+    def smooth(x: float) -> tuple[float, tuple[float]]:
+        return x * x, (2 * x,)
+
+    x = Value(0.0, label="x")
+    assert not is_kink(smooth(x).op) and is_kink(x.relu().op)
+    report = microgrid.gradcheck(lambda v: smooth(v), [0.0])
+    assert report.ok and "kink" not in str(report)

@@ -512,7 +512,7 @@ class _Builder:
                 applied: Value = function(x)
                 return applied
             except ValueError as error:
-                if function is engine.log and x.op == "sigmoid":
+                if function is engine.log and x.op is engine.sigmoid:
                     segment = _clip(ast.get_source_segment(self.text, node) or "log(sigmoid(z))")
                     raise ValueError(
                         f"{error}: in {segment}, sigmoid rounded to exactly 0 "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from microgrid.engine import Primitive, Value
+from microgrid.engine import Primitive, Value, absolute, relu
 from microgrid.show.notation import node_names
 from microgrid.verify.gradcheck.differences import Estimate, numeric_derivative, settle
 from microgrid.verify.gradcheck.formatting import describe, fmt
@@ -25,7 +25,15 @@ from microgrid.verify.gradcheck.settings import EPSILON, Settings
 
 # Ops whose derivative jumps where their input crosses 0: when a nudge makes one
 # of them switch sides, the row is a kink, and the report names the node.
-KINK_OPS = frozenset({"relu", "abs"})
+# The ops themselves, compared by identity (`is`): a user's op *named* relu is no kink.
+KINK_OPS = (relu, absolute)
+
+
+def is_kink(op: object) -> bool:
+    """relu or abs, the ops themselves (not a user's op that shares the name)."""
+    return any(op is kink for kink in KINK_OPS)
+
+
 _MAX_POSITIONS_CHECKED = 32  # per node, when naming the wrong op of a wide node
 
 
@@ -85,7 +93,7 @@ def switching_kink(
     h is the default step, or `step` if that is wider (a step widened for round-off).
     """
     graph = problem.graph
-    kinks = [node for node in graph.order if node.parents and node.op in KINK_OPS]
+    kinks = [node for node in graph.order if node.parents and is_kink(node.op)]
     if not kinks:
         return ""
     h = settings.eps * max(1.0, abs(x))
