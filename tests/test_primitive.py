@@ -234,3 +234,17 @@ def test_an_op_is_itself_not_its_name() -> None:
     assert not is_kink(smooth(x).op) and is_kink(x.relu().op)
     report = microgrid.gradcheck(lambda v: smooth(v), [0.0])
     assert report.ok and "kink" not in str(report)
+
+
+def test_the_built_in_list_holds_every_primitive_of_primitives_py() -> None:
+    """A new op in primitives.py must join evaluate.BUILT_IN, or it is checked as a user's op."""
+    from microgrid.engine import evaluate
+    from microgrid.engine import primitives as P
+
+    defined = {
+        id(obj): name
+        for name, obj in vars(P).items()
+        if isinstance(obj, Primitive) and obj.__module__ == P.__name__
+    }
+    assert len(defined) == 17
+    assert set(defined) == {id(op) for op in evaluate.BUILT_IN}
