@@ -7,7 +7,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck pytest bench dot browser notebook clean engine cc
+# The exact versions CI tested (Python 3.11, Linux x86_64), made by pip-compile from
+# pyproject.toml's ranges: `make lock` adds what pyproject.toml gained, `make lock-upgrade`
+# moves every pin to the newest release (docs/testing.md). `make test CONSTRAINTS=`
+# installs without it (the newest versions the ranges allow, as on another platform).
+# Passed as PIP_CONSTRAINT, not -c, so that it also pins the build backend (setuptools, mypy)
+# in pip's isolated build environment. It takes the place of a constraint file named in
+# pip's own config (this kind of machine caps torch there): the file pins torch itself.
+CONSTRAINTS ?= constraints.txt
+PINNED := $(if $(CONSTRAINTS),PIP_CONSTRAINT="$(abspath $(CONSTRAINTS))")
+
+.PHONY: demo test lint typecheck pytest bench dot browser notebook clean lock lock-upgrade digits engine cc
 
 demo: $(VENV)/.demo-installed dot
 	@$(PY) -c "from microgrid.engine import describe_engine; print('microgrid', describe_engine())"
@@ -31,6 +41,7 @@ pytest: $(VENV)/.test-installed
 	MICROGRID_ENGINE=python $(PY) -m pytest -q -p no:cacheprovider $(ENGINE_TESTS)
 
 ENGINE_TESTS := tests/test_engine.py tests/test_primitive.py tests/test_graph.py \
+	tests/test_engine_faults.py tests/test_higher.py tests/test_escapes.py tests/test_forward_mode.py \
 	tests/test_engine_twins.py microgrid/engine
 
 # After editing microgrid/engine/*.py: compile it again (until then the edited .py runs,
@@ -38,6 +49,18 @@ ENGINE_TESTS := tests/test_engine.py tests/test_primitive.py tests/test_graph.py
 engine: $(VENV)/.demo-installed cc
 	$(PIP) install --no-deps -e .
 	@$(PY) -c "from microgrid.engine import describe_engine; print('microgrid', describe_engine())"
+
+# The tests whose printed numbers come from long NumPy computations, run with NumPy's BLAS
+# on 1 thread, then on 2 (threadpoolctl): both must pass (docs/testing.md).
+DIGIT_TESTS := tests/test_docs.py tests/test_docs_figures.py tests/test_notebook.py \
+	tests/test_examples_networks.py \
+	tests/test_examples_logistic.py tests/test_examples_graph.py tests/test_examples_ownbackprop.py \
+	tests/test_networks.py tests/test_logistic.py tests/test_ownbackprop.py tests/test_cli.py \
+	tests/test_datasets.py tests/test_seed_questions_figures.py \
+	tests/test_render.py::test_checked_in_figures_are_not_stale microgrid
+digits: $(VENV)/.test-installed dot
+	$(PY) -m pytest -q $(DIGIT_TESTS) --blas-threads 1
+	$(PY) -m pytest -q $(DIGIT_TESTS) --blas-threads 2
 
 # Re-execute the learners' notebook in place, so it ships with current outputs
 # (tests/test_notebook.py fails when they are stale). Its files go to examples/build/.
@@ -54,15 +77,17 @@ bench: $(VENV)/.test-installed
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.demo-installed: pyproject.toml setup.py | $(PY) cc
-	$(PIP) install -e .
+$(VENV)/.demo-installed: pyproject.toml setup.py $(CONSTRAINTS) | $(PY) cc
+	$(PINNED) $(PIP) install -e .
 	touch $@
 
-# torch==2.13.0 first: it is the CPU wheel here, and the `compare` extra's
-# range accepts it (an unpinned torch pulls several GB of CUDA packages).
-$(VENV)/.test-installed: pyproject.toml setup.py | $(PY) cc
-	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[dev,data,plot,compare]"
+# torch: constraints.txt pins torch==2.13.0+cpu, the CPU wheel that lies on this kind of
+# machine's disk (pip finds it there; uv and poetry don't look), which the `compare`
+# extra's range accepts. Without the lock, torch==2.13.0 goes first for the same reason:
+# an unpinned torch pulls several GB of CUDA packages.
+$(VENV)/.test-installed: pyproject.toml setup.py $(CONSTRAINTS) | $(PY) cc
+	$(if $(CONSTRAINTS),,$(PIP) install torch==2.13.0)
+	$(PINNED) $(PIP) install -e ".[dev,data,plot,compare,widget]"
 	touch $@ $(VENV)/.demo-installed
 
 # A C compiler lets mypyc compile the engine at install (setup.py); without one the
@@ -76,6 +101,26 @@ cc:
 	  else \
 	    echo "microgrid: no C compiler: the engine will run as plain Python (same results, slower)"; \
 	  fi; }
+
+# pip-compile resolves pyproject.toml's ranges (every extra, and the build backend) in a
+# scratch venv. It uses pip's own finder, so it sees the CPU torch wheel on this
+# machine's disk (uv would resolve a CUDA build instead): run it on a machine of CI's
+# kind, then `make clean test` to test what it wrote. CUSTOM_COMPILE_COMMAND is the
+# command the file's header tells the next person to run.
+PIP_TOOLS := pip-tools==7.6.2
+LOCK_VENV := $(VENV)-lock
+LOCK_FLAGS := --all-extras --build-deps-for editable --strip-extras --allow-unsafe \
+	--no-emit-find-links --no-emit-index-url --annotation-style line
+lock: LOCK_COMMAND := make lock
+lock-upgrade: LOCK_COMMAND := make lock-upgrade
+lock-upgrade: LOCK_FLAGS += --upgrade
+lock lock-upgrade:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip --disable-pip-version-check -q install $(PIP_TOOLS)
+	CUSTOM_COMPILE_COMMAND="$(LOCK_COMMAND)" $(LOCK_VENV)/bin/pip-compile -q $(LOCK_FLAGS) \
+	  -o constraints.txt pyproject.toml
+	rm -rf $(LOCK_VENV)
 
 # The `dot` binary comes from Debian's graphviz package, not from pip.
 dot:

@@ -69,7 +69,7 @@ def micrograd_step(model: Any, X: list[list[float]], y: list[float], k: int) -> 
 
 
 def microgrid_loss(model: nn.MLP, X: list[list[float]], y: list[float]) -> Value:
-    scores = [model(x)[0] for x in X]
+    scores = [model(x) for x in X]
     data_loss = value_sum([hinge(s, yi) for s, yi in zip(scores, y, strict=True)]) / len(y)
     return data_loss + ALPHA * value_sum([p * p for p in model.parameters()])
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import graphviz
@@ -100,6 +102,17 @@ def _seed_flipbook(path: Path) -> object:
 PAGES["seed_flipbook.html"] = _seed_flipbook
 
 
+def _seed_flipbook_frame(step: int, path: Path) -> object:
+    """One frame of the flip-book as a still SVG, for where the HTML page does not open."""
+    frame = draw_backward_steps(seed_graph())[step - 1]
+    path.write_bytes(frame.pipe(format="svg"))
+    return path
+
+
+for _step in range(1, 7):  # the seed's graph has six nodes, one frame each
+    PAGES[f"seed_flipbook_step{_step}.svg"] = functools.partial(_seed_flipbook_frame, _step)
+
+
 # ---------------------------------------------------------------------------
 # Logistic regression (docs chapters 3-5): the single-example graph, and a model
 # trained on the synthetic cats, whose numbers are checked like DOT sources.
@@ -121,7 +134,8 @@ def logistic_one_example() -> graphviz.Digraph:
     """The seed's x1, x2, w1, w2, b → z → a → L after backward, with local derivatives."""
     L = logistic.single_example([1.5, 2.0], 1, [0.4, -0.1], 0.2)
     L.backward()
-    return draw(L, show_local=True)
+    # Top to bottom: nine boxes side by side would shrink the labels to 7 px at page width.
+    return draw(L, show_local=True, rankdir="TB")
 
 
 @functools.cache
@@ -373,7 +387,8 @@ def cost_graph_local() -> graphviz.Digraph:
     Y = np.array([[1, 0, 1]])
     graph = logistic.cost_graph(X, Y, np.array([[0.1], [-0.2]]), 0.3)
     graph.backward()
-    return draw(graph.J, show_local=True)
+    # Top to bottom, 3 digits: the three samples side by side fit the page's width.
+    return draw(graph.J, show_local=True, rankdir="TB", precision=3)
 
 
 STALE_RATE, STALE_STEPS = 1.0, 40
@@ -581,6 +596,30 @@ PLOTS["planar_learning_curves.png"] = _planar_learning_curves
 PLOTS["moons_boundary.png"] = _moons_boundary
 
 
+def _load_sibling(name: str) -> ModuleType:
+    """docs/NAME.py, loaded by path (this script is run as a file and loaded by tests)."""
+    path = Path(__file__).resolve().parent / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Chapter 0's pictures, and the numbers behind chapters 4-6's and 8's corrections.
+NOTES = _load_sibling("notes_figures")
+CORRECTIONS = _load_sibling("correction_figures")
+FIGURES.update(CORRECTIONS.GRAPHS)
+PLOTS.update(NOTES.PLOTS)
+PLOTS.update(CORRECTIONS.PLOTS)
+NUMBERS.update(CORRECTIONS.NUMBERS)
+
+
+def course_numbers() -> dict[str, Callable[[], str]]:
+    """The numbers made from the course's own files: none where the files are absent."""
+    return dict(CORRECTIONS.COURSE_NUMBERS) if CORRECTIONS.course_files_present() else {}
+
+
 def dot_source(made: Figure) -> str:
     """One DOT file: a figure's source, or every frame's source one after another."""
     if isinstance(made, list):
@@ -603,15 +642,20 @@ def stale_figures(slow: bool = False) -> list[str]:
         path = dot_path(name, made)
         if not path.exists() or path.read_text(encoding="utf-8") != dot_source(made):
             stale.append(name)
-    for name, make_text in {**NUMBERS, **(SLOW_NUMBERS if slow else {})}.items():
+    slow_texts = {**SLOW_NUMBERS, **course_numbers()} if slow else {}
+    for name, make_text in {**NUMBERS, **slow_texts}.items():
         path = FIGURES_DIR / name
         if not path.exists() or path.read_text(encoding="utf-8") != make_text():
             stale.append(name)
     return stale
 
 
-def write_figures() -> list[Path]:
-    """Write every figure's DOT source, its SVG (needs dot) and the pages."""
+def write_figures(measure: bool = False) -> list[Path]:
+    """Write every figure's DOT source, its SVG (needs dot) and the pages.
+
+    The course's files, where present, add their (slow) numbers and pictures;
+    ``measure=True`` also writes the timings (MEASURED), which are this machine's.
+    """
     FIGURES_DIR.mkdir(parents=True, exist_ok=True)
     have_dot = shutil.which("dot") is not None
     written = []
@@ -624,10 +668,14 @@ def write_figures() -> list[Path]:
             svg = FIGURES_DIR / f"{name}.svg"
             svg.write_bytes(made.pipe(format="svg"))
             written.append(svg)
-    for name, make_text in {**NUMBERS, **SLOW_NUMBERS}.items():
+    texts = {**NUMBERS, **SLOW_NUMBERS, **course_numbers()}
+    if measure:
+        texts.update(CORRECTIONS.MEASURED)
+    for name, make_text in texts.items():
         (FIGURES_DIR / name).write_text(make_text(), encoding="utf-8")
         written.append(FIGURES_DIR / name)
-    for name, plot in PLOTS.items():
+    plots = {**PLOTS, **(CORRECTIONS.COURSE_PLOTS if CORRECTIONS.course_files_present() else {})}
+    for name, plot in plots.items():
         plot(FIGURES_DIR / name)  # needs matplotlib (the `plot` extra)
         written.append(FIGURES_DIR / name)
     if have_dot:
@@ -639,19 +687,51 @@ def write_figures() -> list[Path]:
     return written
 
 
+def write_only(names: list[str]) -> int:
+    """Write the named files alone (a picture while you work on it): 1 if a name is unknown."""
+    texts = {**NUMBERS, **SLOW_NUMBERS, **CORRECTIONS.COURSE_NUMBERS, **CORRECTIONS.MEASURED}
+    plots = {**PLOTS, **CORRECTIONS.COURSE_PLOTS}
+    for name in names:
+        stem = name.rsplit(".", 1)[0]
+        if name in texts:
+            (FIGURES_DIR / name).write_text(texts[name](), encoding="utf-8")
+        elif name in plots:
+            plots[name](FIGURES_DIR / name)
+        elif name in PAGES:
+            PAGES[name](FIGURES_DIR / name)
+        elif stem in FIGURES:
+            made = FIGURES[stem]()
+            dot_path(stem, made).write_text(dot_source(made), encoding="utf-8")
+            if not isinstance(made, list) and shutil.which("dot") is not None:
+                (FIGURES_DIR / f"{stem}.svg").write_bytes(made.pipe(format="svg"))
+        else:
+            print(f"no figure called {name!r}", file=sys.stderr)
+            return 1
+        print(f"wrote docs/figures/{name}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check for stale sources")
     parser.add_argument(
         "--slow", action="store_true", help="with --check: the slow tables too (planar sizes)"
     )
+    parser.add_argument(
+        "--measure", action="store_true", help="also time the loop and NumPy (chapter 5)"
+    )
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="write only these files (e.g. sigmoid.png)"
+    )
     args = parser.parse_args(argv)
+    if args.only:
+        return write_only(args.only)
     if args.check:
         stale = stale_figures(slow=args.slow)
         for name in stale:
             print(f"stale: {name} (run python docs/make_figures.py)", file=sys.stderr)
         return 1 if stale else 0
-    for path in write_figures():
+    for path in write_figures(measure=args.measure):
         print(f"wrote {path.relative_to(FIGURES_DIR.parent.parent)}")
     return 0
 

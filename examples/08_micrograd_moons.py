@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = optim.SGD(model.parameters(), lr=1.0)
 
     for k in range(args.steps):
-        scores = [model(x)[0] for x in samples]  # the logits, one Value per sample
+        scores = [model(x) for x in samples]  # the logits: one output unit, so one Value
         data_loss = value_sum([hinge(s, y) for s, y in zip(scores, ys, strict=True)]) / len(ys)
         reg_loss = 1e-4 * value_sum([p * p for p in model.parameters()])
         loss = data_loss + reg_loss

@@ -8,7 +8,8 @@ interpreter (a kernel spec in a temporary folder says so), from examples/, so
 the files it writes land in examples/build/ (ignored by git). Volatile parts
 (timings, memory addresses) are left out, so re-running it without changes
 gives the same file. ``--check`` writes nothing and exits 1 when the stored
-outputs differ from a fresh run; tests/test_notebook.py does the same check.
+outputs differ from a fresh run in what every machine prints alike (`comparable`);
+tests/test_notebook.py does the same check.
 """
 
 from __future__ import annotations
@@ -27,6 +28,12 @@ KERNEL = "microgrid-notebook-python"
 
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 _SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.DOTALL)
+# A number as the notebook prints it: 33, -0.354344, 89.75, 4.16e-17.
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+# Below this, a printed number is rounding: the max error of a right gradient (4e-17 on
+# one machine, 1e-17 on the next: the last bit of a BLAS sum) or a central difference's
+# error. Only its being that small is the same on every machine (docs/testing.md).
+ROUNDING = 1e-7
 
 
 def execute(notebook_path: Path = NOTEBOOK, workdir: Path | None = None) -> Any:
@@ -74,11 +81,26 @@ def _text(value: Any) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def comparable(notebook: Any) -> list[list[Any]]:
-    """Each code cell's outputs as what a reader sees, without the volatile parts.
+def stable(text: str) -> str:
+    """`text` with what differs between machines taken out: memory addresses, and every
+    number below `ROUNDING` in size written as ``<1e-07``.
 
-    Text is compared as it is (memory addresses dropped); an SVG by the text it
-    shows (its numbers and labels); a PNG only by being there.
+    >>> stable("max error 4.16e-17, J = 0.785871, cost 0 at <graphviz.Digraph at 0x7f3a>")
+    'max error <1e-07, J = 0.785871, cost <1e-07 at <graphviz.Digraph>'
+    """
+
+    def rounding(match: re.Match[str]) -> str:
+        return "<1e-07" if abs(float(match.group())) < ROUNDING else match.group()
+
+    return _NUMBER.sub(rounding, _ADDRESS.sub("", text))
+
+
+def comparable(notebook: Any) -> list[list[Any]]:
+    """Each code cell's outputs as what a reader sees, without what differs between machines.
+
+    The structure is compared (which cells print, show HTML, draw a picture), text with its
+    numbers (`stable`: memory addresses and rounding-sized numbers taken out), an SVG by
+    the text it shows (its numbers and labels), a PNG only by being there.
     """
     cells = []
     for cell in notebook.cells:
@@ -88,7 +110,7 @@ def comparable(notebook: Any) -> list[list[Any]]:
         for output in cell.outputs:
             kind = output.output_type
             if kind == "stream":
-                text = _ADDRESS.sub("", _text(output.text))
+                text = stable(_text(output.text))
                 if outputs and outputs[-1][0] == output.name:
                     # How a stream is cut into outputs depends on timing: join them.
                     text = outputs.pop()[1] + text
@@ -101,11 +123,11 @@ def comparable(notebook: Any) -> list[list[Any]]:
                 for mime, value in data.items():
                     text = _text(value)
                     if mime == "image/svg+xml":
-                        shown[mime] = " | ".join(_SVG_TEXT.findall(text))
+                        shown[mime] = stable(" | ".join(_SVG_TEXT.findall(text)))
                     elif mime.startswith("image/"):
                         shown[mime] = "an image"
                     else:
-                        shown[mime] = _ADDRESS.sub("", text)
+                        shown[mime] = stable(text)
                 outputs.append((kind, shown))
         cells.append(outputs)
     return cells

@@ -10,27 +10,48 @@
 
 from microgrid import _old_paths, nn
 from microgrid.apps.explorer import explore
-from microgrid.compiled import CompiledStep, compile  # noqa: A004 - microgrid.compile, like torch.compile
+from microgrid.compiled import CompiledStep
+
+# Reachable as microgrid.X but not in __all__, so that `from microgrid import *` leaves
+# Python's sum() and compile() and math's exp, log, ... alone (they take other arguments
+# and return plain numbers): microgrid.compile (like torch.compile), microgrid.sum (one
+# n-ary node, like torch.sum), and microgrid.exp, log, tanh, sigmoid, relu, sqrt
+# (x.exp() for a Value x: what to write instead of math.exp(x), which leaves the graph).
+from microgrid.compiled import compile as compile  # noqa: A004
 from microgrid.course import datasets, logistic, networks
 from microgrid.course.logistic import LogisticRegression
 from microgrid.course.networks import NeuralNetwork
 from microgrid.engine import (
+    GraphEscapeWarning,
     GraphStats,
     Primitive,
     Value,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     dot,
+    escapes_allowed,
     gc_paused,
+    grad,
     graph_stats,
+    hessian,
+    hvp,
     is_grad_enabled,
+    jacobian,
+    jvp,
     leaves,
     no_grad,
     primitive,
     replay,
-    sum,  # noqa: A004 - microgrid.sum: one n-ary node, like torch.sum
     topological_order,
+    value_derivatives,
 )
+from microgrid.engine import exp as exp
+from microgrid.engine import log as log
+from microgrid.engine import relu as relu
+from microgrid.engine import sigmoid as sigmoid
+from microgrid.engine import sqrt as sqrt
+from microgrid.engine import sum as sum  # noqa: A004
+from microgrid.engine import tanh as tanh
 from microgrid.nn import optim
 from microgrid.nn.losses import cross_entropy, hinge, softmax
 from microgrid.show.explain import Explanation, explain
@@ -44,7 +65,13 @@ from microgrid.show.render import (
     render,
 )
 from microgrid.verify import testing
-from microgrid.verify.gradcheck import GradcheckError, GradcheckReport, gradcheck
+from microgrid.verify.gradcheck import (
+    GradcheckError,
+    GradcheckReport,
+    GradgradcheckReport,
+    gradcheck,
+    gradgradcheck,
+)
 from microgrid.verify.learner_backprop import (
     BackpropReport,
     GradientDifference,
@@ -63,7 +90,9 @@ __all__ = [
     "Explanation",
     "GradcheckError",
     "GradcheckReport",
+    "GradgradcheckReport",
     "GradientDifference",
+    "GraphEscapeWarning",
     "GraphStats",
     "GraphvizNotFoundError",
     "LogisticRegression",
@@ -76,21 +105,27 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "check_backprop",
-    "compile",
     "cross_entropy",
     "datasets",
     "dot",
     "draw",
     "draw_backward_steps",
+    "escapes_allowed",
     "explain",
     "explore",
     "flipbook_html",
     "gc_paused",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
     "gradient_difference",
     "graph_stats",
+    "hessian",
     "hinge",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "leaves",
     "logistic",
     "networks",
@@ -103,9 +138,16 @@ __all__ = [
     "render",
     "replay",
     "softmax",
-    "sum",
     "testing",
     "topological_order",
+    "value_derivatives",
     "write_flipbook",
     "write_steps",
 ]
+
+# The notebook widget and the exercises the engine grades (issue 23). The widget
+# imports anywidget (the `widget` extra) only when it is called.
+from microgrid.apps.widget import widget  # noqa: E402 - after the block above
+from microgrid.course import exercises  # noqa: E402
+
+__all__ += ["exercises", "widget"]

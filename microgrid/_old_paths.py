@@ -79,7 +79,15 @@ class OldPathFinder(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Put the finder on ``sys.meta_path`` once."""
+    """Register the moved modules already imported under their old names; find the rest.
+
+    Registering matters for the names that are also functions of ``microgrid``
+    (``gradcheck``, ``render``, ``explain``): importing an old path through the
+    finder would set ``microgrid.gradcheck`` to the module, hiding the function.
+    """
+    for old, new in MOVED.items():
+        if new in sys.modules:
+            sys.modules.setdefault(old, sys.modules[new])
     if not any(isinstance(finder, OldPathFinder) for finder in sys.meta_path):
         # First, so an old package path never finds its files a second time.
         sys.meta_path.insert(0, OldPathFinder())

@@ -42,7 +42,8 @@ def test_bench_without_micrograd(
     out = capsys.readouterr().out
     assert "micrograd 0.1.0" not in out
     assert re.search(r"× (faster|slower) than \+ and \*", out)
-    assert "pip install -e '.[compare]'" in out  # from this clone: its own pip
+    # micrograd alone, with this clone's own pip: not the `compare` extra, which pulls torch.
+    assert "pip install micrograd==0.1.0 to compare" in out and "compare]" not in out
 
 
 def test_bench_refuses_empty_sizes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -307,7 +307,8 @@ def test_load_train_and_test_sizes_differ(tmp_path: Path) -> None:
 
 def test_load_without_h5py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "h5py", None)  # makes `import h5py` fail
-    with pytest.raises(ImportError, match=r"pip install -e '\.\[data\]'\) in the clone"):
+    # The one extra (h5py), with the clone's pip: never the whole test set-up.
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[data\]' in the clone's folder"):
         load_catvnoncat(tmp_path)
 
 
@@ -485,3 +486,62 @@ def test_a_good_file_still_loads_in_the_same_harness(tmp_path: Path) -> None:
         check=True,
     )
     assert done.stdout.startswith("loaded (2, 8, 8, 3)")
+
+
+@needs_h5py
+def test_variable_length_class_names_are_bounded_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from microgrid.course import coursefiles
+
+    names = np.array(["non-cat", "cat" * 3000], dtype=object)
+    write_split(tmp_path, "train", classes=names)
+    write_split(tmp_path, "test")
+    with h5py.File(tmp_path / "train_catvnoncat.h5", "r+") as f:
+        del f["list_classes"]
+        f.create_dataset("list_classes", data=names, dtype=h5py.string_dtype())
+    assert load_catvnoncat(tmp_path).classes.tolist()[0] == b"non-cat"  # small: fine
+    size = (tmp_path / "train_catvnoncat.h5").stat().st_size
+    monkeypatch.setattr(coursefiles, "MAX_H5_BYTES", size)  # 2 names of up to `size` each
+    with pytest.raises(ValueError, match=r"train_catvnoncat\.h5: 'list_classes' holds variable"):
+        load_catvnoncat(tmp_path)
+
+
+@needs_h5py
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("vlen_ints", r"'train_set_y' holds variable-length data; expected numbers"),
+        ("references", r"'train_set_y' holds references; expected numbers"),
+        ("vlen_pictures", r"'train_set_x' holds variable-length data"),
+        ("huge_labels", r"train_set_y must hold 0/1 labels, found \[2000000000000000, .*…$"),
+    ],
+)
+def test_odd_label_types_get_short_messages_naming_file_and_dataset(
+    tmp_path: Path, kind: str, message: str
+) -> None:
+    write_split(tmp_path, "train")
+    write_split(tmp_path, "test")
+    with h5py.File(tmp_path / "train_catvnoncat.h5", "r+") as f:
+        if kind == "vlen_ints":
+            del f["train_set_y"]
+            labels = f.create_dataset("train_set_y", (4,), dtype=h5py.vlen_dtype(np.int64))
+            for i in range(4):
+                labels[i] = np.arange(i + 1)
+        elif kind == "references":
+            del f["train_set_y"]
+            labels = f.create_dataset("train_set_y", (4,), dtype=h5py.ref_dtype)
+            for i in range(4):
+                labels[i] = f["list_classes"].ref
+        elif kind == "vlen_pictures":
+            del f["train_set_x"]
+            f.create_dataset("train_set_x", (4,), dtype=h5py.vlen_dtype(np.uint8))
+        else:
+            del f["train_set_x"], f["train_set_y"]
+            f["train_set_x"] = np.zeros((5000, 1, 1, 3), np.uint8)
+            f["train_set_y"] = np.arange(2, 5002) * 10**15  # 10 KB of digits if echoed whole
+    with pytest.raises(ValueError) as caught:
+        load_catvnoncat(tmp_path)
+    text = str(caught.value)
+    assert "train_catvnoncat.h5" in text and re.search(message, text), text
+    assert len(text) < 300 + len(str(tmp_path))

@@ -58,7 +58,7 @@ FLAGS = [
 ]
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "docs" / "figures"
-STATIC = ROOT / "microgrid" / "explorer" / "static"
+STATIC = ROOT / "microgrid" / "apps" / "explorer" / "static"
 RECORD = FIGURES / "explorer_screenshots.txt"
 UPDATE = os.environ.get("MICROGRID_UPDATE_SCREENSHOTS") == "1"
 LONG = 20_000  # ms: generous waits, for a busy shared machine
@@ -386,8 +386,8 @@ def test_the_network_learns_the_flower(page: Page, server: ExplorerServer) -> No
         "() => document.getElementById('sample-data').textContent.includes('iteration 500')",
         timeout=LONG,
     )
-    assert "a2[1]" in page.inner_text("#sample-graph")
-    # The output end of the graph, where dz2[1] = a2[1] − y can be read off.
+    assert "a2[0]" in page.inner_text("#sample-graph")
+    # The output end of the graph, where dz2[0] = a2[0] − y can be read off.
     page.eval_on_selector("#sample-graph", "box => { box.scrollLeft = box.scrollWidth; }")
     screenshot(page, "explorer_network.png")
 

@@ -565,7 +565,7 @@ def test_the_package_keeps_its_names_and_reads_in_short_files() -> None:
     for name in package.__all__:
         assert hasattr(package, name), name
     # What tracebacks print.
-    assert package.GradcheckError.__module__ == "microgrid.verify.gradcheck"
+    assert package.GradcheckError.__module__ == "microgrid.gradcheck"
     folder = ROOT / "microgrid" / "verify" / "gradcheck"
     paths = sorted(folder.glob("*.py"))
     assert len(paths) >= 5

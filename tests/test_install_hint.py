@@ -13,14 +13,16 @@ from microgrid.show.plotting import pyplot
 CLONE = Path(__file__).resolve().parent.parent
 
 
-def test_from_this_clones_venv_the_hint_is_make_or_its_pip(
+def test_from_this_clones_venv_the_hint_is_its_pip_with_the_one_extra(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sys, "prefix", str(CLONE / ".venv"))
     assert install_hint.clone_folder() == CLONE
+    # The one extra, never `make test` (the whole test set-up, torch included).
     assert install_hint.pip_command("plot") == (
-        "make test (or .venv/bin/pip install -e '.[plot]') in the clone's folder"
+        ".venv/bin/pip install -e '.[plot]' in the clone's folder"
     )
+    assert install_hint.pip_package("micrograd==0.1.0") == ".venv/bin/pip install micrograd==0.1.0"
 
 
 def test_from_another_python_the_hint_uses_that_python(monkeypatch: pytest.MonkeyPatch) -> None:

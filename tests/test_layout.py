@@ -95,3 +95,10 @@ def test_a_path_that_never_existed_is_still_an_import_error() -> None:
         importlib.import_module("microgrid.logistic.no_such_module")
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("microgrid.no_such_layer")
+
+
+def test_importing_an_old_path_keeps_the_functions_of_the_same_name() -> None:
+    for name in ("gradcheck", "render", "explain", "testing"):
+        importlib.import_module(f"microgrid.{name}")
+    assert callable(microgrid.gradcheck) and microgrid.gradcheck.__name__ == "gradcheck"
+    assert callable(microgrid.render) and callable(microgrid.explain)

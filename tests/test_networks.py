@@ -370,13 +370,13 @@ def test_the_2_4_1_picture_names_its_17_parameters_as_the_course() -> None:
     L = one_sample_graph([1.2, -0.4], 1, p, "tanh")
     L.backward()
     names = {node.label for node in leaves(L)}
-    parameters = {f"W1[{j},{k}]" for j in range(1, 5) for k in (1, 2)}
-    parameters |= {f"b1[{j}]" for j in range(1, 5)} | {f"W2[1,{k}]" for k in range(1, 5)}
-    parameters |= {"b2[1]"}
+    parameters = {f"W1[{j},{k}]" for j in range(4) for k in (0, 1)}  # NumPy's indices
+    parameters |= {f"b1[{j}]" for j in range(4)} | {f"W2[0,{k}]" for k in range(4)}
+    parameters |= {"b2[0]"}
     assert len(parameters) == 17 and names == parameters | {"x1", "x2"}
     source = draw(L).source
     assert all(name in source for name in parameters)
-    assert "a2[1]" in source and "z1[4]" in source
+    assert "a2[0]" in source and "z1[3]" in source
 
 
 def test_train_command_prints_the_course_costs() -> None:

@@ -27,9 +27,9 @@ def test_the_course_network_has_17_parameters_named_as_in_the_course() -> None:
     model = MLP(2, [4, 1], init="course", seed=2)
     names = [name for name, _ in model.named_parameters()]
     expected = []
-    for j in range(1, 5):
-        expected += [f"W1[{j},1]", f"W1[{j},2]", f"b1[{j}]"]
-    expected += [f"W2[1,{k}]" for k in range(1, 5)] + ["b2[1]"]
+    for j in range(4):  # entries count from 0, as NumPy indexes W1 (docs/glossary.md)
+        expected += [f"W1[{j},0]", f"W1[{j},1]", f"b1[{j}]"]
+    expected += [f"W2[0,{k}]" for k in range(4)] + ["b2[0]"]
     assert names == expected and len(names) == 17 == parameter_count([2, 4, 1])
     assert [p.label for p in model.parameters()] == names
     assert all(not p.parents for p in model.parameters())  # leaves
@@ -40,10 +40,10 @@ def test_course_init_is_the_legacy_seed_then_randn_times_point_01_per_layer() ->
     p = initial_arrays([2, 4, 1], init="course", seed=2)
     assert np.array_equal(p["W1"], W1 * 0.01) and np.array_equal(p["W2"], W2 * 0.01)
     assert not p["b1"].any() and p["b1"].shape == (4, 1) and p["b2"].shape == (1, 1)
-    # The MLP's leaves hold the same numbers, W1[j,k] = W1[j-1, k-1].
+    # The MLP's leaves hold the same numbers: the label is the array's index.
     model = MLP(2, [4, 1], init="course", seed=2)
     leaves = dict(model.named_parameters())
-    assert leaves["W1[3,2]"].value == p["W1"][2, 1] and leaves["W2[1,4]"].value == p["W2"][0, 3]
+    assert leaves["W1[2,1]"].value == p["W1"][2, 1] and leaves["W2[0,3]"].value == p["W2"][0, 3]
 
 
 def test_scaled_init_divides_by_the_root_of_the_fan_in() -> None:
@@ -87,9 +87,9 @@ def test_a_neuron_is_one_dot_node_plus_b_then_g(activation: str) -> None:
 
 def test_one_dot_node_per_pre_activation_in_an_mlp() -> None:
     model = MLP(3, [4, 2, 1], activation="relu", init="scaled", seed=0)
-    (out,) = model([0.1, 0.2, 0.3])
+    out = model([0.1, 0.2, 0.3])
     assert graph_stats(out).ops["dot"] == 4 + 2 + 1
-    assert out.label == "z3[1]"  # the default output is linear: the logit
+    assert out.label == "z3[0]"  # the default output is linear: the logit
 
 
 @given(
@@ -112,7 +112,7 @@ def test_mlp_forward_and_gradients_match_pytorch(
     torch = pytest.importorskip("torch")
     x = data.draw(st.lists(st.floats(-3, 3), min_size=n_inputs, max_size=n_inputs))
     model = MLP(n_inputs, sizes, activation, output, init="scaled", seed=seed)
-    outputs = model(x)
+    outputs = model.outputs(x)
     J = Value(0.0)
     for k, o in enumerate(outputs, start=1):
         J = J + k * o  # a weighted sum: every output's delta differs
@@ -142,7 +142,7 @@ def test_mlp_forward_and_gradients_match_pytorch(
 
 def test_zero_grad_and_arrays_round_trip() -> None:
     model = MLP(2, [3, 1], init="uniform", seed=3)
-    (out,) = model([1.0, 2.0])
+    out = model([1.0, 2.0])
     out.backward()
     assert any(p.delta for p in model.parameters())
     model.zero_grad()
@@ -152,23 +152,34 @@ def test_zero_grad_and_arrays_round_trip() -> None:
     assert all(np.array_equal(copy.arrays()[k], arrays[k]) for k in arrays)
     arrays["W1"][0, 0] = 42.0
     model.load_arrays(arrays)
-    assert dict(model.named_parameters())["W1[1,1]"].value == 42.0
+    assert dict(model.named_parameters())["W1[0,0]"].value == 42.0
 
 
 def test_layer_from_arrays_reads_the_course_shapes() -> None:
     layer = Layer.from_arrays(np.array([[1.0, 2.0]]), np.array([[0.5]]), "linear", index=1)
     (z,) = layer([3.0, 4.0])
     assert z.value == 11.5 and [p.label for p in layer.parameters()] == [
-        "W1[1,1]",
-        "W1[1,2]",
-        "b1[1]",
+        "W1[0,0]",
+        "W1[0,1]",
+        "b1[0]",
     ]
+
+
+def test_one_output_is_the_value_itself_and_several_are_a_list() -> None:
+    x = [0.5, -1.0]
+    one, three = MLP(2, [4, 1], seed=1), MLP(2, [4, 3], seed=1)
+    assert isinstance(one(x), Value) and one(x).value == one.outputs(x)[0].value
+    assert isinstance(three(x), list) and len(three(x)) == 3 == len(three.outputs(x))
+    # micrograd's demo loss line, as written there:
+    ys, scores = [1.0, -1.0], [one(x), one([1.0, 2.0])]
+    loss = sum((1 + -yi * scorei).relu() for yi, scorei in zip(ys, scores, strict=True))
+    assert isinstance(loss, Value) and loss.parents
 
 
 def test_inputs_can_be_values_with_deltas() -> None:
     x1, x2 = Value(1.0, "x1"), Value(-1.0, "x2")
     model = MLP(2, [2, 1], activation="tanh", init="scaled", seed=1)
-    (out,) = model([x1, x2])
+    out = model([x1, x2])
     out.backward()
     assert x1.delta != 0 and x2.delta != 0
 

@@ -97,6 +97,32 @@ def test_the_notebook_runs_and_shows_its_pictures(kernel_name: str, tmp_path: Pa
     )
 
 
+def test_stored_outputs_are_compared_on_what_every_machine_prints() -> None:
+    # A max error of 4.16e-17 on one machine and 1.39e-17 on the next (the last bit of a
+    # BLAS sum) is the same rounding; a cost, a count or a missing picture is a change.
+    run_notebook = tool()
+
+    def notebook(max_error: str, cost: str, picture: bool = True) -> Any:
+        cell = nbformat.v4.new_code_cell("report")
+        table = f"<td>dW1</td><td>8</td><td>0</td><td>{max_error}</td><td>ok</td>"
+        cell.outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text=f"Cost: {cost}\n"),
+            nbformat.v4.new_output("execute_result", {"text/html": table}, execution_count=1),
+        ]
+        if picture:
+            cell.outputs.append(nbformat.v4.new_output("display_data", {"image/png": "iVBO"}))
+        return nbformat.v4.new_notebook(cells=[cell])
+
+    same = run_notebook.comparable(notebook("4.16e-17", "0.693048"))
+    assert run_notebook.comparable(notebook("1.39e-17", "0.693048")) == same
+    assert run_notebook.comparable(notebook("0", "0.693048")) == same
+    assert run_notebook.comparable(notebook("2.5e-03", "0.693048")) != same
+    assert run_notebook.comparable(notebook("4.16e-17", "0.693049")) != same
+    assert run_notebook.comparable(notebook("4.16e-17", "0.693048", picture=False)) != same
+    kept = "epsilon = 1e-07, J = 33, W1[1,2]"
+    assert run_notebook.stable(kept) == kept
+
+
 def test_the_checked_in_notebook_is_stored_executed() -> None:
     # It reads as a page before anyone runs it: every code cell has its outputs.
     notebook = nbformat.read(NOTEBOOK, as_version=4)

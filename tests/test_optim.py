@@ -102,7 +102,7 @@ def test_sgd_trains_a_small_network_and_zero_grad_clears_deltas() -> None:
     xs = [i / 10 for i in range(-10, 11)]
     losses = []
     for _ in range(60):
-        J = sum(((model([x])[0] - x * x) ** 2 for x in xs), Value(0.0)) / len(xs)
+        J = sum(((model([x]) - x * x) ** 2 for x in xs), Value(0.0)) / len(xs)
         opt.zero_grad()
         assert not any(p.delta for p in model.parameters())
         J.backward()

@@ -214,29 +214,38 @@ def test_graphs_with_builtin_and_user_primitives_pickle_by_reference() -> None:
     assert replay(copy, {copy_x: 4.0}) == replay(J, {x: 4.0})
 
 
-# ---------------------------------------------------------------------------
-# An op is itself, not its name (issue 20, item 8).
-# ---------------------------------------------------------------------------
+def test_an_op_is_itself_not_its_name() -> None:
+    """A user's op named like a built-in gets the user checks, and no built-in's special case."""
+    from microgrid.engine.evaluate import is_built_in
+    from microgrid.verify.gradcheck.diagnosis import is_kink
 
+    @primitive(name="exp")
+    def broken_exp(x: float) -> tuple[float, tuple[None]]:
+        return x, (None,)
 
-def test_a_users_op_named_like_a_built_in_is_still_checked() -> None:
-    @primitive
-    def exp(x: float) -> tuple[float, tuple[Any]]:
-        return x, (None,)  # a forgotten derivative
-
-    assert exp == "exp" and exp != microgrid.engine.exp and not exp.built_in
+    assert broken_exp == "exp" and not is_built_in(broken_exp)
     with pytest.raises(TypeError, match=r"primitive 'exp' returned a local derivative None"):
-        exp(Value(1.0))
-
-
-def test_a_users_op_named_relu_is_not_a_kink() -> None:
-    from microgrid.verify.gradcheck import KINK_OPS
+        broken_exp(Value(1.0))
 
     @primitive(name="relu")
     def smooth(x: float) -> tuple[float, tuple[float]]:
         return x * x, (2 * x,)
 
-    assert smooth not in KINK_OPS and microgrid.engine.relu in KINK_OPS
-    assert "relu" in KINK_OPS  # names still find the built-in
-    report = gradcheck(smooth(Value(0.0, label="x")) + 0)
+    x = Value(0.0, label="x")
+    assert not is_kink(smooth(x).op) and is_kink(x.relu().op)
+    report = microgrid.gradcheck(lambda v: smooth(v), [0.0])
     assert report.ok and "kink" not in str(report)
+
+
+def test_the_built_in_list_holds_every_primitive_of_primitives_py() -> None:
+    """A new op in primitives.py must join evaluate.BUILT_IN, or it is checked as a user's op."""
+    from microgrid.engine import evaluate
+    from microgrid.engine import primitives as P
+
+    defined = {
+        id(obj): name
+        for name, obj in vars(P).items()
+        if isinstance(obj, Primitive) and obj.module == P.__name__ and obj is not P.leaf
+    }
+    assert len(defined) == 17
+    assert set(defined) == {id(op) for op in evaluate.BUILT_IN}

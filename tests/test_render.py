@@ -550,9 +550,11 @@ def test_the_flipbook_time_limit_covers_all_frames(
 
 
 def test_bad_timeouts_are_refused(tmp_path: Path) -> None:
-    for bad in (0, -1.0, float("nan"), True):
-        with pytest.raises(ValueError, match="timeout must be a positive number"):
+    for bad in (0, -1.0, float("nan"), True, 1e308, float("inf"), 10**400):
+        with pytest.raises(ValueError, match="timeout must be a number of seconds"):
             render(seed(), tmp_path / "j.svg", timeout=bad)
+    with pytest.raises(ValueError, match=r"at most 86400 \(a day\), got 1e\+308"):
+        render(seed(), tmp_path / "j.svg", timeout=1e308)  # it was the clock's OverflowError
 
 
 def test_the_max_nodes_hint_never_suggests_an_undrawable_size() -> None:
@@ -586,3 +588,14 @@ def test_the_jupyter_picture_has_the_time_limit_too(
     monkeypatch.setattr(render_module, "DEFAULT_TIMEOUT", 0.3)
     with pytest.raises(RenderTimeoutError, match=r"did not finish in 0\.3 s"):
         draw(seed())._repr_mimebundle_()
+
+
+def test_a_small_graph_with_a_far_fanout_and_edge_labels_gets_copies() -> None:
+    # x·x·…·x: x feeds every rank. With ∂child/∂parent on the edges, 50 factors kept
+    # dot busy for over 30 s (the explorer's show_local); copies of x make it quick.
+    x = Value(1.0, label="x")
+    y = x * x
+    for _ in range(33):  # 35 factors, 36 nodes: dot's hidden nodes on x's edges, 560
+        y = y * x
+    assert "dashed" in draw(y, show_local=True).source  # labelled: 1120 > 800
+    assert "dashed" not in draw(y).source  # unlabelled: still drawn whole

@@ -131,7 +131,14 @@ class ExpressionError(ValueError):
         if self.column is None or not self.text:
             return ""
         line = self.text.replace("\n", " ").replace("\t", " ")
-        return f"  {line}\n  {' ' * self.column}{'^' * self.length}"
+        column, length = self.column, self.length
+        if len(line) > 100:  # a long input: the 100 characters around the place
+            start = max(0, min(column - 30, len(line) - 100))
+            end = "…" if start + 100 < len(line) else ""
+            line = ("…" if start else "") + line[start : start + 100] + end
+            column = column - start + (1 if start else 0)
+            length = max(1, min(length, 100 - (column - (1 if start else 0))))
+        return f"  {line}\n  {' ' * column}{'^' * length}"
 
 
 def parse_bindings(pairs: Sequence[str]) -> dict[str, float]:
@@ -216,6 +223,11 @@ def non_finite_note(root: Value) -> str | None:
     for node in topological_order(root):  # parents first: the first one is where it began
         if math.isfinite(node.value) or not all(math.isfinite(p.value) for p in node.parents):
             continue
+        if not node.parents:  # a number written in the expression, like 2**2**2**99
+            return (
+                f"{names[root]} is {format_number(root.value)}: a number in the expression "
+                "is beyond the float range (about ±1.8e308)"
+            )
         written = formula(node, names)
         numbers = formula(node, names, values=True)
         reason = "overflows" if math.isinf(node.value) else "is not a number (nan)"

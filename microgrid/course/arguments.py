@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -106,3 +107,27 @@ def whole_number(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
         raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
     return int(value)
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes (None where the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # not on every system
+        return None
+
+
+def check_fits(estimate: float, what: str) -> None:
+    """Refuse, before allocating, a job whose memory `estimate` (bytes) exceeds this machine's.
+
+    >>> check_fits(8e15, "training [2, 10**7, 10**7, 1]")
+    Traceback (most recent call last):
+    ...
+    ValueError: training [2, 10**7, 10**7, 1] needs about 8,000,000 GB of memory, more than ...
+    """
+    memory = physical_memory() or 64 * 2**30
+    if estimate > memory:
+        raise ValueError(
+            f"{what} needs about {estimate / 1e9:,.0f} GB of memory, more than this "
+            f"machine's {memory / 1e9:,.0f} GB: choose smaller sizes"
+        )

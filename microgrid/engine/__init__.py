@@ -3,7 +3,8 @@
 Read it in this order: `value.py` (the node, how an operator records it, and
 `backward`, the chain rule as one loop), then `primitives.py` (each op's value
 and local derivatives, side by side), then `nary.py` (one node with many
-parents: `sum`, `dot`), `modes.py` (`no_grad`), `walks.py` (`leaves`,
+parents: `sum`, `dot`), `modes.py` (`no_grad`), `escapes.py` (a Value
+that becomes a plain number while recording: said at the line), `walks.py` (`leaves`,
 `replay`, `graph_stats`), `evaluate.py` (one op on numbers, its errors named)
 and `pickling.py`.
 
@@ -17,6 +18,10 @@ and `pickling.py`.
 
 # First: which.py decides whether the compiled engine or its .py source runs.
 from microgrid.engine.which import ENGINE, describe_engine  # isort: skip
+from microgrid.engine.derivative_rules import value_derivatives
+from microgrid.engine.escapes import GraphEscapeWarning, escapes_allowed
+from microgrid.engine.forward import forward_tangents, jvp
+from microgrid.engine.higher import grad, hessian, hvp, jacobian
 from microgrid.engine.modes import gc_paused, is_grad_enabled, no_grad
 from microgrid.engine.nary import (
     binary_cross_entropy,
@@ -60,6 +65,7 @@ from microgrid.engine.walks import GraphStats, graph_stats, leaves, replay
 
 __all__ = [
     "ENGINE",
+    "GraphEscapeWarning",
     "GraphStats",
     "Operand",
     "Primitive",
@@ -74,11 +80,18 @@ __all__ = [
     "div",
     "dot",
     "dot_product",
+    "escapes_allowed",
     "exp",
+    "forward_tangents",
     "fresh_deltas",
     "gc_paused",
+    "grad",
     "graph_stats",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
+    "jvp",
     "leaves",
     "log",
     "mul",
@@ -97,4 +110,5 @@ __all__ = [
     "summation",
     "tanh",
     "topological_order",
+    "value_derivatives",
 ]

@@ -20,7 +20,26 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from microgrid.engine.primitives import Primitive
+from microgrid.engine.primitives import (
+    Primitive,
+    absolute,
+    add,
+    bce,
+    bce_with_logits,
+    div,
+    dot_product,
+    exp,
+    log,
+    mul,
+    neg,
+    power,
+    relu,
+    sigmoid,
+    sqrt,
+    sub,
+    summation,
+    tanh,
+)
 
 Operand = Any  # a Value or a number (Values are read by `.value` and `.label`)
 
@@ -28,6 +47,35 @@ Operand = Any  # a Value or a number (Values are read by `.value` and `.label`)
 def is_number(x: object) -> bool:
     """A real number (a Value is not one: it is a node)."""
     return type(x) is float or type(x) is int or isinstance(x, numbers.Real)
+
+
+def real(x: object, what: str) -> float:
+    """`x` as a float; a whole number beyond the float range gets a message saying so.
+
+    >>> real(10**400, "Value 'x'")
+    Traceback (most recent call last):
+      ...
+    OverflowError: Value 'x': 10000000… (401 digits) is beyond the float range (about ±1.8e308)
+    """
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except OverflowError:
+        separator = " " if what.endswith("=") else ": "
+        raise OverflowError(f"{what}{separator}{beyond_float(x)}") from None
+
+
+def beyond_float(n: object) -> str:
+    """The words for a whole number too large for a float, its first digits and its length."""
+    if not isinstance(n, int):
+        return f"{n!r}"[:40] + " is beyond the float range (about ±1.8e308)"
+    bits = abs(n).bit_length()
+    if bits < 14_000:  # str() of an int is limited to 4300 digits
+        text = str(n)
+        shown = f"{text[:8]}… ({len(text.lstrip('-')):,} digits)"
+    else:
+        sign = "a negative" if n < 0 else "an"
+        shown = f"{sign} integer of about {int(bits * 0.30103):,} digits"
+    return f"{shown} is beyond the float range (about ±1.8e308)"
 
 
 def evaluate(
@@ -61,7 +109,7 @@ def validated(op: Primitive, result: object, count: int) -> tuple[float, tuple[f
             f"primitive {str(op)!r} returned {len(derivatives)} local derivative(s) "
             f"for {count} input(s); it must return one per input"
         )
-    if not op.built_in:  # built-ins return floats; any other op is checked, even one named exp
+    if not is_built_in(op):  # the built-ins return floats; a user's op is checked
         for what, number in (("value", value), *(("a local derivative", d) for d in derivatives)):
             if not is_number(number):
                 raise TypeError(
@@ -70,6 +118,26 @@ def validated(op: Primitive, result: object, count: int) -> tuple[float, tuple[f
                 )
         derivatives = tuple([float(d) for d in derivatives])
     return float(value), derivatives
+
+
+BUILT_IN: tuple[Primitive, ...] = (add, sub, mul, div, power, neg, exp, log, sigmoid, tanh)
+BUILT_IN += (relu, sqrt, absolute, summation, dot_product, bce, bce_with_logits)
+# By identity: a Primitive equals its name (a str), so a user's op named "exp" would
+# be equal to the built-in exp, and skip the checks every user op gets.
+_BUILT_IN_IDS = frozenset(map(id, BUILT_IN))
+
+
+def is_built_in(op: object) -> bool:
+    """True for microgrid's own primitives, by identity: a user's op named ``exp`` is not one.
+
+    >>> from microgrid import primitive
+    >>> @primitive(name="exp")
+    ... def my_exp(x):
+    ...     return x, (1.0,)
+    >>> is_built_in(exp), is_built_in(my_exp), my_exp == "exp"
+    (True, False, True)
+    """
+    return id(op) in _BUILT_IN_IDS
 
 
 def parents_only(

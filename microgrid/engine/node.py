@@ -19,12 +19,17 @@ from typing import Any, TypeVar
 
 from mypy_extensions import mypyc_attr
 
-from microgrid.engine.evaluate import is_number
+from microgrid.engine.escapes import escaped
+from microgrid.engine.evaluate import beyond_float, is_number, real
 from microgrid.engine.primitives import Primitive, leaf
 
 __all__ = ["ManyInputs", "Node"]
 
 N = TypeVar("N", bound="Node")
+
+# True once any delta has held a Value (backward(create_graph=True)): only then does a
+# first-order backward() look for such deltas, which it cannot add numbers to.
+recorded_deltas_made = False
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
@@ -37,6 +42,9 @@ class Node:
     # object, the node (CPython's garbage collector runs a full collection every
     # ~70,000 tracked allocations; a `parents` tuple per node doubled that).
     # Each slot has one meaning and one type (compiled, a float slot is a C double):
+    #   _delta    dJ/d(this node), the number backward() adds to (read it as `delta`)
+    #   _recorded the same derivative as a Value, after backward(create_graph=True);
+    #             else None (`delta` then gives that Value: chapter 11)
     #   _a, _da   the op's first input, when it is a node, and ∂node/∂_a
     #   _b, _db   the same for the second input (None for a one-input op)
     #   _constant an input that is a plain number: 3 in `3 * v` or `v - 3`
@@ -45,12 +53,12 @@ class Node:
     #   _walk     the last walk that reached this node (`topological_order`'s mark)
     # `parents`, `local_derivatives` and `constants` read them back as tuples.
     __slots__ = (  # noqa: RUF023
-        "value", "delta", "label", "op",
-        "_a", "_da", "_b", "_db", "_constant", "_inputs", "_many", "_walk",
+        "value", "_delta", "label", "op",
+        "_a", "_da", "_b", "_db", "_constant", "_inputs", "_many", "_walk", "_recorded",
     )  # fmt: skip
 
     value: float
-    delta: float
+    _delta: float
     label: str
     op: Primitive
     _a: Node | None
@@ -61,6 +69,7 @@ class Node:
     _inputs: int
     _many: ManyInputs | None
     _walk: int
+    _recorded: Node | None
 
     def __init__(self, value: object, label: object = "") -> None:
         if type(value) is float:  # the usual case first: a leaf per parameter, each node
@@ -68,7 +77,7 @@ class Node:
         else:
             number = _real_number(value, label)
         self.value = number
-        self.delta = 0.0
+        self._delta = 0.0
         self.label = label if type(label) is str else _plain_label(label)
         self.op = leaf
         self._a = None
@@ -79,6 +88,7 @@ class Node:
         self._inputs = 0
         self._many = None
         self._walk = 0
+        self._recorded = None
 
     # -- how the node was made, as tuples (read-only) ------------------------
 
@@ -162,17 +172,41 @@ class Node:
     def data(self, value: object) -> None:
         if not is_number(value):
             raise TypeError(f"data must be a real number, got {type(value).__name__} {value!r}")
-        self.value = float(value)  # type: ignore[arg-type]
+        self.value = real(value, "data")
 
     @property
-    def grad(self) -> float:
+    def delta(self) -> Any:
+        """dJ/d(this node), a float, added to by ``backward()``.
+
+        After ``backward(create_graph=True)`` it is a Value instead, a node you can
+        differentiate again (chapter 11). (Typed Any for that reason.)
+        """
+        recorded = self._recorded
+        return self._delta if recorded is None else recorded
+
+    @delta.setter
+    def delta(self, delta: object) -> None:
+        if type(delta) is float:  # the usual case: zero_grad, an optimizer
+            self._delta = delta
+        elif isinstance(delta, Node):  # a recorded derivative (higher.py)
+            global recorded_deltas_made
+            recorded_deltas_made = True
+            self._delta = delta.value
+            self._recorded = delta
+            return
+        else:
+            self._delta = _checked_delta(self, delta, "delta")
+        self._recorded = None
+
+    @property
+    def grad(self) -> Any:
+        """PyTorch's name for `delta`."""
         return self.delta
 
     @grad.setter
     def grad(self, delta: object) -> None:
-        if not is_number(delta):
-            raise TypeError(f"grad must be a real number, got {type(delta).__name__} {delta!r}")
-        self.delta = float(delta)  # type: ignore[arg-type]
+        self._delta = _checked_delta(self, delta, "grad")
+        self._recorded = None
 
     def named(self: N, label: object) -> N:
         """Set the label and return the node: ``u = (b * c).named("u")``."""
@@ -181,7 +215,7 @@ class Node:
 
     def __repr__(self) -> str:
         label = f"{self.label!r}, " if self.label else ""
-        return f"Value({label}value={self.value:g}, delta={self.delta:g})"
+        return f"Value({label}value={self.value:g}, delta={self._delta:g})"
 
     # -- plain numbers and NumPy ---------------------------------------------
     # NumPy treats a Value as an object: `Value * array` and `array * Value`
@@ -190,12 +224,31 @@ class Node:
     # learner's vectorized code records the graph entry by entry.
 
     def __float__(self) -> float:
-        """The number, as a plain float: this leaves the graph (no delta flows back)."""
+        """The number, as a plain float: this leaves the graph, which warns while recording.
+
+        `math.exp(v)`, `np.float64(v)` and `np.array(vs, dtype=float)` come here too;
+        escapes.py says where, and what to write instead.
+        """
+        escaped(self, "float")
         return self.value
 
+    def __int__(self) -> int:
+        """The number, truncated to an int (as int(2.7) is 2): this leaves the graph too."""
+        escaped(self, "int")
+        return int(self.value)
+
     def item(self) -> float:
-        """The number, as a plain float (like ``tensor.item()``): this leaves the graph."""
+        """The number, as a plain float (like ``tensor.item()``): the silent way out."""
+        escaped(self, "item")  # silent; check_backprop looks for a cost ending in .item()
         return self.value
+
+    # Printing and formatting show the number and never warn: f"{v:.2f}", round(v, 2).
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec) if spec else repr(self)
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        """round(v, 2) is a float, round(v) an int, as for a float: a number for display."""
+        return round(self.value) if ndigits is None else round(self.value, ndigits)
 
     # Comparisons compare values (so masks and np.maximum work); `==` and
     # hashing stay by identity, so Values can be dict keys.
@@ -232,7 +285,9 @@ class Node:
         if len(state) == 8:  # written by microgrid 0.1 to 2.x: eight slots
             state = _from_eight_slots(state)
         value, delta, label, op, parents, derivatives, constants = state
-        self.value, self.delta, self.label = float(value), float(delta), str(label)
+        self.value, self.label = float(value), str(label)
+        self._recorded = None
+        self.delta = delta
         self.op = leaf if isinstance(op, str) and op == "" else op
         self._walk = 0
         self.connect(tuple(parents), tuple(derivatives), tuple(constants))
@@ -290,10 +345,22 @@ def _number(constant: float | None) -> float:
 
 
 def _real_number(value: object, label: object) -> float:
+    shown = f" {label!r}" if label else ""
     if not is_number(value):
-        shown = f" {label!r}" if label else ""
         raise TypeError(f"Value{shown} needs a real number, got {type(value).__name__} {value!r}")
-    return float(value)  # type: ignore[arg-type]
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise OverflowError(f"Value{shown}: {beyond_float(value)}") from None
+
+
+def _checked_delta(node: Node, delta: object, name: str) -> float:
+    """A delta set by hand (``node.grad = ...``) must be a real number: say which node's is not."""
+    if not is_number(delta) or type(delta) is bool:
+        shown = f"{type(delta).__name__} {delta!r}"[:200]
+        who = f"node {node.label!r}" if node.label else repr(node)
+        raise TypeError(f"{name} must be a real number, got {shown} ({who}; nothing was changed)")
+    return real(delta, name)
 
 
 def _plain_label(label: object) -> str:

@@ -260,14 +260,19 @@ def abs_forward(x: float) -> tuple[float, tuple[float]]:
 
 
 def sum_forward(*xs: float) -> tuple[float, tuple[float, ...]]:
-    return math.fsum(xs), (1.0,) * len(xs)
+    return exact_sum(xs), (1.0,) * len(xs)
 
 
 def dot_forward(*ws_then_xs: float) -> tuple[float, tuple[float, ...]]:
     # Inputs are w1..wn then x1..xn; ∂/∂wi = xi and ∂/∂xi = wi.
     n = len(ws_then_xs) // 2
     ws, xs = ws_then_xs[:n], ws_then_xs[n:]
-    return math.fsum([w * x for w, x in zip(ws, xs)]), xs + ws  # noqa: B905 - halves
+    products = [w * x for w, x in zip(ws, xs)]  # noqa: B905 - halves
+    try:
+        value = math.fsum(products)
+    except (OverflowError, ValueError):  # where fsum raises, IEEE's inf or NaN
+        value = exact_sum(products)
+    return value, xs + ws
 
 
 def bce_forward(a: float, y: float) -> tuple[float, tuple[float, float]]:
@@ -302,6 +307,38 @@ def bce_with_logits_forward(z: float, y: float) -> tuple[float, tuple[float, flo
     a, _ = sigmoid_forward(z)
     one_minus_a, _ = sigmoid_forward(-z)
     return value, ((1.0 - y) * a - y * one_minus_a, -z)
+
+
+def exact_sum(terms: Sequence[float]) -> float:
+    """The exact sum of the terms, rounded once (math.fsum), with IEEE's inf and NaN.
+
+    fsum itself raises where `+` gives inf or NaN; this does not:
+
+    >>> exact_sum([0.1] * 10), exact_sum([1e308, 1e308]), exact_sum([math.inf, -math.inf])
+    (1.0, inf, nan)
+    >>> exact_sum([1e308, 1e308, -1e308])  # exact: the partial sums' overflow is not kept
+    1e+308
+    """
+    try:
+        return math.fsum(terms)
+    except (OverflowError, ValueError):
+        pass  # inf + -inf, or finite terms whose partial sums leave the float range
+    if any(x != x for x in terms):
+        return math.nan
+    infinities = {x for x in terms if math.isinf(x)}
+    if infinities:
+        return math.nan if len(infinities) == 2 else infinities.pop()
+    # Every term is a whole multiple of 2^-1074 (the smallest float), so the
+    # sum is an exact integer count of them; int / int rounds once, correctly.
+    scale = 1 << 1074
+    total = 0
+    for x in terms:
+        numerator, denominator = x.as_integer_ratio()
+        total += numerator * (scale // denominator)
+    try:
+        return total / scale
+    except OverflowError:  # the exact sum lies beyond the largest float
+        return math.inf if total > 0 else -math.inf
 
 
 def leaf_forward(*inputs: float) -> tuple[float, tuple[float, ...]]:

@@ -22,12 +22,20 @@ value <= 0, sqrt of a negative value, division by zero, 0 ** negative.
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Union
 
 from mypy_extensions import mypyc_attr
 
-from microgrid.engine.evaluate import describe, evaluate, is_number, parents_only
+from microgrid.engine import node as node_module
+from microgrid.engine.evaluate import (
+    beyond_float,
+    describe,
+    evaluate,
+    is_number,
+    parents_only,
+    real,
+)
 from microgrid.engine.modes import recording_flag
 from microgrid.engine.node import Node
 from microgrid.engine.primitives import (
@@ -83,43 +91,52 @@ class Value(Node):
 
     # -- backprop ----------------------------------------------------------
 
-    def backward(self, delta: object = 1.0) -> None:
+    def backward(self, delta: object = 1.0, create_graph: bool = False) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
         Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
         nothing: if the pass is interrupted, every delta is put back as it was.
         One graph, one thread at a time (independent graphs in threads are fine).
+        With ``create_graph=True`` each delta is a Value, itself differentiable
+        (higher.py; chapter 11).
         """
-        if not is_number(delta):
-            raise TypeError(f"backward(delta=...) needs a number, got {delta!r}")
+        if not is_number(delta) and not create_graph:
+            raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
         if self.op and not self.parents:
             name = f" {self.label!r}" if self.label else ""
             raise RuntimeError(
                 f"backward(): node{name} was computed by {str(self.op)!r} under no_grad(), "
                 "so it has no recorded inputs to backprop into; build it outside no_grad()"
             )
+        if create_graph:
+            recorded_backward[0](self, delta)  # higher.py: the chain rule with Values
+            return
+        seed = real(delta, "backward(delta=...)")
         order = topological_order(self)
+        if node_module.recorded_deltas_made:  # only once create_graph has been used
+            refuse_recorded_deltas(order)
         # Deltas from earlier calls are set aside so this pass computes clean
         # dJ/dnode values, then added back: repeated calls accumulate.
-        earlier = [node.delta for node in order]
+        earlier = [node._delta for node in order]
         accumulate = any(earlier)
         try:
             if accumulate:
                 for node in order:
-                    node.delta = 0.0
-            propagate(order, float(delta))  # type: ignore[arg-type]
-            if accumulate:
+                    node._delta = 0.0
+            propagate(order, seed)
+            if accumulate:  # inside the `try`: an interrupt here is undone too
                 for node, before in zip(order, earlier):  # noqa: B905 - same length
-                    node.delta += before
+                    node._delta += before
         except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
             for node, before in zip(order, earlier):  # noqa: B905 - same length
-                node.delta = before
+                node._delta = before
             raise
 
     def zero_grad(self) -> None:
         """Set `delta` to 0 on every node under (and including) this one."""
         for node in topological_order(self):
-            node.delta = 0.0
+            node._delta = 0.0
+            node._recorded = None
 
     def recompute(self) -> None:
         """Recompute `value` and `local_derivatives` from the parents' current values.
@@ -154,7 +171,7 @@ class Value(Node):
             value, (da, _) = add_forward(self.value, other)
             return recorded_two(add, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__add__(float(other))
+            return self.__add__(int_operand(self, add, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(add, (self, other))
@@ -164,7 +181,7 @@ class Value(Node):
             value, (_, db) = add_forward(other, self.value)
             return recorded_two(add, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__radd__(float(other))
+            return self.__radd__(int_operand(self, add, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(add, (other, self))
@@ -177,7 +194,7 @@ class Value(Node):
             value, (da, _) = sub_forward(self.value, other)
             return recorded_two(sub, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__sub__(float(other))
+            return self.__sub__(int_operand(self, sub, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(sub, (self, other))
@@ -187,7 +204,7 @@ class Value(Node):
             value, (_, db) = sub_forward(other, self.value)
             return recorded_two(sub, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__rsub__(float(other))
+            return self.__rsub__(int_operand(self, sub, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(sub, (other, self))
@@ -200,7 +217,7 @@ class Value(Node):
             value, (da, _) = mul_forward(self.value, other)
             return recorded_two(mul, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__mul__(float(other))
+            return self.__mul__(int_operand(self, mul, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(mul, (self, other))
@@ -210,7 +227,7 @@ class Value(Node):
             value, (_, db) = mul_forward(other, self.value)
             return recorded_two(mul, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__rmul__(float(other))
+            return self.__rmul__(int_operand(self, mul, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(mul, (other, self))
@@ -221,8 +238,9 @@ class Value(Node):
                 value, (da, db) = div_forward(self.value, other.value)
                 return recorded_two(div, value, self, da, other, db, 0.0)
             if type(other) is float or type(other) is int:
-                value, (da, _) = div_forward(self.value, float(other))
-                return recorded_two(div, value, self, da, None, 0.0, float(other))
+                number = number_operand(self, div, other, reflected=False)
+                value, (da, _) = div_forward(self.value, number)
+                return recorded_two(div, value, self, da, None, 0.0, number)
         except ZeroDivisionError as error:
             raise ZeroDivisionError(f"{describe(div, (self, other))}: {error}") from None
         if not is_operand(other):
@@ -231,11 +249,12 @@ class Value(Node):
 
     def __rtruediv__(self, other: object) -> Value | Any:
         if type(other) is float or type(other) is int:
+            number = number_operand(self, div, other, reflected=True)
             try:
-                value, (_, db) = div_forward(float(other), self.value)
+                value, (_, db) = div_forward(number, self.value)
             except ZeroDivisionError as error:
                 raise ZeroDivisionError(f"{describe(div, (other, self))}: {error}") from None
-            return recorded_two(div, value, None, 0.0, self, db, float(other))
+            return recorded_two(div, value, None, 0.0, self, db, number)
         if not is_operand(other):
             return NotImplemented
         return record(div, (other, self))
@@ -247,8 +266,9 @@ class Value(Node):
                 value, (da, db) = power_forward(self.value, other.value)
                 return recorded_two(power, value, self, da, other, db, 0.0)
             if type(other) is float or type(other) is int:
-                value, (da, _) = power_forward(self.value, float(other))
-                return recorded_two(power, value, self, da, None, 0.0, float(other))
+                number = number_operand(self, power, other, reflected=False)
+                value, (da, _) = power_forward(self.value, number)
+                return recorded_two(power, value, self, da, None, 0.0, number)
         except (ValueError, ZeroDivisionError) as error:
             raise type(error)(f"{describe(power, (self, other))}: {error}") from None
         if not is_operand(other):
@@ -258,11 +278,12 @@ class Value(Node):
     def __rpow__(self, other: object) -> Value | Any:
         check_power(other, self)
         if type(other) is float or type(other) is int:
+            number = number_operand(self, power, other, reflected=True)
             try:
-                value, (_, db) = power_forward(float(other), self.value)
+                value, (_, db) = power_forward(number, self.value)
             except (ValueError, ZeroDivisionError) as error:
                 raise type(error)(f"{describe(power, (other, self))}: {error}") from None
-            return recorded_two(power, value, None, 0.0, self, db, float(other))
+            return recorded_two(power, value, None, 0.0, self, db, number)
         if not is_operand(other):
             return NotImplemented
         return record(power, (other, self))
@@ -322,7 +343,8 @@ def recorded_one(op: Primitive, value: float, a: Value, da: float) -> Value:
     """The node `op(a)` made, with ∂node/∂a; under `no_grad()` a number with no history."""
     node = new_object(Value) if PLAIN else Value(0.0)  # see PLAIN below
     node.value = value
-    node.delta = 0.0
+    node._delta = 0.0
+    node._recorded = None
     node.label = ""
     node.op = op
     node._b = None
@@ -352,7 +374,8 @@ def recorded_two(
     """The node `a op b` made; a constant input is None there, its number in `constant`."""
     node = new_object(Value) if PLAIN else Value(0.0)  # see PLAIN below
     node.value = value
-    node.delta = 0.0
+    node._delta = 0.0
+    node._recorded = None
     node.label = ""
     node.op = op
     node._many = None
@@ -385,11 +408,26 @@ def is_operand(x: object) -> bool:
     return isinstance(x, Value) or is_number(x)
 
 
+def int_operand(node: Value, op: Primitive, n: int, reflected: bool) -> float:
+    """A whole number as a float; one beyond the float range is named: ``x * 10**400``."""
+    try:
+        return float(n)
+    except OverflowError:
+        shown = node.label or f"{node.value:g}"
+        written = f"n {op} {shown}" if reflected else f"{shown} {op} n"
+        raise OverflowError(f"{written}: n = {beyond_float(n)}") from None
+
+
+def number_operand(node: Value, op: Primitive, n: object, reflected: bool) -> float:
+    """`n` (a float or an int) as a float, for the operators that take either at once."""
+    return n if type(n) is float else int_operand(node, op, n, reflected)  # type: ignore[arg-type]
+
+
 def check_power(base: object, exponent: object) -> None:
     """d(x^y)/dy = x^y · ln x needs x >= 0 once y is a Value (something we differentiate by)."""
     if not isinstance(base, Value) and not is_number(base):
         return  # not a number at all: Python's own TypeError follows
-    number = base.value if isinstance(base, Value) else float(base)  # type: ignore[arg-type]
+    number = base.value if isinstance(base, Value) else real(base, "n ** x: n =")
     if isinstance(exponent, Value) and number < 0:
         raise ValueError(
             f"{describe(power, (base, exponent))}: a Value exponent needs a base >= 0 "
@@ -455,19 +493,20 @@ def propagate(order: list[Value], delta: float) -> None:
     delta becomes `delta`. Each node passes its delta to its parents, children
     before parents, so a node's delta is complete before it is passed on.
     """
-    order[-1].delta = delta
+    # (`_delta` is the number that `delta` reads: node.py.)
+    order[-1]._delta = delta
     for node in reversed(order):
-        node_delta = node.delta
+        node_delta = node._delta
         a = node._a
         if a is not None:
-            a.delta += node._da * node_delta  # parent.delta += local_derivative * node.delta
+            a._delta += node._da * node_delta  # parent.delta += local_derivative * node.delta
         b = node._b
         if b is not None:
-            b.delta += node._db * node_delta
+            b._delta += node._db * node_delta
         many = node._many
         if many is not None:  # sum, dot: every parent at once
             for parent, local in zip(many.parents, many.derivatives):  # noqa: B905
-                parent.delta += local * node_delta
+                parent._delta += local * node_delta
 
 
 def fresh_deltas(order: list[Value], delta: float = 1.0) -> list[float]:
@@ -479,15 +518,15 @@ def fresh_deltas(order: list[Value], delta: float = 1.0) -> list[float]:
     >>> fresh_deltas(topological_order(x * x))
     [6.0, 1.0]
     """
-    earlier = [node.delta for node in order]
+    earlier = [node._delta for node in order]
     try:
         for node in order:
-            node.delta = 0.0
+            node._delta = 0.0
         propagate(order, delta)
-        return [node.delta for node in order]
+        return [node._delta for node in order]
     finally:
         for node, before in zip(order, earlier):  # noqa: B905 - same length
-            node.delta = before
+            node._delta = before
 
 
 # ---------------------------------------------------------------------------
@@ -557,7 +596,7 @@ def record(op: Primitive, operands: Sequence[object]) -> Value:
                 inputs.append(operand.value)
                 template.append(None)
             elif is_number(operand):
-                inputs.append(float(operand))  # type: ignore[arg-type]
+                inputs.append(real(operand, f"{op}: input {position}"))
                 template.append(inputs[-1])
             else:
                 raise TypeError(
@@ -590,5 +629,21 @@ def recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, t
     return value, parents_only(derivatives, node.constants)
 
 
+def refuse_recorded_deltas(order: list[Value]) -> None:
+    """A first-order backward() cannot add numbers to deltas that are Values: say which."""
+    for node in order:
+        if node._recorded is not None:
+            name = f"node {node.label!r}" if node.label else repr(node)
+            raise TypeError(
+                f"backward(): {name} has a delta recorded by backward(create_graph=True), "
+                "a Value; call zero_grad() first, or backward(create_graph=True) again "
+                "(nothing was changed)"
+            )
+
+
 # Calling a primitive on Values (`mul(x, 2)`) records a node, without the math importing the engine.
 recorders.append(record)
+
+# backward(create_graph=True) runs the chain rule with Values: higher.py appends it
+# here, so that this module imports nothing that builds on it.
+recorded_backward: list[Callable[[Value, Any], None]] = []

@@ -18,11 +18,17 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from microgrid.engine import Operand, Value, primitive
+from microgrid.engine import Operand, Value, primitive, value_derivatives
 
 
 def _softmax(logits: Sequence[float]) -> list[float]:
-    """e^(z_k − max z) / Σ e^(z_j − max z): every exp is at most 1, never overflows."""
+    """e^(z_k − max z) / Σ e^(z_j − max z): every exp is at most 1, never overflows.
+
+    A NaN logit makes every probability NaN (max() would skip it or not, by its place);
+    +inf logits share the probability 1 (the limit), and all −inf give equal shares.
+    """
+    if any(z != z for z in logits):
+        return [math.nan] * len(logits)
     top = max(logits)
     if math.isinf(top):
         if top < 0:  # every logit −inf: no class is preferred
@@ -39,6 +45,8 @@ def softmax_entry(k: float, *logits: float) -> tuple[float, tuple[float, ...]]:
     # The k-th output of softmax (k is a constant input). ∂p_k/∂z_j = p_k (δ_kj − p_j).
     index = int(k)
     p = _softmax(logits)
+    if p[0] != p[0]:  # a NaN logit: NaN out, and NaN slopes (never a quiet 0)
+        return math.nan, (0.0, *[math.nan] * len(logits))
     p_k = p[index]
     slopes = tuple(p_k * ((1.0 if j == index else 0.0) - p_j) for j, p_j in enumerate(p))
     return p_k, (0.0, *slopes)
@@ -49,17 +57,19 @@ def cross_entropy_loss(t: float, *logits: float) -> tuple[float, tuple[float, ..
     # L = log Σ e^z_j − z_t, computed as (max − z_t) + log Σ e^(z_j − max).
     # ∂L/∂z_j = softmax_j − [j = t]. t (the true class) is a constant input.
     index = int(t)
+    p = _softmax(logits)
+    slopes = tuple(p_j - (1.0 if j == index else 0.0) for j, p_j in enumerate(p))
     top = max(logits)
-    if not math.isfinite(top) or not all(map(math.isfinite, logits)):
-        raise ValueError("cross_entropy needs finite logits")
+    if p[0] != p[0]:  # a NaN logit: the loss and every slope are NaN
+        return math.nan, (0.0, *slopes)
+    if math.isinf(top):  # L = −log p_t with softmax's limits: log(k) for one of k +inf
+        return (0.0 - math.log(p[index]) if p[index] > 0 else math.inf), (0.0, *slopes)
     # log Σ e^(z_j − max) = log1p(the other terms): when the true class has the largest
     # logit, L is that small log1p, and top + log(...) − z_t would cancel its digits away
     # (z = (0, 497, 487), t = 1: L = 4.5398899216865e-05, which lost 10 digits).
     first_top = logits.index(top)
     others = math.fsum(math.exp(z - top) for j, z in enumerate(logits) if j != first_top)
-    value = (top - logits[index]) + math.log1p(others)
-    p = _softmax(logits)
-    slopes = tuple(p_j - (1.0 if j == index else 0.0) for j, p_j in enumerate(p))
+    value = (top - logits[index]) + math.log1p(others)  # inf when z_t is −inf
     return value, (0.0, *slopes)
 
 
@@ -70,7 +80,41 @@ def hinge_loss(score: float, y: float) -> tuple[float, tuple[float, float]]:
     margin = 1.0 - y * score
     if margin > 0:
         return margin, (-y, -score)
+    if margin != margin:  # NaN in, NaN out, and NaN slopes: `NaN > 0` must not hide it
+        return math.nan, (math.nan, math.nan)
     return 0.0, (0.0, 0.0)
+
+
+# The same local derivatives written with Values, so create_graph can differentiate
+# them (engine/derivative_rules.py; a test checks both forms give the same numbers).
+
+
+@value_derivatives(softmax_entry)
+def _softmax_entry_values(node: Value, k: float, *logits: Operand) -> tuple[Operand, ...]:
+    # ∂p_k/∂z_j = p_k (δ_kj − p_j), each p_j a softmax node of the same logits.
+    index = int(k)
+    slopes = []
+    for j in range(len(logits)):
+        p_j = node if j == index else softmax_entry(j, *logits)
+        slopes.append(node * ((1.0 if j == index else 0.0) - p_j))
+    return (0.0, *slopes)
+
+
+@value_derivatives(cross_entropy_loss)
+def _cross_entropy_values(node: Value, t: float, *logits: Operand) -> tuple[Operand, ...]:
+    # ∂L/∂z_j = softmax_j − [j = t].
+    index = int(t)
+    slopes = [softmax_entry(j, *logits) - (1.0 if j == index else 0.0) for j in range(len(logits))]
+    return (0.0, *slopes)
+
+
+@value_derivatives(hinge_loss)
+def _hinge_values(node: Value, score: Operand, y: Operand) -> tuple[Operand, Operand]:
+    # −y and −score on the sloped side (each a constant or a node), 0 on the flat side.
+    margin = 1.0 - (y.value if isinstance(y, Value) else y) * (
+        score.value if isinstance(score, Value) else score
+    )
+    return (-y, -score) if margin > 0 else (0.0, 0.0)
 
 
 def _check_logits(logits: Sequence[Operand], name: str) -> tuple[Operand, ...]:

@@ -1,16 +1,17 @@
 """Neural networks from Values: `Neuron`, `Layer`, `MLP`, named the way the course names them.
 
 A neuron computes z = w·x + b (one `dot` node, then + b) and a = g(z). Its
-parameters are leaves labelled as in the course: the weight from input k to
-unit j of layer l is ``W{l}[j,k]``, its bias ``b{l}[j]`` (counting from 1):
+parameters are leaves labelled like the course's arrays: the weight from input k
+to unit j of layer l is ``W{l}[j,k]``, the entry ``W{l}[j, k]`` of the course's
+NumPy array (so j and k count from 0, layers from 1; docs/glossary.md), its bias ``b{l}[j]``:
 
 >>> from microgrid import nn
 >>> model = nn.MLP(2, [4, 1], init="course", seed=2)
 >>> [name for name, _ in model.named_parameters()][:3], len(model.parameters())
-(['W1[1,1]', 'W1[1,2]', 'b1[1]'], 17)
->>> (y_hat,) = model([1.0, -2.0])
+(['W1[0,0]', 'W1[0,1]', 'b1[0]'], 17)
+>>> y_hat = model([1.0, -2.0])   # one output: the Value itself, as in micrograd
 >>> y_hat.label
-'z2[1]'
+'z2[0]'
 
 Initialisation (`init`), always seeded and deterministic:
 
@@ -41,7 +42,7 @@ class Module:
     """What every network part has: its parameters, and a way to zero their deltas."""
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
-        """(label, leaf) for every parameter, in order: W1[1,1], W1[1,2], b1[1], …"""
+        """(label, leaf) for every parameter, in order: W1[0,0], W1[0,1], b1[0], …"""
         yield from ()
 
     def parameters(self) -> list[Value]:
@@ -78,7 +79,7 @@ class Neuron(Module):
     >>> n = Neuron([0.5, -1.0], 0.25, activation="relu", layer=1, unit=3)
     >>> a = n([2.0, 0.5])
     >>> a.label, a.value, [p.label for p in n.parameters()]
-    ('a1[3]', 0.75, ['W1[3,1]', 'W1[3,2]', 'b1[3]'])
+    ('a1[3]', 0.75, ['W1[3,0]', 'W1[3,1]', 'b1[3]'])
     """
 
     def __init__(
@@ -88,15 +89,13 @@ class Neuron(Module):
         activation: str = "tanh",
         *,
         layer: int = 1,
-        unit: int = 1,
+        unit: int = 0,
     ) -> None:
         if not len(weights):
             raise ValueError("a Neuron needs at least one weight (one per input)")
         self.activation = _check_activation(activation)
         self.layer, self.unit = layer, unit
-        self.w = tuple(
-            Value(float(w_k), f"W{layer}[{unit},{k}]") for k, w_k in enumerate(weights, start=1)
-        )
+        self.w = tuple(Value(float(w_k), f"W{layer}[{unit},{k}]") for k, w_k in enumerate(weights))
         self.b = Value(float(bias), f"b{layer}[{unit}]")
 
     def __call__(self, x: Sequence[Operand]) -> Value:
@@ -124,7 +123,7 @@ class Layer(Module):
 
     >>> layer = Layer.from_arrays([[1.0, 2.0], [3.0, 4.0]], [[0.0], [1.0]], "linear", index=2)
     >>> [z.value for z in layer([1.0, 1.0])], [z.label for z in layer([1.0, 1.0])]
-    ([3.0, 8.0], ['z2[1]', 'z2[2]'])
+    ([3.0, 8.0], ['z2[0]', 'z2[1]'])
     """
 
     def __init__(self, neurons: Sequence[Neuron], index: int = 1) -> None:
@@ -154,7 +153,7 @@ class Layer(Module):
         return cls(
             [
                 Neuron(row.tolist(), float(bias), activation, layer=index, unit=j)
-                for j, (row, bias) in enumerate(zip(weights, biases, strict=True), start=1)
+                for j, (row, bias) in enumerate(zip(weights, biases, strict=True))
             ],
             index,
         )
@@ -226,11 +225,15 @@ class MLP(Module):
     """A multi-layer perceptron: n_inputs → sizes[0] → … → sizes[-1].
 
     Hidden layers use `activation`; the last one `output_activation` (None: linear,
-    the logits, as in micrograd). ``model(x)`` returns the last layer's Values as a list.
+    the logits, as in micrograd). ``model(x)`` returns the output Value itself when the
+    last layer has one unit (as micrograd's MLP does), else a list of Values;
+    ``model.outputs(x)`` is always the list.
 
     >>> model = MLP(2, [16, 16, 1], activation="relu")
     >>> len(model.parameters()), model.layers[0]
     (337, Layer(2 → 16))
+    >>> model([1.0, 2.0]).label, len(MLP(2, [4, 3])([1.0, 2.0]))
+    ('z3[0]', 3)
     """
 
     def __init__(
@@ -290,7 +293,13 @@ class MLP(Module):
                 )
         return model
 
-    def __call__(self, x: Sequence[Operand]) -> list[Value]:
+    def __call__(self, x: Sequence[Operand]) -> Value | list[Value]:
+        """The output Value for a one-unit last layer (micrograd's habit), else the list."""
+        outputs = self.outputs(x)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def outputs(self, x: Sequence[Operand]) -> list[Value]:
+        """The last layer's Values, always as a list (one per output unit)."""
         n_inputs = len(self.layers[0].neurons[0].w)
         if len(x) != n_inputs:
             raise ValueError(f"this MLP takes {n_inputs} inputs, got {len(x)}")

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from microgrid.engine import Value, fresh_deltas
 from microgrid.engine.walks import topological_order
+from microgrid.show.forward_mode import TangentRow, tangent_rows
 from microgrid.show.notation import (
     MAX_TERMS,
     d_name,
@@ -167,12 +168,22 @@ class Explanation:
     root: str
     forward: tuple[ForwardRow, ...]
     backward: tuple[BackwardRow, ...]
+    # mode="forward": d(node)/d(wrt) from wrt up to the root, instead of `backward`.
+    wrt: str = ""
+    tangents: tuple[TangentRow, ...] = ()
 
     def lines(self) -> list[str]:
         """Every line of ``str(self)``."""
+        lines = ["Forward pass: each node from its parents", *(f"  {r}" for r in self.forward)]
+        if self.wrt:
+            return [
+                *lines,
+                f"Forward mode: dnode/d{self.wrt} by the chain rule, "
+                f"from {self.wrt} up to {self.root}",
+                *(f"  {row}" for row in self.tangents),
+            ]
         return [
-            "Forward pass: each node from its parents",
-            *(f"  {row}" for row in self.forward),
+            *lines,
             f"Backward pass: d{self.root}/dnode by the chain rule, "
             f"from {self.root} back to the leaves",
             *(f"  {row}" for row in self.backward),
@@ -203,19 +214,29 @@ class Explanation:
             ["node", "formula", "with numbers", "value"],
             [(r.name, r.formula, r.substituted, r.value) for r in self.forward],
         )
+        rows = self.tangents if self.wrt else self.backward
+        caption = (
+            f"Forward mode (chain rule, dnode/d{self.wrt})"
+            if self.wrt
+            else f"Backward pass (chain rule, d{self.root}/dnode)"
+        )
         backward = table(
-            f"Backward pass (chain rule, d{self.root}/dnode)",
+            caption,
             ["derivative", "chain rule", "with numbers", "value"],
-            [(r.derivative, r.symbols, r.numbers, r.value) for r in self.backward],
+            [(r.derivative, r.symbols, r.numbers, r.value) for r in rows],
         )
         return f'<div class="microgrid-explain">{forward}{backward}</div>'
 
 
-def explain(root: Value, precision: int = 4) -> Explanation:
+def explain(
+    root: Value, precision: int = 4, *, wrt: Value | None = None, mode: str = "backward"
+) -> Explanation:
     """Narrate the forward pass and the chain rule for every node under `root`.
 
     The derivatives are computed afresh (as one ``root.backward()`` would give),
-    so it works before ``backward()`` and does not change any node.
+    so it works before ``backward()`` and does not change any node. With
+    ``mode="forward", wrt=a`` the chain rule runs forwards instead, the seed's
+    way: d(node)/da for each node from a up to the root (forward_mode.py).
 
     >>> from microgrid import Value
     >>> x = Value(3.0, label="x")
@@ -226,9 +247,15 @@ def explain(root: Value, precision: int = 4) -> Explanation:
         raise TypeError(f"explain() needs a Value, got {type(root).__name__}")
     if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
         raise ValueError(f"precision must be a whole number from 1 to 17, got {precision!r}")
+    if mode not in ("backward", "forward"):
+        raise ValueError(f"mode must be 'backward' or 'forward', got {mode!r}")
+    if (mode == "forward") != (wrt is not None):
+        raise ValueError(
+            "explain(J, wrt=a, mode='forward') narrates dnode/da from one input a; "
+            "the backward mode needs no wrt"
+        )
     order = topological_order(root)
     names = node_names(root)
-    deltas = backward_deltas(root, order)
     children = children_of(order)
     forward = tuple(
         ForwardRow(
@@ -239,6 +266,10 @@ def explain(root: Value, precision: int = 4) -> Explanation:
         )
         for node in order
     )
+    if wrt is not None:
+        tangents = tuple(tangent_rows(root, wrt, precision, names))
+        return Explanation(names[root], forward, (), names[wrt], tangents)
+    deltas = backward_deltas(root, order)
     top = d_name(names[root])
     backward = []
     for node in reversed(order):

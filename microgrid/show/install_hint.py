@@ -1,15 +1,18 @@
 """How to install an optional extra, said for where microgrid runs.
 
-From a clone (an editable install next to its pyproject.toml) the command that
-works is the clone's own pip with ``-e '.[plot]'``, or ``make test``, which
-installs every extra; from an installed package it is ``pip install
-'microgrid[plot]'``.
+Always the smallest thing that works: the one extra (``plot`` is matplotlib,
+``data`` is h5py), or one package (micrograd for ``microgrid bench``), never
+the whole test set-up with torch. From a clone (an editable install next to
+its pyproject.toml) the command is the clone's own pip with ``-e '.[plot]'``;
+from an installed package it is ``pip install 'microgrid[plot]'``.
 
 >>> pip_command("plot") in (
 ...     "pip install 'microgrid[plot]'",
-...     "make test (or .venv/bin/pip install -e '.[plot]') in the clone's folder",
+...     ".venv/bin/pip install -e '.[plot]' in the clone's folder",
 ...     f"{sys.executable} -m pip install -e '.[plot]' in the clone's folder",
 ... )
+True
+>>> pip_package("micrograd==0.1.0").endswith("install micrograd==0.1.0")
 True
 """
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["clone_folder", "pip_command"]
+__all__ = ["clone_folder", "pip_command", "pip_package"]
 
 
 def clone_folder() -> Path | None:
@@ -37,7 +40,17 @@ def pip_command(extra: str) -> str:
     root = clone_folder()
     if root is None:
         return f"pip install 'microgrid[{extra}]'"
-    venv = root / ".venv"
-    if Path(sys.prefix).resolve() == venv.resolve():
-        return f"make test (or .venv/bin/pip install -e '.[{extra}]') in the clone's folder"
-    return f"{sys.executable} -m pip install -e '.[{extra}]' in the clone's folder"
+    return f"{_pip(root)} install -e '.[{extra}]' in the clone's folder"
+
+
+def pip_package(requirement: str) -> str:
+    """The command that installs one package here: ``pip install micrograd==0.1.0``."""
+    root = clone_folder()
+    return f"pip install {requirement}" if root is None else f"{_pip(root)} install {requirement}"
+
+
+def _pip(root: Path) -> str:
+    """The clone's .venv pip when running from it, else this Python's pip."""
+    if Path(sys.prefix).resolve() == (root / ".venv").resolve():
+        return ".venv/bin/pip"
+    return f"{sys.executable} -m pip"

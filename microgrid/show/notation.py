@@ -88,6 +88,9 @@ def format_number(x: float, precision: int = 4) -> str:
     >>> format_number(33.0), format_number(0.7310585786), format_number(-0.0), format_number(-2e-9)
     ('33', '0.7311', '0', '−2e−09')
     """
+    # A delta may be a Value (backward(create_graph=True)): its number, read as .value
+    # (float() would say the Value left the graph).
+    x = x.value if isinstance(x, Value) else float(x)
     if x == 0:
         return "0"  # also -0.0, which would print as a puzzling "-0"
     if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:

@@ -15,7 +15,7 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from microgrid.engine import Value
+from microgrid.engine import Value, set_local_derivatives
 from microgrid.engine.walks import replay, topological_order
 from microgrid.show.explain import backward_deltas
 from microgrid.show.notation import d_name, format_number, node_names, signed
@@ -57,7 +57,7 @@ def nudge(root: Value, leaf: Value | str, h: float = 1e-3) -> NudgeResult:
     """Add `h` to `leaf`, recompute `root` (via replay), and compare the slope with dJ/dleaf.
 
     `leaf` is a leaf Value or its label. Every value and local derivative is put
-    back afterwards, even if the nudged value hits a domain error.
+    back afterwards, even if the nudged value hits a domain error or Ctrl-C interrupts.
 
     >>> from microgrid import Value
     >>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
@@ -72,19 +72,39 @@ def nudge(root: Value, leaf: Value | str, h: float = 1e-3) -> NudgeResult:
     names = node_names(root)
     target = _find_leaf(order, names, leaf)
     original = target.value
-    # Recomputed, not read: after a hand-made `a.value = 5.001` the graph still
-    # holds the old values, and `after` (a replay) would be compared with them.
-    before = replay(root, {target: original})
+    saved = _saved(order)
     try:
+        # Recomputed, not read: after a hand-made `a.value = 5.001` the graph still
+        # holds the old values, and `after` (a replay) would be compared with them.
+        before = replay(root, {target: original})
+        saved = _saved(order)  # the graph at the original value: what is put back
         after = replay(root, {target: original + h})
     finally:
-        # Recomputing with the original value restores values and local
-        # derivatives exactly: the primitives are deterministic.
-        replay(root, {target: original})
+        try:
+            _put_back(saved)
+        except KeyboardInterrupt:  # Ctrl-C during the restore: restore again, then stop
+            _put_back(saved)
+            raise
     delta = backward_deltas(root, order)[target]
     return NudgeResult(
         names[root], names[target], float(h), before, after, (after - before) / h, delta
     )
+
+
+Saved = list[tuple[Value, float, tuple[float, ...]]]
+
+
+def _saved(order: Sequence[Value]) -> Saved:
+    """Every node's value and local derivatives, to be put back by `_put_back`."""
+    return [(node, node.value, node.local_derivatives) for node in order]
+
+
+def _put_back(saved: Saved) -> None:
+    """Put the saved values back (plain assignments: no op runs, nothing can fail)."""
+    for node, value, derivatives in saved:
+        node.value = value
+        if derivatives:
+            set_local_derivatives(node, derivatives)
 
 
 def _find_leaf(order: Sequence[Value], names: dict[Value, str], leaf: Value | str) -> Value:

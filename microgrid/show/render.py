@@ -36,6 +36,7 @@ from microgrid.show.layout import (
     GraphvizNotFoundError,
     RenderError,
     RenderTimeoutError,
+    check_timeout,
     dot_available,
     drawable_nodes,
     far_uses,
@@ -270,7 +271,7 @@ def digraph(
         graph.node(ids[node], label=_html(label), **style)
 
     edge_number = 0
-    far = far_uses(order)
+    far = far_uses(order, labelled=show_local)
     for node in order:
         for position, parent in enumerate(node.parents):
             attrs: dict[str, str] = {}
@@ -355,9 +356,7 @@ class Deadline:
     """The time left for `dot` when one drawing takes several runs (a flip-book)."""
 
     def __init__(self, timeout: float) -> None:
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-        self.timeout = float(timeout)
+        self.timeout = check_timeout(timeout)
         self.end = time.monotonic() + self.timeout
 
     def left(self, what: str) -> float:

@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _Parser.words = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(argv)
     if extra:
-        message = f"unrecognized arguments: {' '.join(extra)}"
+        message = one_line(f"unrecognized arguments: {' '.join(extra)}")
         dashed = [word for word in extra if word.startswith("-") and not word.startswith("--")]
         if dashed:
             # argparse reads "-x*w" as an option; the way out is in argparse's own usage.

@@ -36,6 +36,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
                 "microgrid bench: --features, --samples and --repeats must be >= 1", file=sys.stderr
             )
             return 2
+        from microgrid.course.arguments import check_fits
+
+        # Per feature and sample: two nodes (w·x and the running sum) of ~120 bytes each.
+        check_fits(
+            240.0 * args.features * args.samples + 8.0 * args.features,
+            f"a benchmark of {args.features:,} features × {args.samples:,} samples",
+        )
         rng = random.Random(0)
         w0 = [rng.uniform(-1, 1) for _ in range(args.features)]
         xs = [[rng.uniform(-1, 1) for _ in w0] for _ in range(args.samples)]
@@ -85,9 +92,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             ratio = speed_ratio(reference, seconds, versus) if name != reference_name else ""
             print(f"  {name:<26}{seconds * 1e3:9.1f} ms   {ratio}")
         if micrograd is None:
-            from microgrid.show.install_hint import pip_command
+            from microgrid.show.install_hint import pip_package
 
-            print(f"\n(micrograd is not installed: {pip_command('compare')} to compare)")
+            # micrograd alone: the `compare` extra would also pull torch.
+            print(f"\n(micrograd is not installed: {pip_package('micrograd==0.1.0')} to compare)")
         return 0
 
     bench.set_defaults(run=run)

@@ -8,6 +8,7 @@ import sys
 
 from microgrid.apps.expression import build, non_finite_note, parse_bindings
 from microgrid.engine import Value
+from microgrid.show.layout import MAX_TIMEOUT
 
 EXPRESSION_HELP = """\
 expressions: numbers, names, + - * / **, unary minus, parentheses, the functions
@@ -25,15 +26,25 @@ def seed_graph() -> Value:
     return (3 * v).named("J")
 
 
-def one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
+def one_line(error: BaseException | str) -> str:
+    """The message on one line, every long word (an echoed name or number) cut short.
+
+    >>> one_line(ValueError("unknown name " + "b" * 20000))
+    'unknown name bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb… (20,000 characters)'
+    """
+    words = [clip_word(word) for word in str(error).split()]
+    return " ".join(words) or type(error).__name__
+
+
+def clip_word(word: str, limit: int = 60) -> str:
+    return word if len(word) <= limit else f"{word[:40]}… ({len(word):,} characters)"
 
 
 def graph_from(args: argparse.Namespace) -> Value:
     root = build(args.expression, parse_bindings(args.bindings))
     note = non_finite_note(root)
     if note:  # the graph is still explained and drawn: inf and nan are worth seeing
-        print(f"microgrid {args.command}: note: {note}", file=sys.stderr)
+        print(f"microgrid {args.command}: note: {one_line(note)}", file=sys.stderr)
     return root
 
 
@@ -70,6 +81,9 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    if not 0 < value <= MAX_TIMEOUT:  # 1e308 s would overflow the clock
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds above 0 and at most {MAX_TIMEOUT:g} (a day), "
+            f"got {text[:40]}"
+        )
     return value

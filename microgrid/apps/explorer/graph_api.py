@@ -18,10 +18,8 @@ from __future__ import annotations
 import ast
 import math
 import pickle
-import tempfile
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from microgrid.apps.expression import FUNCTIONS, MAX_LENGTH, ExpressionError, build
@@ -33,12 +31,14 @@ from microgrid.show.nudge import nudge
 
 __all__ = [
     "DEFAULT_VALUE",
+    "DOT_SECONDS",
     "MAX_NODES",
     "SEED_EXPRESSION",
     "SEED_VALUES",
     "GraphStore",
     "RequestError",
     "answer_for",
+    "clipped",
     "graph_answer",
     "svg_of",
 ]
@@ -50,6 +50,9 @@ DEFAULT_VALUE = 1.0
 
 MAX_NODES = 200
 """Larger graphs are refused: too many boxes to read in a page (``--max-nodes`` raises it)."""
+
+DOT_SECONDS = 10.0
+"""dot's time limit for one picture: a request never holds a thread (and a dot) longer."""
 
 MAX_LEAVES = 50
 """One slider per leaf; more than this is not a page a learner can use."""
@@ -67,11 +70,16 @@ class RequestError(ValueError):
         self.length = length
 
     def as_json(self) -> dict[str, Any]:
-        answer: dict[str, Any] = {"error": str(self)}
+        answer: dict[str, Any] = {"error": clipped(str(self), 600)}
         if self.column is not None:
             answer["column"] = self.column
             answer["length"] = self.length
         return answer
+
+
+def clipped(text: str, limit: int = 60) -> str:
+    """An echoed input cut short: a message never repeats 60 KB of a request."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # ---------------------------------------------------------------------------
@@ -109,7 +117,7 @@ class GraphStore:
             root = self._graphs.get(graph_id)
             if root is None:
                 raise RequestError(
-                    f"no graph {graph_id!r} on this server (it was replaced or the server "
+                    f"no graph {clipped(graph_id)!r} on this server (it was replaced or the server "
                     "restarted): run explore(J) again"
                 )
             order = topological_order(root)
@@ -117,7 +125,7 @@ class GraphStore:
             leaves = {names[node]: node for node in order if not node.parents}
             unknown = [name for name in values if name not in leaves]
             if unknown:
-                raise RequestError(f"the graph has no leaf named {unknown[0]!r}")
+                raise RequestError(f"the graph has no leaf named {clipped(unknown[0])!r}")
             original = {node: node.value for node in leaves.values()}
             new_values = {leaves[name]: value for name, value in values.items()}
             try:
@@ -166,13 +174,13 @@ def _expression_variables(text: str) -> list[str]:
 def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         shown = "null (not a number)" if value is None else repr(value)[:40]
-        raise RequestError(f"the value of {name} must be a number, got {shown}")
+        raise RequestError(f"the value of {clipped(name)} must be a number, got {shown}")
     try:
         number = float(value)
     except OverflowError:
         number = math.inf  # a whole number too large for a float
     if not math.isfinite(number):
-        raise RequestError(f"the value of {name} must be finite, got {number}")
+        raise RequestError(f"the value of {clipped(name)} must be finite, got {number}")
     return number
 
 
@@ -190,7 +198,10 @@ def _option(request: Mapping[str, Any], key: str, kind: type, default: Any) -> A
     if value is None:
         return default
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # 10**400
+            raise RequestError(f'"{key}" must be a number within the float range') from None
     if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
         raise RequestError(f'"{key}" must be a {kind.__name__}, got {value!r}'[:120])
     return value
@@ -292,6 +303,7 @@ def _answer(
     precision: int,
     max_nodes: int,
     rankdir: str = "LR",
+    nudges: bool = True,
 ) -> dict[str, Any]:
     if len(order) > max_nodes:
         raise RequestError(
@@ -356,7 +368,15 @@ def _answer(
     for node in order:
         if node.parents:
             continue
-        leaf: dict[str, Any] = {"name": names[node], "value": node.value, "id": ids[node]}
+        leaf: dict[str, Any] = {
+            "name": names[node],
+            "value": _json_number(node.value),  # an inf constant (1e999) travels as null
+            "value_text": show(node.value),
+            "id": ids[node],
+        }
+        if not nudges:  # the notebook widget sends them later: 2 replays per leaf take time
+            leaves.append(leaf)
+            continue
         try:
             result = nudge(root, node, h)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
@@ -403,11 +423,14 @@ def _picture(
 
 
 def svg_of(graph: Any) -> str:
-    """A Digraph as SVG text, drawn by `microgrid.show.render.render` (so its dot limits apply)."""
-    from microgrid.show.render import render
+    """A Digraph as SVG text, drawn by dot within `DOT_SECONDS` (a RequestError past it)."""
+    from microgrid.show.layout import RenderError
+    from microgrid.show.render import Deadline, pipe
 
-    with tempfile.TemporaryDirectory(prefix="microgrid-explorer-") as directory:
-        path = render(graph, Path(directory) / "graph.svg")
-        text = path.read_text(encoding="utf-8")
+    try:
+        text = pipe(graph, "svg", "the picture", Deadline(DOT_SECONDS), None).decode("utf-8")
+    except RenderError as error:
+        # dot has been stopped; the message names no file (none was written).
+        raise RequestError(str(error).split(". Draw a smaller graph")[0][:300]) from None
     start = text.find("<svg")
     return text[start:] if start >= 0 else text  # no XML prolog: the page inserts it

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,6 +58,8 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".svg": "image/svg+xml",
 }
+TOKEN_PLACEHOLDER = b"MICROGRID-TOKEN"
+"""In the HTML pages' <meta name="microgrid-token">, replaced by the server's token."""
 _TRAIN_ROUTE = re.compile(r"^/api/train/([A-Za-z0-9_-]{1,64})(?:/([a-z_]+))?$")
 
 
@@ -94,6 +97,7 @@ class ExplorerServer:
         values: dict[str, float] | None = None,
         max_nodes: int = MAX_NODES,
         max_sessions: int = 8,
+        request_timeout: float = 30.0,
     ) -> None:
         self.expression = expression
         self.values = dict(SEED_VALUES if values is None else values)
@@ -101,9 +105,10 @@ class ExplorerServer:
         self.graphs = GraphStore()
         self.trainings = TrainingSessions(max_sessions)
         self.static = _static_files()
+        self.token = secrets.token_urlsafe(24)
+        """Sent by this server's own pages with every API request (see docs/explorer.md)."""
         self._thread: threading.Thread | None = None
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(self))
-        self.httpd.daemon_threads = True  # a stuck client never keeps the process alive
+        self.httpd = _QuietServer(("127.0.0.1", port), _handler_class(self, request_timeout))
         self.port: int = self.httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/"
 
@@ -144,7 +149,8 @@ class ExplorerServer:
             session = self._session(match.group(1))
             since = query.get("since", ["0"])[0]
             full = query.get("full", ["1"])[0] != "0"
-            return session.state(since=int(since) if since.isdigit() else 0, full=full)
+            start = int(since) if _LENGTH.fullmatch(since) else 0
+            return session.state(since=start, full=full)
         raise HTTPError(HTTPStatus.NOT_FOUND, f"no such address: GET {path[:100]}")
 
     def api_post(self, path: str, body: Any) -> Any:
@@ -194,11 +200,32 @@ class ExplorerServer:
             raise HTTPError(HTTPStatus.NOT_FOUND, str(error)) from None
 
 
-def _handler_class(explorer: ExplorerServer) -> type[BaseHTTPRequestHandler]:
+def _handler_class(explorer: ExplorerServer, timeout: float) -> type[BaseHTTPRequestHandler]:
     class Handler(_Handler):
         server_state = explorer
 
+    Handler.timeout = timeout  # a client that stops sending lets go of its thread after this
+
     return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that prints no traceback when a client stalls or goes away."""
+
+    daemon_threads = True  # a stuck client never keeps the process alive
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            return  # a client that stalled or hung up: nothing to do, nothing to print
+        # A bug of ours: one line, no traceback (the learner cannot act on one).
+        print(
+            f"microgrid explorer: a request failed: {_clipped(repr(error), 200)}",
+            file=sys.stderr,
+        )
+
+
+_LENGTH = re.compile(r"[0-9]{1,15}")  # ASCII digits only: "²".isdigit() is True
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -206,7 +233,8 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "microgrid-explorer"
     sys_version = ""
     protocol_version = "HTTP/1.1"
-    timeout = 30  # a client that stops sending mid-request lets go of its thread
+    timeout = 30.0
+    raw_body = b""
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
         pass  # the terminal stays quiet; errors go to the page
@@ -214,6 +242,10 @@ class _Handler(BaseHTTPRequestHandler):
     # -- answering ----------------------------------------------------------
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
+        if status >= 400:
+            # An error answer ends the connection: whatever the client sent after
+            # it (an unread body, a pipelined request) is never read as a request.
+            self.close_connection = True
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -221,6 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header("Cache-Control", "no-store")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
@@ -229,46 +263,85 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
         self._send(status, body, "application/json; charset=utf-8")
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every error the base class answers itself (a garbage request line, 414, 431,
+        501 for an unknown method) is JSON too, and ends the connection."""
+        if self.request_version in ("HTTP/0.9", ""):
+            self.request_version = "HTTP/1.0"  # so the status line and headers are sent
+        try:
+            phrase = HTTPStatus(code).phrase.lower()
+        except ValueError:
+            phrase = "error"
+        detail = _clipped(message or phrase, 120)
+        self._send_json(code, {"error": f"{phrase}: {detail}" if message else phrase})
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(HTTPStatus.BAD_REQUEST, "a request line needs an HTTP version")
+            return False
+        return True
+
+    def handle_expect_100(self) -> bool:
+        return True  # no "100 Continue": the answer comes after the whole body
+
     def _handle(self, method: str) -> None:
         try:
-            self._check_host()
+            self._read_body()
+            self._check_origin()
             parts = urlsplit(self.path)
             path = parts.path
+            if method == "GET" and (path in PAGES or path.startswith("/static/")):
+                self._static(path)
+                return
+            self._check_token(path)
             if method == "GET":
-                if path in PAGES or path.startswith("/static/"):
-                    self._static(path)
-                    return
                 result = self.server_state.api_get(path, parse_qs(parts.query))
+            elif method == "POST":
+                result = self.server_state.api_post(path, self._json_body())
             else:
-                result = self.server_state.api_post(path, self._body())
+                raise HTTPError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed here")
             self._send_json(HTTPStatus.OK, result)
         except HTTPError as error:
             self._send_json(error.status, error.body)
         except RequestError as error:
             self._send_json(HTTPStatus.BAD_REQUEST, error.as_json())
+        except (ConnectionError, TimeoutError):
+            raise  # the client went away: nothing to answer (the server stays quiet)
         except Exception as error:  # a bug of ours: still JSON, and the server lives on
-            message = f"the explorer failed: {type(error).__name__}: {error}"[:500]
-            self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": message})
+            # The type only: a message can name files of this machine.
+            print(
+                f"microgrid explorer: {type(error).__name__} answering {method} "
+                f"{_clipped(self.path, 80)}: {_clipped(str(error), 200)}",
+                file=sys.stderr,
+            )
+            self._send_json(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                {"error": f"the explorer failed ({type(error).__name__}); the terminal says more"},
+            )
 
-    def _check_host(self) -> None:
-        host = (self.headers.get("Host") or "").lower()
-        port = self.server_state.port
-        if host not in (f"127.0.0.1:{port}", f"localhost:{port}"):
-            raise HTTPError(HTTPStatus.FORBIDDEN, f"the explorer answers only 127.0.0.1:{port}")
+    # -- the checks, in order ----------------------------------------------
 
-    def _static(self, path: str) -> None:
-        name = PAGES.get(path) or path[len("/static/") :]
-        data = self.server_state.static.get(name)
-        if data is None:
-            raise HTTPError(HTTPStatus.NOT_FOUND, f"no such file: {path[:100]}")
-        suffix = "." + name.rsplit(".", 1)[-1]
-        self._send(HTTPStatus.OK, data, CONTENT_TYPES.get(suffix, "application/octet-stream"))
-
-    def _body(self) -> Any:
-        length_text = self.headers.get("Content-Length")
-        if length_text is None or not length_text.isdigit():
-            raise HTTPError(HTTPStatus.LENGTH_REQUIRED, "a POST needs a Content-Length")
-        length = int(length_text)
+    def _read_body(self) -> None:
+        """Read the whole body first, whatever the answer will be: an unread body
+        would be parsed as the next request on a kept-alive connection."""
+        if "Transfer-Encoding" in self.headers:
+            raise HTTPError(
+                HTTPStatus.NOT_IMPLEMENTED, "send the body with a Content-Length, not chunked"
+            )
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, "a request may have one Content-Length")
+        if not lengths:
+            self.raw_body = b""
+            return
+        if not _LENGTH.fullmatch(lengths[0].strip()):
+            raise HTTPError(
+                HTTPStatus.BAD_REQUEST,
+                f"Content-Length must be a number of bytes, got {_clipped(lengths[0], 20)!r}",
+            )
+        length = int(lengths[0])
         if length > MAX_BODY:
             self._discard(length)
             raise HTTPError(
@@ -276,19 +349,66 @@ class _Handler(BaseHTTPRequestHandler):
                 f"the request is {length:,} bytes; the explorer takes at most {MAX_BODY:,} "
                 "(an expression is at most 10,000 characters)",
             )
+        self.raw_body = self.rfile.read(length)
+        if len(self.raw_body) < length:  # the client hung up mid-body
+            self.close_connection = True
+            raise HTTPError(HTTPStatus.BAD_REQUEST, "the request body ended early")
+
+    def _check_origin(self) -> None:
+        """Only this server's own pages (and the learner typing its address) get answers."""
+        hosts = self.headers.get_all("Host") or []
+        port = self.server_state.port
+        own = (f"127.0.0.1:{port}", f"localhost:{port}")
+        if len(hosts) != 1:
+            raise HTTPError(HTTPStatus.BAD_REQUEST, "a request needs exactly one Host header")
+        if hosts[0].strip().lower() not in own:
+            raise HTTPError(HTTPStatus.FORBIDDEN, f"the explorer answers only 127.0.0.1:{port}")
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.strip().lower() not in {f"http://{h}" for h in own}:
+            raise HTTPError(
+                HTTPStatus.FORBIDDEN,
+                f"the explorer answers only its own pages, not {_clipped(origin, 60)!r}",
+            )
+
+    def _check_token(self, path: str) -> None:
+        """The API needs this server's token, which only its own pages carry."""
+        site = (self.headers.get("Sec-Fetch-Site") or "same-origin").strip().lower()
+        if site not in ("same-origin", "none"):
+            raise HTTPError(HTTPStatus.FORBIDDEN, "the explorer answers only its own pages")
+        token = self.headers.get("X-Microgrid-Token") or ""
+        if not secrets.compare_digest(token.encode(), self.server_state.token.encode()):
+            raise HTTPError(
+                HTTPStatus.FORBIDDEN,
+                "this request lacks the explorer's token: open the page the server printed "
+                "(microgrid play) and use it",
+            )
+
+    def _static(self, path: str) -> None:
+        name = PAGES.get(path) or path[len("/static/") :]
+        data = self.server_state.static.get(name)
+        if data is None:
+            raise HTTPError(HTTPStatus.NOT_FOUND, f"no such file: {_clipped(path, 100)}")
+        if name.endswith(".html"):  # the page carries the token to its scripts
+            data = data.replace(TOKEN_PLACEHOLDER, self.server_state.token.encode())
+        suffix = "." + name.rsplit(".", 1)[-1]
+        self._send(HTTPStatus.OK, data, CONTENT_TYPES.get(suffix, "application/octet-stream"))
+
+    def _json_body(self) -> Any:
+        if "Content-Length" not in self.headers:
+            raise HTTPError(HTTPStatus.LENGTH_REQUIRED, "a POST needs a Content-Length")
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if kind != "application/json":
+            got = _clipped(kind, 60) or "none"
             raise HTTPError(
                 HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                f"send JSON with Content-Type: application/json (got {kind[:60] or 'none'})",
+                f"send JSON with Content-Type: application/json (got {got})",
             )
-        raw = self.rfile.read(length)
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+            return json.loads(self.raw_body.decode("utf-8"), parse_constant=_refuse_constant)
         except UnicodeDecodeError:
             raise RequestError("the request body is not UTF-8 text") from None
         except json.JSONDecodeError as error:
-            raise RequestError(f"the request body is not valid JSON: {error}") from None
+            raise RequestError(f"the request body is not valid JSON: {error}"[:300]) from None
         except RecursionError:
             raise RequestError("the request body is nested too deeply") from None
         except ValueError as error:  # a number of more than 4300 digits, ...
@@ -314,12 +434,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._handle("POST")
 
-    def _not_allowed(self) -> None:
-        self._send_json(
-            HTTPStatus.METHOD_NOT_ALLOWED, {"error": f"{self.command} is not allowed here"}
-        )
+    def do_PUT(self) -> None:
+        self._handle("PUT")
 
-    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+    do_DELETE = do_PATCH = do_OPTIONS = do_PUT
+
+
+def _clipped(text: str, limit: int) -> str:
+    """An echoed input, cut to `limit` characters (a 20,000-character name is not repeated)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _refuse_constant(name: str) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from microgrid.apps.explorer.graph_api import RequestError, answer_for
+from microgrid.apps.explorer.graph_api import RequestError, answer_for, clipped
 from microgrid.course import datasets, logistic, networks
 from microgrid.engine import Value
 
@@ -57,8 +57,11 @@ GRID = 40
 
 def _number(value: object, name: str, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RequestError(f"{name} must be a number, got {value!r}"[:120])
-    number = float(value)
+        raise RequestError(f"{name} must be a number, got {repr(value)[:60]}")
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number beyond the float range (10**400)
+        number = math.inf if value > 0 else -math.inf
     if not (math.isfinite(number) and low <= number <= high):
         raise RequestError(f"{name} must be from {low:g} to {high:g}, got {number:g}")
     return number
@@ -73,7 +76,8 @@ def _load(dataset: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     if dataset == "moons":
         X, Y = datasets.moons(SAMPLES, noise=0.1, seed=seed)
         return X, Y.astype(np.float64)
-    raise RequestError(f"unknown data set {dataset!r} (the data sets are {', '.join(DATASETS)})")
+    shown = clipped(repr(dataset))
+    raise RequestError(f"unknown data set {shown} (the data sets are {', '.join(DATASETS)})")
 
 
 class _Logistic:
@@ -191,7 +195,8 @@ class TrainingSession:
         the line x1 + x2 = 0 between the two clouds, where its deltas stay large longest.
         """
         if model not in MODELS:
-            raise RequestError(f"unknown model {model!r} (the models are {', '.join(MODELS)})")
+            shown = clipped(repr(model))
+            raise RequestError(f"unknown model {shown} (the models are {', '.join(MODELS)})")
         rate = _number(learning_rate, "the learning rate", 1e-6, 100.0)
         seed = int(_number(seed, "the seed", 0, 2**31))
         units = _number(hidden, "the hidden size", 1, MAX_HIDDEN)

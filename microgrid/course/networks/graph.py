@@ -70,7 +70,7 @@ def build_cost_graph(
     """J for samples given as columns (lists of floats) on the leaves of `model`."""
     zs, losses = [], []
     for i, (x, y) in enumerate(zip(columns, labels, strict=True), start=1):
-        (z,) = model(x)
+        (z,) = model.outputs(x)
         zs.append(z)
         losses.append(binary_cross_entropy_with_logits(z, y).named(f"L({i})"))
     J = (value_sum(losses) / len(losses)).named("J")
@@ -129,7 +129,7 @@ def one_sample_graph(
     >>> from microgrid.course.networks.vectorized import initialize_parameters
     >>> L = one_sample_graph([1.0, 2.0], 1, initialize_parameters([2, 4, 1], seed=2))
     >>> L.label, [p.label for p in L.parents]
-    ('L', ['a2[1]'])
+    ('L', ['a2[0]'])
     """
     checked = check_parameters(parameters, len(x))
     model = MLP.from_arrays(
@@ -138,5 +138,5 @@ def one_sample_graph(
     inputs = [Value(float(x_k), f"x{k}") for k, x_k in enumerate(x, start=1)]
     if y not in (0, 1):
         raise ValueError(f"y must be 0 or 1, got {y!r}")
-    (a,) = model(inputs)
+    (a,) = model.outputs(inputs)
     return binary_cross_entropy(a, y).named("L")

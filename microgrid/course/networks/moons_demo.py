@@ -40,7 +40,7 @@ class MoonsResult(NamedTuple):
 
 def demo_loss(model: MLP, columns: list[list[float]], ys: list[float]) -> tuple[Value, list[Value]]:
     """(total loss, scores): mean hinge loss + α·Σ p², built from Values."""
-    scores = [model(x)[0] for x in columns]
+    scores = [model.outputs(x)[0] for x in columns]
     data_loss = value_sum([hinge(score, y) for score, y in zip(scores, ys, strict=True)])
     data_loss = data_loss / len(scores)
     regularisation = ALPHA * value_sum([p * p for p in model.parameters()])

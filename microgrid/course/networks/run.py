@@ -6,6 +6,8 @@ any training starts, so a typo costs nothing.
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from numpy.typing import ArrayLike
 
+from microgrid.course.arguments import check_fits
 from microgrid.course.logistic.pictures import plot_costs
 from microgrid.course.networks.common import Floats
 from microgrid.course.networks.model import NeuralNetwork
@@ -55,10 +58,12 @@ def parse_layers(text: str) -> tuple[int, ...]:
     (20, 7, 5)
     """
     parts = [part.strip() for part in text.split(",")]
-    if not text.strip() or not all(part.isdigit() and int(part) >= 1 for part in parts):
+    # ASCII digits only ("²".isdigit() is True), and no more than 18 of them.
+    if not text.strip() or not all(re.fullmatch(r"0*[1-9][0-9]{0,17}", part) for part in parts):
+        shown = text if len(text) <= 60 else text[:59] + "…"
         raise ValueError(
             f"--layers takes hidden-layer sizes as whole numbers >= 1 separated by commas "
-            f"(e.g. 20,7,5), got {text!r}"
+            f"(e.g. 20,7,5), got {shown!r}"
         )
     return tuple(int(part) for part in parts)
 
@@ -92,6 +97,7 @@ def run_train(
         raise ValueError("give --hidden N (one hidden layer) or --layers A,B,… , not both")
     sizes = (hidden,) if hidden is not None else tuple(layers or recipe.hidden)
     n_x = 12288 if data == "cats" else 2
+    _check_size([n_x, *sizes, 1], SAMPLES[data], engine)
     model = NeuralNetwork(
         [n_x, *sizes, 1],
         activation or recipe.activation,
@@ -158,6 +164,25 @@ def run_train(
         plot_costs(model.costs_, curve, f"{data}: {model.layer_sizes}, lr {model.learning_rate:g}")
         print(f"learning curve written to {curve}", file=out)
     return model
+
+
+SAMPLES = {"planar": 400, "moons": 200, "cats": 209}
+"""The training samples of each data set (the course's cats: 209 pictures)."""
+
+
+def _check_size(layer_sizes: list[int], m: int, engine: str) -> None:
+    """Refuse a network that cannot fit in memory, before anything is allocated.
+
+    The vectorized engine keeps each number in 8 bytes: the parameters three times
+    (them, their gradients, the update) and four activations per unit and sample; a
+    Value graph keeps about 100 bytes per weight and sample (a node, its edges).
+    """
+    weights = sum(a * b + b for a, b in itertools.pairwise(layer_sizes))
+    units = sum(layer_sizes[1:])
+    estimate = 8 * (3 * weights + 4 * units * m)
+    if engine != "vectorized":
+        estimate += 100 * weights * m
+    check_fits(estimate, f"training the network {layer_sizes} on {m} samples ({engine})")
 
 
 def _load_cats(folder: str) -> CatData:

@@ -14,6 +14,7 @@ import math
 from microgrid.show.notation import node_names
 from microgrid.verify.gradcheck.diagnosis import (
     add_delta_notes,
+    escaped_rows,
     failure_hints,
     find_wrong_ops,
     kink_row,
@@ -72,6 +73,7 @@ def check_rows(problem: Problem, settings: Settings) -> GradcheckReport:
         _problem=problem,
     )
     add_delta_notes(report, problem, settings)
+    escaped_rows(report, problem)
     failing = [i for i, row in enumerate(rows) if row.status == "FAIL"]
     if failing:
         report.wrong_ops, report.undecided_ops = find_wrong_ops(problem, failing, settings)

@@ -4,7 +4,9 @@
   at a kink the analytic must lie between the one-sided slopes (`subgradient_check`);
 - the **wrong op**: each node's stored local derivative against a finite difference
   of its own ``op.forward``, with the other inputs held (`find_wrong_ops`);
-- **hints**: a flipped sign, a factor 2, deltas never zeroed, a stale graph (`failure_hints`).
+- **hints**: a flipped sign, a factor 2, deltas never zeroed, a stale graph (`failure_hints`);
+- a **missing dependency**: a Value that left the graph through float() or math.* while it
+  was recorded (`escaped_rows`): every op can be right and the gradient still wrong.
 """
 
 from __future__ import annotations
@@ -23,8 +25,15 @@ from microgrid.verify.gradcheck.settings import EPSILON, Settings
 
 # Ops whose derivative jumps where their input crosses 0: when a nudge makes one
 # of them switch sides, the row is a kink, and the report names the node.
-# The ops themselves (a user op named "relu" is not a kink); `"relu" in KINK_OPS` still holds.
-KINK_OPS = frozenset({relu, absolute})
+# The ops themselves, compared by identity (`is`): a user's op *named* relu is no kink.
+KINK_OPS = (relu, absolute)
+
+
+def is_kink(op: object) -> bool:
+    """relu or abs, the ops themselves (not a user's op that shares the name)."""
+    return any(op is kink for kink in KINK_OPS)
+
+
 _MAX_POSITIONS_CHECKED = 32  # per node, when naming the wrong op of a wide node
 
 
@@ -84,7 +93,7 @@ def switching_kink(
     h is the default step, or `step` if that is wider (a step widened for round-off).
     """
     graph = problem.graph
-    kinks = [node for node in graph.order if node.parents and node.op in KINK_OPS]
+    kinks = [node for node in graph.order if node.parents and is_kink(node.op)]
     if not kinks:
         return ""
     h = settings.eps * max(1.0, abs(x))
@@ -180,6 +189,33 @@ def failure_hints(
             hints.append(words)
             break
     return hints
+
+
+def escaped_rows(report: GradcheckReport, problem: Problem) -> None:
+    """FAIL each row whose input a Value that left the graph depended on, saying where.
+
+    For a built graph the numeric column replays the recorded graph, so it agrees
+    with backprop: only the record of the escape shows the missing path.
+    """
+    report.escapes = list(problem.escapes)
+    for row, leaf in zip(report.rows, problem.graph.leaves, strict=True):
+        found = [e for e in problem.escapes if any(x is leaf for x in e.leaves)]
+        if not found:
+            continue
+        escape = found[0]
+        said = (
+            f"{escape.node} left the graph through {escape.route}() at line {escape.lineno}: "
+            "see below"
+        )
+        if row.status == "FAIL":
+            row.hints.insert(0, said)
+        else:
+            row.status = "FAIL"
+            row.reason = (
+                f"the graph is missing a dependency of {row.name}: {escape.node} left it, so "
+                "the derivative through that path is missing from backprop and from the replay"
+            )
+            row.hints.insert(0, said)
 
 
 def add_delta_notes(report: GradcheckReport, problem: Problem, settings: Settings) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from microgrid.engine import Primitive, Value, modes, no_grad, set_local_derivatives
 from microgrid.engine import fresh_deltas as engine_fresh_deltas
+from microgrid.engine.escapes import Escape, collect_escapes, escapes_into
 from microgrid.engine.walks import replay, topological_order
 from microgrid.show.notation import node_names
 from microgrid.verify.gradcheck.formatting import fmt, unique_names
@@ -46,6 +47,8 @@ class Problem:
     all_leaves: list[Value] = field(default_factory=list)  # every leaf (graph form)
     # Per row: the round-off of one evaluation, and the node it mostly comes from.
     roundoff: list[tuple[float, Value | None]] = field(default_factory=list)
+    # Values that left the graph while it was recorded (float(), math.*: escapes.py).
+    escapes: list[Escape] = field(default_factory=list)
 
     def session(self) -> AbstractContextManager[None]:
         """The time the check works inside: for a graph, it leaves it exactly as it was."""
@@ -153,11 +156,15 @@ def function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> Problem:
     ]
     rows = _select_inputs(wrt, names, inputs)
 
-    with recording():
+    with recording(), collect_escapes() as caught:  # reported below, not warned
         leaves = [Value(x, label=name) for x, name in zip(values, names, strict=True)]
         root = f(*leaves)
+    ours = set(leaves)
+    escapes = [escape for escape, _ in caught if any(leaf in ours for leaf in escape.leaves)]
     if not isinstance(root, Value):
         extra = " (did it use .value, float() or math.*? use Value ops: x.exp())"
+        if escapes:
+            extra = f" ({escapes[0].short()}; {escapes[0].advice})"
         raise TypeError(
             f"gradcheck: {fname} must return a Value, got {type(root).__name__} {root!r}"
             + (extra if is_number(root) else "")
@@ -190,6 +197,7 @@ def function_problem(f: Callable[..., Value], inputs: Any, wrt: Any) -> Problem:
         graph=Replayer(root, [leaves[i] for i in rows], [values[i] for i in rows]),
         function_form=True,
         roundoff=roundoff,
+        escapes=escapes,
     )
 
 
@@ -309,6 +317,7 @@ def graph_problem(root: Value, inputs: Any, wrt: Any) -> Problem:
         function_form=False,
         root_delta=root.delta,
         all_leaves=all_leaves,
+        escapes=escapes_into(root, set(all_leaves)),
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from microgrid.engine import Value
+from microgrid.engine.escapes import Escape
 from microgrid.verify.gradcheck.formatting import align, clip, fmt, fmt_error, printable
 from microgrid.verify.gradcheck.problem import Problem
 from microgrid.verify.gradcheck.settings import is_number
@@ -92,6 +93,8 @@ class GradcheckReport:
     wrong_ops: list[WrongOp] = field(default_factory=list)
     ops_checked: bool = False  # True when the node-by-node check ran
     undecided_ops: list[str] = field(default_factory=list)  # nodes the op check could not judge
+    # Values that left the graph while it was recorded: a dependency backprop cannot see.
+    escapes: list[Escape] = field(default_factory=list)
     _problem: Problem | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -195,6 +198,7 @@ class GradcheckReport:
             lines.extend(f"    note: {note}" for note in row.notes)
             lines.extend(f"    hint: {hint}" for hint in row.hints)
         lines.extend(f"note: {note}" for note in self.notes)
+        lines.extend(escape_lines(self.escapes, self.source))
         if self.wrong_ops:
             more = len(self.wrong_ops) - 1
             first = self.wrong_ops[0]
@@ -204,6 +208,8 @@ class GradcheckReport:
                 lines.append(
                     f"    (and {more} more node{'s' if more > 1 else ''}: report.wrong_ops)"
                 )
+        elif self.escapes:
+            pass  # said above: the graph itself is incomplete, whatever its ops
         elif self.ops_checked and not self.undecided_ops:
             lines.append(
                 "no op is wrong: every node's local derivatives match its own function "
@@ -266,3 +272,24 @@ class GradcheckReport:
             if not is_number(h) or not 0 < h < math.inf:
                 raise ValueError(f"sweep: every step must be a positive number, got {h!r}")
         return measure_sweep(self._problem, chosen)
+
+
+def escape_lines(escapes: Sequence[Escape], source: str) -> list[str]:
+    """What left the graph, where, and what to write instead."""
+    if not escapes:
+        return []
+    replayed = (
+        ""
+        if source.startswith("analytic: backward() through the graph that f")
+        else (" (the numeric column replays the recorded graph, so it misses the path too)")
+    )
+    lines = [
+        "the graph is missing a dependency: backprop sees only recorded ops, and a Value "
+        f"left the graph while it was recorded{replayed}:"
+    ]
+    for escape in escapes[:3]:
+        lines.append(f"    {escape.short()}")
+        lines.append(f"    fix: {escape.advice}")
+    if len(escapes) > 3:
+        lines.append(f"    (and {len(escapes) - 3} more: report.escapes)")
+    return lines

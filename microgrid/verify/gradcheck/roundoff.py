@@ -36,7 +36,7 @@ def node_magnitude(node: Value) -> float:
     products that cancel (1e8·1 − 1·1e8) round at their own size.
     """
     size = abs(node.value)
-    if node.op is dot_product:  # the op itself, not its name (a user's op may be "dot")
+    if node.op is dot_product:  # the op itself: a user's op named "dot" rounds once
         terms = zip(node.parents, node.local_derivatives, strict=True)
         size += sum(abs(parent.value * local) for parent, local in terms) / 2
     return size if math.isfinite(size) else 0.0

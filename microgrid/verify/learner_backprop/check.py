@@ -43,6 +43,7 @@ from microgrid.verify.learner_backprop.learner import (
     CodeLine,
     FloatCall,
     LearnerError,
+    cut_by_escape,
     run_learner_code,
     watch_float_calls,
 )
@@ -106,6 +107,7 @@ class _Setup:
         self.gradients = gradients
         self.wrapped: dict[str, Any] = {}  # the parameters as Values, once the cost has run
         self.max_edges: int | None = None  # per run of the cost on Values
+        self.calls: list[FloatCall] = []  # where the cost on Values left the graph
 
     def run_on_values(self) -> tuple[Any, LearnerError | None]:
         """The learner's cost on the parameters as Values (each run has its own edge budget)."""
@@ -210,7 +212,7 @@ def check_backprop(
     setup.max_edges = max_edges
     J, error, notes = _cost_graph(setup)
     report.notes.extend(notes)
-    if error is not None or J is None:
+    if error is not None or J is None:  # (a cut by float() is an error: the truth misses it)
         report.error = error
         return report
     report.cost = J.value
@@ -319,23 +321,23 @@ class LearnerCodeError(RuntimeError):
 def _cost_graph(setup: _Setup) -> tuple[Value | None, LearnerError | None, list[str]]:
     """Run the learner's cost on Values and find the cost node (J), or say why not."""
     setup.wrapped = {p.name: p.as_values() for p in setup.parameters}
-    result, error = setup.run_on_values()
+    with watch_float_calls() as calls:  # float(), math.*, .item(): where Values left the graph
+        result, error = setup.run_on_values()
+    setup.calls = calls
     if error is not None:
         return None, error, []
     node, problem = _as_node(result)
+    parameters = {leaf for p in setup.parameters for leaf in p.leaves}
     if node is not None:
-        return node, None, []
+        return node, cut_by_escape(calls, node, parameters), []
     if problem:
         return None, _complaint(problem), []
-    # A plain number: float() or .item() left the graph. Run again, watching for them.
-    with watch_float_calls() as calls:
-        again, error = setup.run_on_values()
-    if error is not None:
-        return None, error, []
-    number = _number_or_none(again)
+    # A plain number: float() or .item() left the graph, at the end (the cost itself) or before.
+    number = _number_or_none(result)
     rescued = _value_that_was_returned(calls, number)
     if rescued is not None:
-        return rescued.node, None, [_rescue_note(rescued)]
+        cut = cut_by_escape(calls, rescued.node, parameters)
+        return rescued.node, cut, [] if cut else [_rescue_note(rescued)]
     return None, _cut_error(number, calls), []
 
 
@@ -436,9 +438,7 @@ def _cut_parameters(
     ]
     if not unreached:
         return None, []
-    with watch_float_calls() as calls:  # the same leaves: their deltas are already read
-        setup.run_on_values()
-    calls = [call for call in calls if call.node.value != cost]  # float(cost) at the very end
+    calls = [call for call in setup.calls if call.node.value != cost]  # float(cost) at the end
     if not calls:
         return None, unreached  # not used: its true gradient is 0, and that is what we compare
     first = calls[0]

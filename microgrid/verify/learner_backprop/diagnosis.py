@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from microgrid.engine import Value, absolute, relu
+from microgrid.engine import Value, absolute, relu, sigmoid, tanh
 from microgrid.verify.learner_backprop.parameters import Parameter, Theirs
 from microgrid.verify.learner_backprop.report import GradientCheck, shape_text
 
@@ -26,7 +26,8 @@ Floats = NDArray[np.float64]
 
 _FACTOR_RTOL = 1e-6  # how exactly a ratio must hold to call it a constant factor
 _MAX_EDGES_FOR_WHAT_IF = 3_000_000  # rerunning backprop on bigger graphs takes too long
-KINK_OPS = frozenset({absolute, relu})  # the ops themselves, not their names
+# The ops themselves, compared by identity (a user's op named relu is no kink).
+KINK_OPS = (absolute, relu)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ _NUMERIC = Tolerance(rtol=1e-4, atol=1e-7)
 def nodes_on_a_kink(order: Sequence[Value]) -> int:
     """How many abs/relu nodes have input exactly 0, where their derivative is a convention."""
     return sum(
-        1 for node in order if node.op in KINK_OPS and node.parents and node.parents[0].value == 0
+        1
+        for node in order
+        if any(node.op is kink for kink in KINK_OPS) and node.parents and node.parents[0].value == 0
     )
 
 
@@ -322,6 +325,9 @@ class _WrongDerivative:
 
 # The activation derivatives learners write instead of the right one, per op.
 _RIGHT = {"tanh": "1 − A{l}²", "sigmoid": "A{l}·(1 − A{l})", "relu": "1 where Z{l} > 0, else 0"}
+# The activations whose slips are known, found by the op itself, then by name in _WRONG.
+_BY_OP = {id(tanh): "tanh", id(sigmoid): "sigmoid", id(relu): "relu"}
+
 _WRONG = {
     "tanh": (
         _WrongDerivative("A{l}", lambda a, z: a),
@@ -430,8 +436,8 @@ def _activation_groups(
             if len(parents) > 8:
                 shared[key] = layer
         layer_of[id(node)] = layer
-        if node.op.built_in and node.op in _WRONG and len(parents) == 1:  # not a user's tanh
-            groups.setdefault((str(node.op), layer), []).append(node)
+        if _BY_OP.get(id(node.op)) in _WRONG and len(parents) == 1:
+            groups.setdefault((_BY_OP[id(node.op)], layer), []).append(node)
     return groups
 
 

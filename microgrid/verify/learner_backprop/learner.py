@@ -7,9 +7,9 @@ exception and keeps the innermost frame that is neither microgrid's nor
 NumPy's: that line.
 
 `float(v)` and `v.item()` work on a Value but give a plain number, which leaves
-the graph. `watch_float_calls` reruns the cost under a profiler that notes
-every such call and the learner's line that made it, so the report can say
-"line 12: ``cost = float(np.squeeze(cost))``".
+the graph. `watch_float_calls` collects every such call with the learner's
+line that made it (the engine's escape record, escapes.py), so the report can
+say "line 12: ``cost = float(np.squeeze(cost))``".
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from __future__ import annotations
 import functools
 import linecache
 import re
-import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import CodeType, FrameType, TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 import numpy as np
 
 from microgrid.engine import Value
+from microgrid.engine.escapes import Escape, collect_escapes
 
 # Frames from these are never the learner's: NumPy, the engine, and this package.
 # (Other microgrid modules, logistic say, can be the code under check.)
@@ -38,9 +38,6 @@ _OURS = (
     str(_PACKAGE / "engine"),
     str(_PACKAGE / "verify" / "learner_backprop"),
 )
-# The methods through which a Value becomes a plain number: each one leaves the graph.
-_CONVERSIONS = ("__float__", "item", "__int__", "__index__", "__complex__")
-_MAX_FLOAT_CALLS = 100  # remembered per run; the first few are the ones worth showing
 
 
 @functools.lru_cache(maxsize=256)
@@ -162,57 +159,63 @@ def _hint_for(error: BaseException) -> str:
 class FloatCall:
     """One place where the learner's code turned a Value into a plain number."""
 
-    method: str  # "__float__", "item", ...
+    method: str  # "float", "int", "item"
     node: Value
     line: CodeLine | None
+    escape: Escape
 
     @property
     def written(self) -> str:
-        return "float()" if self.method == "__float__" else f".{self.method}()"
+        """How the learner wrote it: 'float()', 'math.exp()', '.item()'."""
+        return ".item()" if self.method == "item" else f"{self.escape.route}()"
 
-
-def _conversion_codes() -> dict[CodeType, str]:
-    codes: dict[CodeType, str] = {}
-    for name in _CONVERSIONS:
-        code = getattr(getattr(Value, name, None), "__code__", None)
-        if isinstance(code, CodeType):
-            codes.setdefault(code, name)
-    return codes
+    def depends_on(self, leaves: set[Value]) -> bool:
+        """True if the Value that left the graph was computed from any of `leaves`."""
+        return any(leaf in leaves for leaf in self.escape.leaves)
 
 
 @contextmanager
 def watch_float_calls() -> Iterator[list[FloatCall]]:
-    """Note every float()/.item() on a Value made in this thread while the block runs.
+    """Note every float(), int(), math.* and .item() on a Value made while the block runs.
 
-    A profiler sees each Python call; it keeps the conversions (Value.__float__,
-    Value.item) with the innermost calling line that is the learner's.
+    The engine reports them (microgrid/engine/escapes.py, the same record behind
+    the GraphEscapeWarning); here each one keeps its Value and the learner's line.
     """
     calls: list[FloatCall] = []
-    codes = _conversion_codes()
-    previous = sys.getprofile()
-
-    def profile(frame: FrameType, event: str, arg: Any) -> None:
-        if event != "call" or len(calls) >= _MAX_FLOAT_CALLS:
-            return
-        method = codes.get(frame.f_code)
-        if method is None:
-            return
-        node = frame.f_locals.get("self")
+    with collect_escapes() as caught:
+        yield calls
+    for escape, node in caught:
         if not isinstance(node, Value):
-            return
-        caller = frame.f_back
-        while caller is not None and _is_ours(caller.f_code.co_filename):
-            caller = caller.f_back
-        calls.append(FloatCall(method, node, CodeLine.of_frame(caller) if caller else None))
+            continue
+        line = (
+            CodeLine(escape.filename, escape.lineno, escape.function, escape.source)
+            if escape.lineno
+            else None
+        )
+        calls.append(FloatCall(escape.method, node, line, escape))
 
-    if not codes:  # this engine has no conversions: nothing can be called
-        yield calls
-        return
-    sys.setprofile(profile)
-    try:
-        yield calls
-    finally:
-        sys.setprofile(previous)
+
+def cut_by_escape(
+    calls: list[FloatCall], cost: Value, parameters: set[Value]
+) -> LearnerError | None:
+    """An error if a Value computed from the parameters left the graph before the cost.
+
+    Backprop through the cost's graph is the truth the check compares with; a path
+    cut by float() or math.* is missing from it, so there is nothing true to compare.
+    The cost itself turned into a number at the very end is fine (it is rescued).
+    """
+    cuts = [call for call in calls if call.node is not cost and call.depends_on(parameters)]
+    if not cuts:
+        return None
+    first = cuts[0]
+    escape = first.escape
+    message = (
+        f"{first.written} turned the Value {escape.node} = {escape.value:g}, computed from "
+        f"{escape.leaf_names()}, into a plain number: the graph misses that path, so "
+        "backprop through your cost (the truth this check compares with) would be wrong too"
+    )
+    lines = (first.line,) if first.line else ()
+    return LearnerError("cost", TypeError(message), first.line, lines, hint=escape.advice)
 
 
 def run_learner_code(function: str, call: Callable[[], Any]) -> tuple[Any, LearnerError | None]:

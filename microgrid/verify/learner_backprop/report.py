@@ -221,6 +221,29 @@ class BackpropReport:
             f"difference = {_e(self.difference)}: {verdict}"
         )
 
+    def course_note(self) -> str:
+        """Why the course's line and microgrid's verdict disagree, when they do ("" if not)."""
+        if self.difference is None or self.error is not None or not self.gradients:
+            return ""
+        course_says_wrong = self.difference > self.threshold
+        if course_says_wrong and self.ok:
+            return (
+                f"the two verdicts differ: microgrid compared every entry with its own backprop "
+                f"(exact up to rounding; rtol = {_g(self.rtol)}, atol = {_g(self.atol)}) and all "
+                f"are right. The course's number compares with central differences, whose own "
+                f"error (about epsilon² times the third derivative, plus the rounding of "
+                f"J(θ ± epsilon)) is of the same size as its threshold {_g(self.threshold)}: "
+                f"{_e(self.difference)} says more about the numeric estimate than your code"
+            )
+        if not course_says_wrong and not self.ok:
+            return (
+                f"the two verdicts differ: the course's one number is below its threshold "
+                f"{_g(self.threshold)} because it measures the whole vector at once, and a few "
+                f"wrong entries (or small ones) barely move it; microgrid checks each entry, "
+                f"and the table shows which are wrong"
+            )
+        return ""
+
     def table(self) -> list[str]:
         header = ["gradient", "shape", "checked", "wrong", "max error", "status"]
         cells = [
@@ -275,6 +298,8 @@ class BackpropReport:
         lines.append(self.setting())
         if self.course_line():
             lines.append(self.course_line())
+        if self.course_note():
+            lines.append(self.course_note())
         lines.append("")
         lines.extend(self.table())
         if self.diagnosis:
@@ -425,6 +450,8 @@ def report_html(report: BackpropReport) -> str:
     parts.append(f"<br>{esc(report.setting())}")
     if report.course_line():
         parts.append(f"<br>{esc(report.course_line())}")
+    if report.course_note():
+        parts.append(f"<br>{esc(report.course_note())}")
     parts.append("</p>")
     head = "".join(
         f"<th>{h}</th>"

@@ -1,10 +1,16 @@
-// What both pages share: talking to the explorer's JSON API, and showing an SVG safely.
+// What both pages share: talking to the explorer's JSON API. Showing an SVG safely is
+// graphview.js's (loaded first; the notebook widget uses the same file).
 (function () {
   "use strict";
 
+  // The server's token, written into this page by the server: every API request
+  // carries it (a page of another site cannot read it, so cannot send it).
+  var tokenMeta = document.querySelector('meta[name="microgrid-token"]');
+  var token = tokenMeta ? tokenMeta.getAttribute("content") : "";
+
   // Every answer is JSON; a non-200 answer carries {"error": message}.
   function api(method, path, body) {
-    var options = { method: method, headers: {} };
+    var options = { method: method, headers: { "X-Microgrid-Token": token } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
@@ -25,18 +31,6 @@
     });
   }
 
-  // The SVG is parsed as XML (never as HTML) and its nodes imported: labels are
-  // text inside it, already escaped by microgrid's draw(), and nothing in it runs.
-  function showSvg(container, svgText) {
-    var parsed = new DOMParser().parseFromString(svgText, "image/svg+xml");
-    var svg = parsed.documentElement;
-    if (!svg || svg.nodeName !== "svg" || parsed.getElementsByTagName("parsererror").length) {
-      container.textContent = "(the picture could not be read)";
-      return;
-    }
-    container.replaceChildren(document.importNode(svg, true));
-  }
-
   // Run `task` (a function returning a promise) now, or once more after the
   // running one ends: fast slider moves never queue up more than one request.
   function coalesced(task) {
@@ -54,5 +48,5 @@
     return run;
   }
 
-  window.microgrid = { api: api, showSvg: showSvg, coalesced: coalesced };
+  window.microgrid = { api: api, showSvg: window.microgridView.showSvg, coalesced: coalesced };
 })();

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var api = window.microgrid.api;
+  var view = window.microgridView;  // graphview.js: shared with the notebook widget
   var byId = function (id) { return document.getElementById(id); };
 
   var state = {
@@ -45,8 +46,8 @@
 
   var updatePicture = window.microgrid.coalesced(function () {
     return request(true).then(function (answer) {
-      window.microgrid.showSvg(byId("graph"), answer.svg);
-      state.pictureOf = structure(answer);
+      view.showSvg(byId("graph"), answer.svg);
+      state.pictureOf = view.structure(answer);
       byId("graph").classList.remove("updating");
       document.body.setAttribute("data-picture-step", String(answer.step));
       document.body.setAttribute("data-state", "ready");
@@ -81,11 +82,7 @@
   // -- the numbers --------------------------------------------------------------
 
   function known(answer) {
-    // The nodes whose delta backprop has computed by this step (all of them at step 0).
-    var names = {};
-    var count = state.step === 0 ? answer.steps.length : state.step;
-    for (var i = 0; i < count; i++) { names[answer.steps[i].id] = true; }
-    return names;
+    return view.known(answer, state.step);
   }
 
   function showNumbers(answer) {
@@ -104,43 +101,13 @@
 
   // -- the picture between two layouts -------------------------------------------
 
-  function structure(answer) {
-    return answer.nodes.map(function (node) { return node.id + ":" + node.name; }).join(",");
-  }
-
-  // dot takes a few hundred ms to lay out a 50-node graph. Until the new picture
-  // arrives, the numbers in the old one are replaced by the new ones (the boxes do
-  // not move when only values change); the edge labels fade until the redraw.
+  // Until dot's new layout arrives, the new numbers are written into the old picture
+  // (graphview.js); the edge labels fade until the redraw.
   function patchPicture(answer, isKnown) {
     var container = byId("graph");
-    if (state.pictureOf !== structure(answer)) { return; }
-    var byNode = {};
-    answer.nodes.forEach(function (node) { byNode[node.id] = node; });
-    container.querySelectorAll("g.node").forEach(function (group) {
-      var title = group.querySelector("title");
-      var node = title && byNode[title.textContent];
-      if (!node) { return; }
-      var texts = Array.prototype.slice.call(group.querySelectorAll("text"));
-      for (var i = 0; i + 1 < texts.length; i++) {
-        var key = texts[i].textContent;
-        if (key === "value") {
-          texts[i + 1].textContent = node.value_text;
-        } else if (key === "delta" || /^d\S*\/d\S*$/.test(key)) {
-          texts[i + 1].textContent = isKnown[node.id] ? node.delta_text : "?";
-        }
-      }
-    });
+    if (state.pictureOf !== view.structure(answer)) { return; }
+    view.patchPicture(container, answer, isKnown);
     container.classList.add("updating");
-  }
-
-  function sliderRange(name, value) {
-    var range = state.ranges[name];
-    if (!range || value < range[0] || value > range[1]) {
-      var span = Math.max(1, 2 * Math.abs(value));
-      range = [value - span, value + span];
-      state.ranges[name] = range;
-    }
-    return range;
   }
 
   function showLeaves(answer, isKnown) {
@@ -149,7 +116,8 @@
     var rows = container.querySelectorAll(".leaf");
     var sameLeaves = rows.length === answer.leaves.length;
     answer.leaves.forEach(function (leaf, index) {
-      values[leaf.name] = leaf.value;
+      // An infinite constant (1e999) comes as null with its text: it has no slider.
+      if (leaf.value !== null) { values[leaf.name] = leaf.value; }
       if (sameLeaves && rows[index].getAttribute("data-name") !== leaf.name) { sameLeaves = false; }
     });
     state.values = values;
@@ -162,16 +130,23 @@
       var row = rows[index];
       var number = row.querySelector("input[type=number]");
       var slider = row.querySelector("input[type=range]");
-      if (document.activeElement !== number) { number.value = String(leaf.value); }
-      var range = sliderRange(leaf.name, leaf.value);
-      slider.min = String(range[0]);
-      slider.max = String(range[1]);
-      slider.step = String((range[1] - range[0]) / 200);
-      if (document.activeElement !== slider) { slider.value = String(leaf.value); }
+      var finite = leaf.value !== null;
+      number.disabled = slider.disabled = !finite;
+      if (!finite) {
+        number.value = "";
+        number.placeholder = leaf.value_text;  // "inf": shown, not editable
+      } else {
+        if (document.activeElement !== number) { number.value = String(leaf.value); }
+        var range = view.sliderRange(state.ranges, leaf.name, leaf.value);
+        slider.min = String(range[0]);
+        slider.max = String(range[1]);
+        slider.step = String((range[1] - range[0]) / 200);
+        if (document.activeElement !== slider) { slider.value = String(leaf.value); }
+      }
       var node = answer.nodes.filter(function (n) { return n.id === leaf.id; })[0];
       row.querySelector(".delta").textContent = isKnown[leaf.id] ? node.delta_text : "?";
       row.querySelector(".delta-name").textContent = "d" + answer.root + "/d" + leaf.name + " = ";
-      row.querySelector(".nudge").textContent = nudgeText(answer.root, leaf);
+      row.querySelector(".nudge").textContent = view.nudgeText(answer.root, leaf);
     });
   }
 
@@ -225,16 +200,6 @@
     return row;
   }
 
-  function nudgeText(root, leaf) {
-    if (leaf.nudge_error) { return "nudge: " + leaf.nudge_error; }
-    var n = leaf.nudge;
-    if (!n) { return ""; }
-    var show = function (x) { return x === null ? "not finite" : String(Number(x.toPrecision(8))); };
-    return "nudge " + leaf.name + " by h = " + n.h + ": " + root + " " + show(n.before) + " → " +
-      show(n.after) + ", slope (" + root + "′ − " + root + ")/h = " + show(n.slope) +
-      " beside d" + root + "/d" + leaf.name + " = " + show(n.delta);
-  }
-
   function showNodes(answer, isKnown) {
     var body = byId("nodes").querySelector("tbody");
     body.replaceChildren();
@@ -262,28 +227,16 @@
 
   function showStep(answer) {
     var total = answer.steps.length;
-    var terms = byId("step-terms");
-    terms.replaceChildren();
+    var words = view.stepText(answer, state.step);
     document.body.setAttribute("data-step", String(state.step));
     document.body.setAttribute("data-steps", String(total));
-    if (state.step === 0) {
-      byId("step-counter").textContent = "all " + total + " deltas known (Step starts backprop again)";
-      byId("step-line").textContent = "";
-    } else {
-      var step = answer.steps[state.step - 1];
-      byId("step-counter").textContent = "step " + state.step + " of " + total + ": the delta of " + step.name;
-      byId("step-line").textContent = step.line;
-      step.terms.forEach(function (term) {
-        var item = document.createElement("li");
-        item.textContent = "from " + term.from + ": " + term.symbols + " = " + term.numbers + " = " + term.flow;
-        terms.appendChild(item);
-      });
-      if (!step.terms.length) {
-        var root = document.createElement("li");
-        root.textContent = "the root: d" + step.name + "/d" + step.name + " = 1, where backprop starts";
-        terms.appendChild(root);
-      }
-    }
+    byId("step-counter").textContent = words.counter;
+    byId("step-line").textContent = words.line;
+    byId("step-terms").replaceChildren.apply(byId("step-terms"), words.terms.map(function (text) {
+      var item = document.createElement("li");
+      item.textContent = text;
+      return item;
+    }));
     byId("step-back").disabled = state.step === 0;
     byId("step-next").disabled = state.step === total;
   }

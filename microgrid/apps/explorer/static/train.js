@@ -56,7 +56,7 @@
     var network = state.model === "mlp";
     byId("sample-graph").classList.toggle("wide", network);
     byId("sample-hint").textContent = network
-      ? "The deltas of one sample's loss L: dz2[1] = a2[1] − y at the output, and each hidden " +
+      ? "The deltas of one sample's loss L: dz2[0] = a2[0] − y at the output, and each hidden " +
         "unit's delta comes back through its weight in W2 and tanh′. The cost J averages them over all samples."
       : "dz = a − y, and dw1 = x1 · dz: the deltas of one sample's loss L. The cost J averages " +
         "them over all samples.";

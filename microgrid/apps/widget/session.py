@@ -1,0 +1,204 @@
+"""What the notebook widget computes, kept apart from the widget (and from anywidget).
+
+`GraphSession` holds a copy of the learner's graph and answers "these leaf
+values, this backprop step": the numbers (J, every value and delta, the nudge,
+`explain()`'s line per step) and, separately, the picture (`draw()`, a dot
+call). It is the explorer's own answer (`graph_api.GraphStore`), so the widget
+and the page show the same numbers. `ExerciseSession` walks through
+`microgrid.exercises`.
+
+>>> from microgrid import Value
+>>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
+>>> session = GraphSession((3 * (a + b * c)).named("J"))
+>>> numbers = session.numbers({"b": 3.5})
+>>> numbers["value"], [leaf["name"] for leaf in numbers["leaves"]]
+(36.0, ['a', 'b', 'c'])
+>>> round(session.nudges({"b": 3.5})["c"]["nudge"]["slope"], 6)   # dJ/dc = 3·b
+10.5
+>>> b.value                      # the learner's graph is untouched
+3.0
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import pickle
+from collections.abc import Mapping
+from typing import Any
+
+from microgrid.apps.explorer.graph_api import MAX_NODES, GraphStore, RequestError, svg_of
+from microgrid.course import exercises as course_exercises
+from microgrid.course.exercises import Exercise, Verdict
+from microgrid.engine import Value, topological_order
+from microgrid.show.flipbook import draw_backward_steps
+from microgrid.show.notation import node_names
+from microgrid.show.render import draw
+
+__all__ = ["ExerciseSession", "GraphSession", "static_html"]
+
+
+class GraphSession:
+    """A copy of `root`'s graph, answered for any leaf values and backprop step."""
+
+    def __init__(self, root: Value, *, h: float = 1e-3, precision: int = 4) -> None:
+        if not isinstance(root, Value):
+            raise TypeError(f"widget() needs a Value (or an exercise), got {type(root).__name__}")
+        size = len(topological_order(root))
+        if size > MAX_NODES:
+            raise ValueError(
+                f"widget: the graph has {size} nodes, more than {MAX_NODES}: too many boxes "
+                "to read; draw it with microgrid.draw(J, max_nodes=None) instead"
+            )
+        self._store = GraphStore(limit=1)
+        self._id = self._store.add(root)
+        self.h = h
+        self.precision = precision
+        names = node_names(root)
+        self.initial = {names[n]: n.value for n in topological_order(root) if not n.parents}
+
+    def numbers(
+        self, values: Mapping[str, float], step: int = 0, show_local: bool = False
+    ) -> dict[str, Any]:
+        """J, every node's value and delta, the steps; no picture and no nudges (both take
+        longer: `picture`, `nudges`)."""
+        return self._store.answer(
+            self._id,
+            self.complete(values),
+            svg=False,
+            show_local=show_local,
+            step=step,
+            h=self.h,
+            precision=self.precision,
+            max_nodes=MAX_NODES,
+            nudges=False,
+        )
+
+    def nudges(self, values: Mapping[str, float]) -> dict[str, dict[str, Any]]:
+        """Each leaf's nudge (J before and after leaf + h, the slope, the delta), by name."""
+        answer = self._store.answer(
+            self._id,
+            self.complete(values),
+            svg=False,
+            show_local=False,
+            step=0,
+            h=self.h,
+            precision=self.precision,
+            max_nodes=MAX_NODES,
+        )
+        return {
+            leaf["name"]: {key: leaf[key] for key in ("nudge", "nudge_error") if key in leaf}
+            for leaf in answer["leaves"]
+        }
+
+    def picture(self, values: Mapping[str, float], step: int = 0, show_local: bool = False) -> str:
+        """`draw()`'s SVG for these values (backprop's frame `step`, 0 = the finished graph)."""
+        answer = self._store.answer(
+            self._id,
+            self.complete(values),
+            svg=True,
+            show_local=show_local,
+            step=step,
+            h=self.h,
+            precision=self.precision,
+            max_nodes=MAX_NODES,
+        )
+        return str(answer["svg"])
+
+    def complete(self, values: Mapping[str, float]) -> dict[str, float]:
+        """Every leaf's value: the ones given, the graph's own for the rest."""
+        unknown = [name for name in values if name not in self.initial]
+        if unknown:
+            raise RequestError(f"the graph has no leaf named {unknown[0]!r}")
+        checked = {}
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise RequestError(f"the value of {name} must be a number, got {value!r}"[:100])
+            if not math.isfinite(value):
+                raise RequestError(f"the value of {name} must be finite, got {value}")
+            checked[name] = float(value)
+        return {**self.initial, **checked}
+
+
+def exercise_picture(exercise: Exercise, revealed: bool) -> str:
+    """The exercise's graph: backprop stopped before the hidden delta, or finished.
+
+    An exercise whose picture would give the answer away (a value question) shows
+    no picture until it is answered; a shape question has none.
+    """
+    if exercise.root is None or (not revealed and exercise.picture_step == 0):
+        return ""
+    root = pickle.loads(pickle.dumps(exercise.root))  # the exercise keeps its own nodes
+    if not revealed:
+        frames = draw_backward_steps(root, show_local=False)
+        return svg_of(frames[exercise.picture_step - 1])
+    root.zero_grad()
+    root.backward()
+    return svg_of(draw(root))
+
+
+class ExerciseSession:
+    """The current exercise, its last verdict, and moving on (Next, Again)."""
+
+    def __init__(self, number: int = 1, seed: int = 0) -> None:
+        self.exercise = course_exercises.get(number, seed)
+        self.verdict: Verdict | None = None
+        self.revealed = False
+        self.error = ""
+
+    def submit(self, text: str) -> Verdict | None:
+        """Grade `text` (what the learner typed); a text that is not an answer is an error."""
+        try:
+            self.verdict = self.exercise.answer(text)
+        except (TypeError, ValueError) as error:
+            self.error = str(error)
+            return None
+        self.error = ""
+        self.revealed = self.revealed or self.verdict.right
+        return self.verdict
+
+    def reveal(self) -> None:
+        self.revealed = True
+
+    def go(self, number: int, seed: int = 0) -> None:
+        """Exercise `number` (wrapping around), variant `seed`."""
+        count = course_exercises.count()
+        self.exercise = course_exercises.get((number - 1) % count + 1, seed)
+        self.verdict, self.revealed, self.error = None, False, ""
+
+    def next(self) -> None:
+        self.go(self.exercise.number + 1)
+
+    def again(self) -> None:
+        self.go(self.exercise.number, self.exercise.seed + 1)
+
+    def state(self) -> dict[str, Any]:
+        """What the widget shows: question, hint, verdict, progress (JSON)."""
+        ex = self.exercise
+        return {
+            "number": ex.number,
+            "count": course_exercises.count(),
+            "chapter": ex.chapter,
+            "title": ex.title,
+            "question": ex.question,
+            "hint": ex.hint(),
+            "seed": ex.seed,
+            "kind": ex.kind,
+            "verdict": None
+            if self.verdict is None
+            else {"right": self.verdict.right, "lines": list(self.verdict.lines)},
+            "reveal": ex.reveal() if self.revealed else "",
+            "error": self.error,
+            "progress": str(course_exercises.progress),
+            "solved": len(course_exercises.progress.solved),
+        }
+
+
+def static_html(svg: str, caption: str) -> str:
+    """The picture a notebook keeps when no kernel is attached (GitHub, nbviewer, HTML export)."""
+    return (
+        '<div class="microgrid-widget-static">'
+        f"{svg}<p>{html.escape(caption)}</p>"
+        "<p><i>(a picture of microgrid's live widget: run the notebook to move the leaves)"
+        "</i></p></div>"
+    )

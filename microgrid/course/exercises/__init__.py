@@ -1,0 +1,95 @@
+"""Predict, then let the engine judge: exercises that follow the tutorial's chapters 1–5.
+
+Each exercise hides a number the engine computes (a value, a local derivative, a
+delta) or asks a shape; ``ex.answer(x)`` grades a prediction. A wrong answer is
+explained with `explain()`'s chain-rule line and the nudge, and a common slip
+(one chain-rule factor, one path's term, the sign, the sum before /m) is named.
+``ex.again()`` asks the same question with other numbers (another seed).
+
+>>> from microgrid import exercises
+>>> exercises.restart()
+>>> ex = exercises.get(5)          # the seed's J = 3(a + bc): what is dJ/db?
+>>> print(ex.answer(2))
+Not quite: you gave 2, the engine says 6.
+You gave 2 = ∂u/∂b; the delta also needs dJ/du = 3: 3 · 2 = 6.
+The chain rule (explain()): dJ/db = dJ/du · ∂u/∂b = 3 · 2 = 6
+The nudge: b + 0.001 moves J from 33 to 33.006; slope 6, beside dJ/db = 6.
+Progress: 0 of 22 solved (1 tried).
+>>> bool(ex.answer(6)), str(exercises.progress)
+(True, '1 of 22 solved (1 tried)')
+"""
+
+from __future__ import annotations
+
+from microgrid.course.exercises import graphs, logistic, shapes
+from microgrid.course.exercises.core import (
+    TOLERANCE,
+    Answer,
+    Exercise,
+    Mistake,
+    Progress,
+    Tolerance,
+    Verdict,
+    delta_exercise,
+)
+
+__all__ = [
+    "TOLERANCE",
+    "Answer",
+    "Exercise",
+    "Mistake",
+    "Progress",
+    "Tolerance",
+    "Verdict",
+    "catalogue",
+    "count",
+    "delta_exercise",
+    "get",
+    "progress",
+    "restart",
+]
+
+_BUILDERS = [*graphs.BUILDERS, *logistic.BUILDERS, *shapes.BUILDERS]
+
+progress = Progress(total=len(_BUILDERS))
+"""This Python session's progress: ``str(exercises.progress)`` is "3 of 22 solved (4 tried)"."""
+
+
+def count() -> int:
+    """How many exercises there are."""
+    return len(_BUILDERS)
+
+
+def get(number: int, seed: int = 0) -> Exercise:
+    """Exercise `number` (1 to `count()`), variant `seed` (0: the tutorial's own numbers).
+
+    >>> ex = get(1)
+    >>> print(ex.question)
+    J = 3·v, v = a + u, u = b·c with a = 5, b = 3, c = 2. What is v?
+    >>> get(1, seed=7).question != ex.question
+    True
+    """
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise TypeError(f"get: number must be a whole number, got {number!r}")
+    if not 1 <= number <= len(_BUILDERS):
+        raise ValueError(f"get: number must be from 1 to {len(_BUILDERS)}, got {number}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"get: seed must be a whole number ≥ 0, got {seed!r}")
+    return _BUILDERS[number - 1](number, seed, progress)  # type: ignore[no-any-return]
+
+
+def catalogue() -> list[str]:
+    """One line per exercise: its number, chapter and title.
+
+    >>> catalogue()[4]
+    '5. (chapter 1) a leaf through a product'
+    """
+    return [
+        f"{ex.number}. (chapter {ex.chapter}) {ex.title}"
+        for ex in (get(n) for n in range(1, len(_BUILDERS) + 1))
+    ]
+
+
+def restart() -> None:
+    """Forget this session's progress."""
+    progress.reset()
