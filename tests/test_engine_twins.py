@@ -64,10 +64,17 @@ class TwinOps(Ops):
 def fingerprint(
     engine: types.ModuleType, root: Any
 ) -> list[tuple[str, bytes, bytes, tuple[bytes, ...]]]:
-    """Every node's op, value, delta and local derivatives, in topological order."""
+    """Every node's op, value, delta and local derivatives, in topological order.
+
+    (A delta recorded by create_graph is a Value: its number is compared.)
+    """
+
+    def number(delta: Any) -> float:
+        return delta.value if isinstance(delta, engine.Value) else delta
+
     return [
-        (str(node.op), bits(node.value), bits(node.delta), tuple(map(bits, node.local_derivatives)))
-        for node in engine.topological_order(root)
+        (str(n.op), bits(n.value), bits(number(n.delta)), tuple(map(bits, n.local_derivatives)))
+        for n in engine.topological_order(root)
     ]
 
 
@@ -214,3 +221,44 @@ def test_errors_leave_every_delta_as_it_was_in_both() -> None:
 
     running, plain = both(run)
     assert running == plain
+
+
+def test_second_derivatives_and_recorded_deltas() -> None:
+    """backward(create_graph=True), grad and hessian: the same bits from both runs."""
+
+    def run(engine: types.ModuleType) -> Any:
+        x, y = engine.Value(0.7, label="x"), engine.Value(-1.2, label="y")
+        J = (x * y).tanh() * x.exp() + engine.sum([x * x, y.sigmoid(), 2.0])
+        J.backward(create_graph=True)
+        dx = x.delta  # a Value: dJ/dx, itself a graph
+        assert isinstance(dx, engine.Value)
+        d2 = engine.grad(dx, [x, y])
+        H = engine.hessian(lambda a, b: (a * b).tanh() * a.exp(), [0.7, -1.2])
+        return fingerprint(engine, dx), tuple(map(bits, d2)), [list(map(bits, r)) for r in H]
+
+    running, plain = both(run)
+    assert running == plain
+
+
+def test_bad_numbers_get_the_same_words_in_both() -> None:
+    def run(engine: types.ModuleType) -> Any:
+        x = engine.Value(2.0, label="x")
+        x.delta = 0.5
+        attempts = (
+            lambda: x * 10**400,
+            lambda: 10**400 / x,
+            lambda: x**10**400,
+            lambda: engine.Value(10**400, label="w"),
+            lambda: setattr(x, "delta", "oops"),
+            lambda: setattr(x, "grad", True),
+        )
+        messages = []
+        for attempt in attempts:
+            with pytest.raises((TypeError, OverflowError)) as caught:
+                attempt()
+            messages.append(f"{type(caught.value).__name__}: {caught.value}")
+        return messages, bits(x.delta)
+
+    running, plain = both(run)
+    assert running == plain
+    assert "x * n: n = 10000000… (401 digits) is beyond" in running[0][0]

@@ -1,7 +1,8 @@
 """The engine: the node (`Value`), the primitive ops, recording and backprop.
 
 Read it in this order: `value.py` (the node, how an operator records it, and
-`backward`, the chain rule as one loop), then `primitives.py` (each op's value
+`backward`), `backprop.py` (the graph in order, and the chain rule as one loop),
+then `primitives.py` (each op's value
 and local derivatives, side by side), then `nary.py` (one node with many
 parents: `sum`, `dot`), `modes.py` (`no_grad`), `escapes.py` (a Value
 that becomes a plain number while recording: said at the line), `walks.py` (`leaves`,

@@ -105,7 +105,7 @@ def local_derivative_values(node: Value) -> tuple[Value | float, ...]:
     if found is None or not isinstance(op, Primitive):
         raise NotImplementedError(
             f"create_graph: the primitive {str(op)!r} "
-            f"(defined in {getattr(op, '__module__', '?')}) "
+            f"(defined in {getattr(op, 'module', '?')}) "
             "has its local derivatives only as numbers, so they cannot be differentiated "
             f"again. Write them with Values: @microgrid.value_derivatives({op!s}) "
             "(docs/11-second-derivatives.md)"

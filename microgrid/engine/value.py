@@ -28,6 +28,12 @@ from typing import Any, Final, Union
 from mypy_extensions import mypyc_attr
 
 from microgrid.engine import node as node_module
+from microgrid.engine.backprop import (
+    fresh_deltas,
+    nodes_in_order,
+    propagate,
+    refuse_recorded_deltas,
+)
 from microgrid.engine.evaluate import (
     beyond_float,
     describe,
@@ -435,15 +441,6 @@ def check_power(base: object, exponent: object) -> None:
         )
 
 
-# ---------------------------------------------------------------------------
-# Walking the graph, and the chain rule.
-# ---------------------------------------------------------------------------
-
-# Each walk marks the nodes it reaches with a new number (cheaper than a set of
-# visited nodes, and no hashing): a node is visited when its `_walk` is this walk's.
-last_walk: int = 0
-
-
 def topological_order(root: object) -> list[Value]:
     """Every node under `root`, each after all of its parents; `root` is last.
 
@@ -453,80 +450,7 @@ def topological_order(root: object) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order() needs a Value, got {type(root).__name__}")
-    global last_walk
-    last_walk += 1
-    walk = last_walk
-    order: list[Value] = []
-    # An explicit stack, never recursion: a graph 10^6 deep is fine. A None on
-    # the stack means "the node below me has all its parents in `order`: emit it".
-    stack: list[Value | None] = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            done = stack.pop()
-            assert done is not None
-            order.append(done)
-        elif node._walk != walk:
-            node._walk = walk
-            stack.append(node)
-            stack.append(None)
-            # Parents pushed last-first, so the first parent is emitted first.
-            many = node._many
-            if many is not None:
-                for parent in reversed(many.parents):
-                    if parent._walk != walk:
-                        stack.append(parent)  # type: ignore[arg-type]
-            else:
-                b = node._b
-                if b is not None and b._walk != walk:
-                    stack.append(b)  # type: ignore[arg-type]
-                a = node._a
-                if a is not None and a._walk != walk:
-                    stack.append(a)  # type: ignore[arg-type]
-    return order
-
-
-def propagate(order: list[Value], delta: float) -> None:
-    """The chain rule: dJ/dnode into every node's delta, from J = order[-1] down.
-
-    `order` is a topological order (parents first) whose deltas are all 0; J's
-    delta becomes `delta`. Each node passes its delta to its parents, children
-    before parents, so a node's delta is complete before it is passed on.
-    """
-    # (`_delta` is the number that `delta` reads: node.py.)
-    order[-1]._delta = delta
-    for node in reversed(order):
-        node_delta = node._delta
-        a = node._a
-        if a is not None:
-            a._delta += node._da * node_delta  # parent.delta += local_derivative * node.delta
-        b = node._b
-        if b is not None:
-            b._delta += node._db * node_delta
-        many = node._many
-        if many is not None:  # sum, dot: every parent at once
-            for parent, local in zip(many.parents, many.derivatives):  # noqa: B905
-                parent._delta += local * node_delta
-
-
-def fresh_deltas(order: list[Value], delta: float = 1.0) -> list[float]:
-    """dJ/dnode for each node of `order` (J is the last), as one backward() from zero gives.
-
-    Every node's own `delta` is left as it was (explain, gradcheck and compile use this).
-
-    >>> x = Value(3.0)
-    >>> fresh_deltas(topological_order(x * x))
-    [6.0, 1.0]
-    """
-    earlier = [node._delta for node in order]
-    try:
-        for node in order:
-            node._delta = 0.0
-        propagate(order, delta)
-        return [node._delta for node in order]
-    finally:
-        for node, before in zip(order, earlier):  # noqa: B905 - same length
-            node._delta = before
+    return nodes_in_order(root)
 
 
 # ---------------------------------------------------------------------------
@@ -627,18 +551,6 @@ def recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, t
         check_power(shown[0], shown[1])
     value, derivatives = evaluate(op, inputs, shown)
     return value, parents_only(derivatives, node.constants)
-
-
-def refuse_recorded_deltas(order: list[Value]) -> None:
-    """A first-order backward() cannot add numbers to deltas that are Values: say which."""
-    for node in order:
-        if node._recorded is not None:
-            name = f"node {node.label!r}" if node.label else repr(node)
-            raise TypeError(
-                f"backward(): {name} has a delta recorded by backward(create_graph=True), "
-                "a Value; call zero_grad() first, or backward(create_graph=True) again "
-                "(nothing was changed)"
-            )
 
 
 # Calling a primitive on Values (`mul(x, 2)`) records a node, without the math importing the engine.

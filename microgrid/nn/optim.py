@@ -61,7 +61,9 @@ class Optimizer:
 
     def _deltas(self) -> list[float]:
         # After backward(create_graph=True) a delta is a Value; a step uses its number.
-        deltas = [d.value if isinstance(d, Value) else float(d) for d in (p.delta for p in self.params)]
+        deltas = [
+            d.value if isinstance(d, Value) else float(d) for d in (p.delta for p in self.params)
+        ]
         if not all(map(math.isfinite, deltas)):
             position = next(i for i, d in enumerate(deltas) if not math.isfinite(d))
             p = self.params[position]

@@ -95,7 +95,7 @@ class CostGraph:
 
     @property
     def db(self) -> float:
-        return self.b.delta
+        return float(self.b.delta)
 
     def gradients(self) -> Gradients:
         """(cost, dw, db) after `backward()`."""
