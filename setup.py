@@ -1,6 +1,6 @@
 """Build the engine twice over from one source: compiled by mypyc when a C compiler works.
 
-The five engine modules below are typed Python. Where a C compiler is found, mypyc turns
+The six engine modules below are typed Python. Where a C compiler is found, mypyc turns
 them into C extensions (each `optional`: a failed compile is a warning, not an error), and
 `microgrid.engine.which` imports them; elsewhere the same .py files run as they are. After
 a successful build, `compiled.sha256` records the sources the extensions were made from, so
@@ -20,7 +20,7 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 ENGINE = Path("microgrid", "engine")
-COMPILED = ["primitives.py", "evaluate.py", "node.py", "backprop.py", "value.py"]
+COMPILED = ["primitives.py", "evaluate.py", "modes.py", "node.py", "backprop.py", "value.py"]
 STAMP = "compiled.sha256"
 
 

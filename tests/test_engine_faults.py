@@ -275,3 +275,45 @@ def test_a_whole_number_beyond_the_float_range_is_named(
         call(x)
     assert words in str(caught.value) and "float range (about ±1.8e308)" in str(caught.value)
     assert len(str(caught.value)) < 200
+
+
+# ---------------------------------------------------------------------------
+# no_grad(): an operator reads a count of open blocks first (modes.py); the
+# ContextVar still decides, per thread, once any block is open.
+# ---------------------------------------------------------------------------
+
+
+def test_no_grad_in_one_thread_does_not_stop_another_from_recording() -> None:
+    import threading
+
+    from microgrid.engine.modes import no_grad_blocks
+
+    inside, release = threading.Event(), threading.Event()
+
+    def hold_a_block_open() -> None:
+        with microgrid.no_grad():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold_a_block_open)
+    thread.start()
+    try:
+        assert inside.wait(10) and no_grad_blocks.count == 1
+        x = Value(2.0)
+        assert (x * x).parents == (x, x) and (x + 1).parents == (x,) and x.exp().parents
+        with microgrid.no_grad():
+            assert (x * x).parents == () and x.exp().parents == ()
+    finally:
+        release.set()
+        thread.join()
+    assert no_grad_blocks.count == 0
+
+
+def test_a_block_left_by_an_exception_is_closed() -> None:
+    from microgrid.engine.modes import no_grad_blocks
+
+    with pytest.raises(ZeroDivisionError), microgrid.no_grad():
+        assert (Value(1.0) * 2).parents == ()
+        _ = 1 / 0
+    assert no_grad_blocks.count == 0
+    assert (Value(1.0) * 2).parents != () and microgrid.is_grad_enabled()

@@ -12,11 +12,36 @@ A ContextVar (not a global flag) keeps threads and async tasks independent:
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Final
 
 recording_flag: ContextVar[bool] = ContextVar("microgrid_recording", default=True)
+
+
+class OpenBlocks:
+    """How many `no_grad()` blocks are open right now, in all threads together.
+
+    While none is (the usual case), every thread records, and an operator needs
+    only this number, not the ContextVar (a method call per op; compiled, this is
+    one integer read). While one is open anywhere, operators ask the ContextVar.
+    """
+
+    count: int
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+no_grad_blocks: Final = OpenBlocks()
+_counting: Final = threading.Lock()
+
+
+def is_recording() -> bool:
+    """Whether an op records its node here and now (False inside `no_grad()`)."""
+    return no_grad_blocks.count == 0 or recording_flag.get()
 
 
 @contextmanager
@@ -30,11 +55,17 @@ def no_grad() -> Iterator[None]:
     >>> w2.parents
     ()
     """
-    token = recording_flag.set(False)
+    with _counting:
+        no_grad_blocks.count += 1
     try:
-        yield
+        token = recording_flag.set(False)
+        try:
+            yield
+        finally:
+            recording_flag.reset(token)
     finally:
-        recording_flag.reset(token)
+        with _counting:
+            no_grad_blocks.count -= 1
 
 
 @contextmanager
@@ -64,4 +95,4 @@ def gc_paused() -> Iterator[None]:
 
 def is_grad_enabled() -> bool:
     """True unless inside `no_grad()`."""
-    return recording_flag.get()
+    return is_recording()

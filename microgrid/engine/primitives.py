@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, overload
+from typing import Any, Final, overload
 
 from mypy_extensions import mypyc_attr
 
@@ -371,24 +371,24 @@ def built_in(name_in_module: str, name: str, forward: Forward, formula: str | No
     return op
 
 
-add = built_in("add", "+", add_forward, "{0} + {1}")
-sub = built_in("sub", "-", sub_forward, "{0} − {1}")
-mul = built_in("mul", "*", mul_forward, "{0} · {1}")
-div = built_in("div", "/", div_forward, "{0} / {1}")
-power = built_in("power", "**", power_forward, "{0}^{1}")
-neg = built_in("neg", "neg", neg_forward, "−{0}")
-exp = built_in("exp", "exp", exp_forward, "exp({0})")
-log = built_in("log", "log", log_forward, "log({0})")
-sigmoid = built_in("sigmoid", "sigmoid", sigmoid_forward, "σ({0})")
-tanh = built_in("tanh", "tanh", tanh_forward, "tanh({0})")
-relu = built_in("relu", "relu", relu_forward, "relu({0})")
-sqrt = built_in("sqrt", "sqrt", sqrt_forward, "sqrt({0})")
-absolute = built_in("absolute", "abs", abs_forward, "|{0}|")
-summation = built_in("summation", "sum", sum_forward, None)
-dot_product = built_in("dot_product", "dot", dot_forward, None)
-bce = built_in("bce", "bce", bce_forward, "−({1}·log {0} + (1−{1})·log(1−{0}))")
-bce_with_logits = built_in(
+add: Final = built_in("add", "+", add_forward, "{0} + {1}")
+sub: Final = built_in("sub", "-", sub_forward, "{0} − {1}")
+mul: Final = built_in("mul", "*", mul_forward, "{0} · {1}")
+div: Final = built_in("div", "/", div_forward, "{0} / {1}")
+power: Final = built_in("power", "**", power_forward, "{0}^{1}")
+neg: Final = built_in("neg", "neg", neg_forward, "−{0}")
+exp: Final = built_in("exp", "exp", exp_forward, "exp({0})")
+log: Final = built_in("log", "log", log_forward, "log({0})")
+sigmoid: Final = built_in("sigmoid", "sigmoid", sigmoid_forward, "σ({0})")
+tanh: Final = built_in("tanh", "tanh", tanh_forward, "tanh({0})")
+relu: Final = built_in("relu", "relu", relu_forward, "relu({0})")
+sqrt: Final = built_in("sqrt", "sqrt", sqrt_forward, "sqrt({0})")
+absolute: Final = built_in("absolute", "abs", abs_forward, "|{0}|")
+summation: Final = built_in("summation", "sum", sum_forward, None)
+dot_product: Final = built_in("dot_product", "dot", dot_forward, None)
+bce: Final = built_in("bce", "bce", bce_forward, "−({1}·log {0} + (1−{1})·log(1−{0}))")
+bce_with_logits: Final = built_in(
     "bce_with_logits", "bce_with_logits", bce_with_logits_forward, "bce(σ({0}), {1})"
 )
 # A leaf's "op": empty, false, and equal to "" (a leaf is made by no op).
-leaf = built_in("leaf", "", leaf_forward, None)
+leaf: Final = built_in("leaf", "", leaf_forward, None)

@@ -42,7 +42,7 @@ from microgrid.engine.evaluate import (
     parents_only,
     real,
 )
-from microgrid.engine.modes import recording_flag
+from microgrid.engine.modes import no_grad_blocks, recording_flag
 from microgrid.engine.node import Node
 from microgrid.engine.primitives import (
     Primitive,
@@ -357,7 +357,7 @@ def recorded_one(op: Primitive, value: float, a: Value, da: float) -> Value:
     node._db = node._constant = 0.0
     node._many = None
     node._walk = 0
-    if recording_flag.get():
+    if no_grad_blocks.count == 0 or recording_flag.get():  # modes.is_recording()
         node._a = a
         node._da = da
         node._inputs = 1
@@ -386,7 +386,7 @@ def recorded_two(
     node.op = op
     node._many = None
     node._walk = 0
-    if recording_flag.get():
+    if no_grad_blocks.count == 0 or recording_flag.get():  # modes.is_recording()
         node._a = a
         node._da = da
         node._b = b
@@ -476,7 +476,7 @@ def make_node(
     node = Value(0.0)
     node.value = value
     node.op = op
-    if recording_flag.get():
+    if no_grad_blocks.count == 0 or recording_flag.get():  # modes.is_recording()
         node.connect(parents, local_derivatives, constants)
     return node
 

@@ -1,6 +1,6 @@
 """Which engine runs: the compiled one (mypyc) or the same source as plain Python.
 
-The engine's five core modules (primitives, evaluate, node, backprop, value) are typed
+The engine's six core modules (primitives, evaluate, modes, node, backprop, value) are typed
 Python. Where a C compiler was found at install, mypyc compiled them into C
 extensions that sit beside the .py files; Python would import those first.
 This module decides before any of them is imported, and says why:
@@ -32,7 +32,7 @@ from types import ModuleType
 __all__ = ["COMPILED_MODULES", "ENGINE", "REASON", "describe_engine"]
 
 FOLDER = Path(__file__).parent
-COMPILED_MODULES = ("primitives", "evaluate", "node", "backprop", "value")
+COMPILED_MODULES = ("primitives", "evaluate", "modes", "node", "backprop", "value")
 STAMP = FOLDER / "compiled.sha256"
 
 
