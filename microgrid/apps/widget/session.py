@@ -194,11 +194,11 @@ class ExerciseSession:
         }
 
 
-def static_html(svg: str, caption: str) -> str:
+def static_html(svg: str, caption: str, todo: str = "move the leaves") -> str:
     """The picture a notebook keeps when no kernel is attached (GitHub, nbviewer, HTML export)."""
     return (
         '<div class="microgrid-widget-static">'
         f"{svg}<p>{html.escape(caption)}</p>"
-        "<p><i>(a picture of microgrid's live widget: run the notebook to move the leaves)"
+        f"<p><i>(a picture of microgrid's live widget: run the notebook to {html.escape(todo)})"
         "</i></p></div>"
     )
