@@ -9,7 +9,7 @@
 """
 
 from microgrid import _old_paths, nn
-from microgrid.apps.explorer import explore
+from microgrid.apps.notebook import explore
 from microgrid.compiled import CompiledStep
 
 # Reachable as microgrid.X but not in __all__, so that `from microgrid import *` leaves
