@@ -60,6 +60,9 @@ def execute(notebook_path: Path = NOTEBOOK, workdir: Path | None = None) -> Any:
                 kernel_name=KERNEL,
                 timeout=300,  # per cell; the training cell takes seconds on a busy machine
                 record_timing=False,  # no timestamps: a re-run gives the same file
+                # A widget's state is not stored (its ES module alone is 30 KB): the widget's
+                # output carries draw()'s picture for GitHub and nbviewer instead.
+                store_widget_state=False,
                 resources={"metadata": {"path": str(workdir or notebook_path.parent)}},
             )
             client.execute()
@@ -124,6 +127,13 @@ def comparable(notebook: Any) -> list[list[Any]]:
                     text = _text(value)
                     if mime == "image/svg+xml":
                         shown[mime] = stable(" | ".join(_SVG_TEXT.findall(text)))
+                    elif mime == "application/vnd.jupyter.widget-view+json":
+                        shown[mime] = "a widget"  # its model_id is new on every run
+                    elif mime == "text/html" and "<svg" in text:
+                        # A widget's picture for readers without a kernel: its text, as an
+                        # SVG's (dot's coordinates differ between Graphviz versions).
+                        after = text[text.rfind("</svg>") :]
+                        shown[mime] = stable(" | ".join(_SVG_TEXT.findall(text)) + after)
                     elif mime.startswith("image/"):
                         shown[mime] = "an image"
                     else:

@@ -9,7 +9,7 @@
 """
 
 from microgrid import _old_paths, nn
-from microgrid.apps.explorer import explore
+from microgrid.apps.notebook import explore
 from microgrid.compiled import CompiledStep
 
 # Reachable as microgrid.X but not in __all__, so that `from microgrid import *` leaves
@@ -147,7 +147,7 @@ __all__ = [
 
 # The notebook widget and the exercises the engine grades (issue 23). The widget
 # imports anywidget (the `widget` extra) only when it is called.
-from microgrid.apps.widget import widget  # noqa: E402 - after the block above
+from microgrid.apps.widget import training_widget, widget  # noqa: E402 - after the block above
 from microgrid.course import exercises  # noqa: E402
 
-__all__ += ["exercises", "widget"]
+__all__ += ["exercises", "training_widget", "widget"]

@@ -24,9 +24,10 @@ from typing import Any
 import pytest
 
 from microgrid import Value, datasets, explain, logistic, topological_order
-from microgrid.apps.explorer import ExplorerServer, explore, training
+from microgrid.apps.explorer import ExplorerServer, training
 from microgrid.apps.explorer.graph_api import graph_answer
 from microgrid.apps.expression import build
+from microgrid.apps.notebook import explore
 from microgrid.course.networks import NeuralNetwork
 
 pytestmark = pytest.mark.skipif(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from microgrid import Value
+from microgrid import Value, exercises
 from microgrid.apps.explorer import ExplorerServer
 
 try:
@@ -409,3 +409,25 @@ def test_the_page_answers_while_training_runs(page: Page, server: ExplorerServer
     page.wait_for_selector("body[data-running=false]", timeout=LONG)
     print(f"\nchoosing a sample while training: answered in {took:.0f} ms")
     assert took < 5000
+
+
+def test_the_exercises_tab_grades_with_the_engine(page: Page, server: ExplorerServer) -> None:
+    page.goto(server.url + "exercises")
+    ready(page)
+    page.select_option("#number", "5")
+    page.wait_for_selector("body[data-exercise='5/0'][data-state=ready]", timeout=LONG)
+    assert "What is dJ/db?" in text(page, ".mg-question")
+    assert page.locator("#exercise svg g.node").count() == 6  # stopped before b's delta
+    page.fill(".mg-answer", "2")
+    page.press(".mg-answer", "Enter")
+    page.wait_for_selector("body[data-verdict=wrong][data-state=ready]", timeout=LONG)
+    verdict = text(page, ".mg-verdict")
+    assert "You gave 2 = ∂u/∂b; the delta also needs dJ/du = 3: 3 · 2 = 6." in verdict
+    screenshot(page, "explorer_exercises.png")
+    page.fill(".mg-answer", "6")
+    page.click("button:has-text('Check')")
+    page.wait_for_selector("body[data-verdict=right][data-state=ready]", timeout=LONG)
+    assert f"1 of {exercises.count()} solved (1 tried)" in text(page, ".mg-progress")
+    page.click("button:has-text('Again')")  # the same question, other numbers
+    page.wait_for_selector("body[data-exercise='5/1'][data-state=ready]", timeout=LONG)
+    assert text(page, ".mg-question") == exercises.get(5, seed=1).question

@@ -212,6 +212,11 @@ def test_the_module_joins_the_shared_view_and_the_widget() -> None:
     assert "fetch(" not in module and "import(" not in module
     page = (ROOT / "microgrid" / "apps" / "explorer" / "static" / "graph.html").read_text()
     assert '<script src="/static/graphview.js">' in page  # the explorer uses the same file
+    # The exercise panel is one file too, on the play page's Exercises tab and here.
+    static = ROOT / "microgrid" / "apps" / "explorer" / "static"
+    assert (static / "exerciseview.js").read_text() in module
+    assert '<script src="/static/exerciseview.js">' in (static / "exercises.html").read_text()
+    assert "mg-answer" not in (ROOT / "microgrid" / "apps" / "widget" / "widget.js").read_text()
 
 
 def test_an_html_export_shows_the_picture(tmp_path: Path) -> None:

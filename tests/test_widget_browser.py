@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from microgrid import Value, exercises, explain
+from microgrid import Value, datasets, exercises, explain, logistic
 from microgrid.show.notation import format_number
 
 try:
@@ -88,6 +88,10 @@ big""",
 exercises.restart()
 quiz = widget(exercises.get(5))
 quiz""",
+    """\
+from microgrid import training_widget
+trainer = training_widget("logistic", "toy")
+trainer""",
 ]
 
 
@@ -357,6 +361,31 @@ def test_the_widget_in_jupyterlab(page: Page) -> None:
     page.locator(quiz).and_(page.locator("[data-verdict='right']")).wait_for(timeout=LONG)
     progress = page.locator(f"{quiz} >> .mg-progress").inner_text()
     assert f"1 of {exercises.count()} solved" in progress
+
+    # The training view: Step twice, and the cost curve is drawn with the engine's costs.
+    started = time.monotonic()
+    trainer = ".mg-training"
+    page.locator(trainer).and_(page.locator("[data-state=ready]")).wait_for(timeout=LONG)
+    assert page.locator(trainer).get_attribute("data-costs") == "0"
+    curve = f"{trainer} >> canvas.mg-costs"
+    empty = page.locator(curve).evaluate("canvas => canvas.toDataURL()")
+    for count in ("1", "2"):
+        page.locator(f"{trainer} >> button:has-text('Step')").click()
+        page.locator(trainer).and_(page.locator(f"[data-costs='{count}']")).wait_for(timeout=LONG)
+    assert page.locator(curve).evaluate("canvas => canvas.toDataURL()") != empty
+    X, Y = datasets.toy_2d(200, seed=0)
+    descent = logistic.gradient_descent(X, Y, [[0.0], [0.0]], 0.0, 0.1, 2, engine="graph")
+    after = logistic.vectorized_gradients(X, Y, descent.w, descent.b).cost
+    shown_cost = float(page.locator(trainer).get_attribute("data-cost") or "nan")
+    assert shown_cost == pytest.approx(after, rel=1e-12) and after < descent.costs[0]
+    status = page.locator(f"{trainer} >> .mg-train-status").inner_text()
+    assert f"cost J = {after:.6f}" in status
+    page.locator(f"{trainer} >> button:has-text('Train N')").click()  # N = 100
+    page.locator(trainer).and_(page.locator("[data-iteration='102']")).wait_for(timeout=LONG)
+    assert page.locator(f"{trainer} >> .mg-viewport svg g.node").count() > 8
+    if UPDATE:
+        page.locator(trainer).screenshot(path=str(FIGURES / "widget_training.png"))
+    print(f"\nthe training view's Step, Step, Train 100: {time.monotonic() - started:.1f} s")
 
     print(
         f"\nslider → numbers in the picture, median of 5 moves: 6 nodes "

@@ -1,7 +1,8 @@
 """The live explorer: a local web page served by the engine itself.
 
-`microgrid play` starts it from the command line; `explore(J)` shows a graph
+`microgrid play` starts it from the command line; `explore_page(J)` shows a graph
 built in Python in a notebook (an IFrame on a server in a background thread).
+`microgrid.explore(J)` (apps/notebook.py) uses it where the notebook widget cannot run.
 The page edits leaves and watches values and deltas change, steps through
 backprop one node at a time, and watches logistic regression train.
 See docs/explorer.md for the page and its JSON API.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from microgrid.apps.explorer.server import ExplorerServer
 from microgrid.engine import Value
 
-__all__ = ["ExplorerPage", "ExplorerServer", "explore"]
+__all__ = ["ExplorerPage", "ExplorerServer", "explore_page"]
 
 _server: ExplorerServer | None = None
 _server_lock = threading.Lock()
@@ -40,7 +41,7 @@ class ExplorerPage:
         return self.url
 
 
-def explore(root: Value, height: int = 720) -> ExplorerPage:
+def explore_page(root: Value, height: int = 720) -> ExplorerPage:
     """Open `root`'s graph in the live explorer (a notebook shows the page inline).
 
     The server keeps a copy of the graph: moving a slider never changes your
@@ -49,7 +50,7 @@ def explore(root: Value, height: int = 720) -> ExplorerPage:
 
     >>> from microgrid import Value
     >>> x = Value(2.0, label="x")
-    >>> page = explore((x * x).named("y"))
+    >>> page = explore_page((x * x).named("y"))
     >>> page.url.startswith("http://127.0.0.1:") and "?graph=" in page.url
     True
     """

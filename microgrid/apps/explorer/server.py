@@ -29,6 +29,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from microgrid.apps.explorer.exercise_api import ExerciseSessions, catalogue
 from microgrid.apps.explorer.graph_api import (
     MAX_NODES,
     SEED_EXPRESSION,
@@ -51,7 +52,7 @@ CSP = (
     "frame-ancestors 'self' http://localhost:* http://127.0.0.1:*"
 )
 
-PAGES = {"/": "graph.html", "/train": "train.html"}
+PAGES = {"/": "graph.html", "/train": "train.html", "/exercises": "exercises.html"}
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -61,6 +62,7 @@ CONTENT_TYPES = {
 TOKEN_PLACEHOLDER = b"MICROGRID-TOKEN"
 """In the HTML pages' <meta name="microgrid-token">, replaced by the server's token."""
 _TRAIN_ROUTE = re.compile(r"^/api/train/([A-Za-z0-9_-]{1,64})(?:/([a-z_]+))?$")
+_EXERCISE_ROUTE = re.compile(r"^/api/exercises/([A-Za-z0-9_-]{1,64})(?:/([a-z_]+))?$")
 
 
 def _static_files() -> dict[str, bytes]:
@@ -104,6 +106,8 @@ class ExplorerServer:
         self.max_nodes = max_nodes
         self.graphs = GraphStore()
         self.trainings = TrainingSessions(max_sessions)
+        self.exercises = ExerciseSessions(max_sessions)
+        self._catalogue: list[dict[str, Any]] | None = None
         self.static = _static_files()
         self.token = secrets.token_urlsafe(24)
         """Sent by this server's own pages with every API request (see docs/explorer.md)."""
@@ -144,6 +148,15 @@ class ExplorerServer:
                 "max_nodes": self.max_nodes,
                 "max_body": MAX_BODY,
             }
+        if path == "/api/exercises":
+            if self._catalogue is None:  # 22 small graphs built once
+                self._catalogue = catalogue()
+            return {"exercises": self._catalogue, "count": len(self._catalogue)}
+        match = _EXERCISE_ROUTE.match(path)
+        if match and match.group(2) is None:
+            exercise = self._exercise(match.group(1))
+            with exercise.lock:
+                return {**exercise.state(), "id": match.group(1)}
         match = _TRAIN_ROUTE.match(path)
         if match and match.group(2) is None:
             session = self._session(match.group(1))
@@ -166,6 +179,21 @@ class ExplorerServer:
             }
             session = self.trainings.create(secrets.token_urlsafe(12), **settings)
             return session.state()
+        if path == "/api/exercises":  # a new page: its own exercise and progress
+            session_id = secrets.token_urlsafe(12)
+            exercise = self.exercises.create(session_id)
+            with exercise.lock:
+                state = exercise.act("show", body) if body else exercise.state()
+            return {**state, "id": session_id}
+        match = _EXERCISE_ROUTE.match(path)
+        if match and match.group(2):
+            exercise = self._exercise(match.group(1))
+            with exercise.lock:  # one request at a time changes a session
+                try:
+                    state = exercise.act(match.group(2), body)
+                except LookupError as error:
+                    raise HTTPError(HTTPStatus.NOT_FOUND, str(error)) from None
+            return {**state, "id": match.group(1)}
         match = _TRAIN_ROUTE.match(path)
         if match and match.group(2):
             session = self._session(match.group(1))
@@ -192,6 +220,12 @@ class ExplorerServer:
                 raise HTTPError(HTTPStatus.NOT_FOUND, f"no training action {action!r}")
             return session.state()
         raise HTTPError(HTTPStatus.NOT_FOUND, f"no such address: POST {path[:100]}")
+
+    def _exercise(self, session_id: str) -> Any:
+        try:
+            return self.exercises.get(session_id)
+        except LookupError as error:
+            raise HTTPError(HTTPStatus.NOT_FOUND, str(error)) from None
 
     def _session(self, session_id: str) -> Any:
         try:

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from microgrid.apps.widget.model import GraphWidget
+    from microgrid.apps.widget.training import TrainingWidget
 
-__all__ = ["widget"]
+__all__ = ["training_widget", "widget"]
 
 INSTALL_HINT = (
     "microgrid.widget needs anywidget: pip install 'microgrid[widget]' "
@@ -36,8 +37,7 @@ def widget(target: Any = None, *, h: float = 1e-3, precision: int = 4) -> GraphW
     try:
         from microgrid.apps.widget.model import GraphWidget
     except ImportError as error:
-        if error.name in ("anywidget", "ipywidgets", "traitlets"):
-            raise ImportError(INSTALL_HINT) from error
+        _explain_missing(error)
         raise
     from microgrid.course import exercises
     from microgrid.course.exercises import Exercise
@@ -53,3 +53,39 @@ def widget(target: Any = None, *, h: float = 1e-3, precision: int = 4) -> GraphW
         "widget() needs a Value (a graph), an exercise, or nothing (the exercises), "
         f"got {type(target).__name__}"
     )
+
+
+def training_widget(
+    model: str = "logistic",
+    data: str = "toy",
+    *,
+    learning_rate: float | None = None,
+    hidden: int = 4,
+    sample: int | None = None,
+    seed: int = 0,
+) -> TrainingWidget:
+    """The training view: `model` ("logistic" or "mlp", the 2-H-1 tanh network) learning
+    `data` ("toy", "planar" or "moons"), with Step, Train N and Reset, the decision
+    boundary, the cost curve, and one sample's graph after backward.
+
+    `learning_rate` defaults to 0.1 for logistic regression and the course's 1.2 for the
+    network; `hidden` is H (1 to 8); `sample` is the sample whose graph is shown.
+
+    >>> w = training_widget("mlp", "planar")      # doctest: +SKIP
+    >>> w.step(100); w.training["cost"] < w.training["costs"][0]   # doctest: +SKIP
+    True
+    """
+    try:
+        from microgrid.apps.widget.training import TrainingWidget
+    except ImportError as error:
+        _explain_missing(error)
+        raise
+    return TrainingWidget(
+        model, data, learning_rate=learning_rate, hidden=hidden, sample=sample, seed=seed
+    )
+
+
+def _explain_missing(error: ImportError) -> None:
+    """anywidget missing: say how to install it (the `widget` extra)."""
+    if error.name in ("anywidget", "ipywidgets", "traitlets"):
+        raise ImportError(INSTALL_HINT) from error

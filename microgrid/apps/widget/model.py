@@ -32,20 +32,14 @@ __all__ = ["GraphWidget", "widget_module"]
 HERE = Path(__file__).resolve().parent
 
 
-def _shared_view_js() -> Path:
-    """The explorer's graphview.js (its package moves in the re-layout: look in both places)."""
+def widget_module() -> str:
+    """The widget's one ES module: the explorer's graphview.js and exerciseview.js (shared
+    with the play page), then widget.js (the controls, talking to the kernel)."""
     from microgrid.apps import explorer
 
-    return Path(explorer.__file__).resolve().parent / "static" / "graphview.js"
-
-
-def widget_module() -> str:
-    """The widget's one ES module: the explorer's graphview.js, then widget.js."""
-    return (
-        _shared_view_js().read_text(encoding="utf-8")
-        + "\n"
-        + (HERE / "widget.js").read_text(encoding="utf-8")
-    )
+    static = Path(explorer.__file__).resolve().parent / "static"
+    parts = [static / "graphview.js", static / "exerciseview.js", HERE / "widget.js"]
+    return "\n".join(path.read_text(encoding="utf-8") for path in parts)
 
 
 class GraphWidget(anywidget.AnyWidget):
@@ -169,7 +163,7 @@ class GraphWidget(anywidget.AnyWidget):
     def _update_exercise(self) -> None:
         session = self.exercises
         self._serial += 1  # the same answer twice is answered twice
-        self.exercise = {**session.state(), "serial": self._serial}
+        self.exercise = {**session.state(picture=False), "serial": self._serial}
         self.exercise_svg = exercise_picture(session.exercise, session.revealed)
 
     def _on_message(self, _widget: object, content: object, _buffers: object) -> None:

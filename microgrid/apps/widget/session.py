@@ -4,8 +4,8 @@
 values, this backprop step": the numbers (J, every value and delta, the nudge,
 `explain()`'s line per step) and, separately, the picture (`draw()`, a dot
 call). It is the explorer's own answer (`graph_api.GraphStore`), so the widget
-and the page show the same numbers. `ExerciseSession` walks through
-`microgrid.exercises`.
+and the page show the same numbers. `ExerciseSession` (the explorer's
+`exercise_api`, shared with the play page) walks through `microgrid.exercises`.
 
 >>> from microgrid import Value
 >>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
@@ -23,19 +23,16 @@ from __future__ import annotations
 
 import html
 import math
-import pickle
 from collections.abc import Mapping
 from typing import Any
 
-from microgrid.apps.explorer.graph_api import MAX_NODES, GraphStore, RequestError, svg_of
-from microgrid.course import exercises as course_exercises
-from microgrid.course.exercises import Exercise, Verdict
+# The exercises' session is the explorer's (its page has an Exercises tab too).
+from microgrid.apps.explorer.exercise_api import ExerciseSession, exercise_picture
+from microgrid.apps.explorer.graph_api import MAX_NODES, GraphStore, RequestError
 from microgrid.engine import Value, topological_order
-from microgrid.show.flipbook import draw_backward_steps
 from microgrid.show.notation import node_names
-from microgrid.show.render import draw
 
-__all__ = ["ExerciseSession", "GraphSession", "static_html"]
+__all__ = ["ExerciseSession", "GraphSession", "exercise_picture", "static_html"]
 
 
 class GraphSession:
@@ -120,85 +117,11 @@ class GraphSession:
         return {**self.initial, **checked}
 
 
-def exercise_picture(exercise: Exercise, revealed: bool) -> str:
-    """The exercise's graph: backprop stopped before the hidden delta, or finished.
-
-    An exercise whose picture would give the answer away (a value question) shows
-    no picture until it is answered; a shape question has none.
-    """
-    if exercise.root is None or (not revealed and exercise.picture_step == 0):
-        return ""
-    root = pickle.loads(pickle.dumps(exercise.root))  # the exercise keeps its own nodes
-    if not revealed:
-        frames = draw_backward_steps(root, show_local=False)
-        return svg_of(frames[exercise.picture_step - 1])
-    root.zero_grad()
-    root.backward()
-    return svg_of(draw(root))
-
-
-class ExerciseSession:
-    """The current exercise, its last verdict, and moving on (Next, Again)."""
-
-    def __init__(self, number: int = 1, seed: int = 0) -> None:
-        self.exercise = course_exercises.get(number, seed)
-        self.verdict: Verdict | None = None
-        self.revealed = False
-        self.error = ""
-
-    def submit(self, text: str) -> Verdict | None:
-        """Grade `text` (what the learner typed); a text that is not an answer is an error."""
-        try:
-            self.verdict = self.exercise.answer(text)
-        except (TypeError, ValueError) as error:
-            self.error = str(error)
-            return None
-        self.error = ""
-        self.revealed = self.revealed or self.verdict.right
-        return self.verdict
-
-    def reveal(self) -> None:
-        self.revealed = True
-
-    def go(self, number: int, seed: int = 0) -> None:
-        """Exercise `number` (wrapping around), variant `seed`."""
-        count = course_exercises.count()
-        self.exercise = course_exercises.get((number - 1) % count + 1, seed)
-        self.verdict, self.revealed, self.error = None, False, ""
-
-    def next(self) -> None:
-        self.go(self.exercise.number + 1)
-
-    def again(self) -> None:
-        self.go(self.exercise.number, self.exercise.seed + 1)
-
-    def state(self) -> dict[str, Any]:
-        """What the widget shows: question, hint, verdict, progress (JSON)."""
-        ex = self.exercise
-        return {
-            "number": ex.number,
-            "count": course_exercises.count(),
-            "chapter": ex.chapter,
-            "title": ex.title,
-            "question": ex.question,
-            "hint": ex.hint(),
-            "seed": ex.seed,
-            "kind": ex.kind,
-            "verdict": None
-            if self.verdict is None
-            else {"right": self.verdict.right, "lines": list(self.verdict.lines)},
-            "reveal": ex.reveal() if self.revealed else "",
-            "error": self.error,
-            "progress": str(course_exercises.progress),
-            "solved": len(course_exercises.progress.solved),
-        }
-
-
-def static_html(svg: str, caption: str) -> str:
+def static_html(svg: str, caption: str, todo: str = "move the leaves") -> str:
     """The picture a notebook keeps when no kernel is attached (GitHub, nbviewer, HTML export)."""
     return (
         '<div class="microgrid-widget-static">'
         f"{svg}<p>{html.escape(caption)}</p>"
-        "<p><i>(a picture of microgrid's live widget: run the notebook to move the leaves)"
+        f"<p><i>(a picture of microgrid's live widget: run the notebook to {html.escape(todo)})"
         "</i></p></div>"
     )

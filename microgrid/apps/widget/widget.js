@@ -1,6 +1,7 @@
 // The notebook widget's view (anywidget). Python joins microgrid/apps/explorer/static/graphview.js
-// (microgridView: the picture, its numbers, pan and zoom; shared with the explorer's page)
-// and this file into one ES module. Every number comes from the kernel's engine.
+// (microgridView: the picture, its numbers, pan and zoom; shared with the explorer's page),
+// exerciseview.js (the exercise panel, shared with the page's Exercises tab) and this file
+// into one ES module. Every number comes from the kernel's engine.
 
 function make(tag, className, text) {
   var element = document.createElement(tag);
@@ -99,39 +100,11 @@ function render({ model, el }) {
   graphPanel.append(side, picture);
   root.appendChild(graphPanel);
 
-  // -- the exercise panel -----------------------------------------------------------------
+  // -- the exercise panel: exerciseview.js's, shared with the explorer's Exercises page -------
   var exercisePanel = make("div", "mg-panel mg-exercise-panel");
-  var progress = make("p", "mg-progress");
-  var exTitle = make("p", "mg-ex-title");
-  var question = make("p", "mg-question");
-  var hint = make("p", "mg-hint");
-  var form = make("form", "mg-row");
-  var answer = make("input", "mg-answer");
-  answer.setAttribute("aria-label", "your answer");
-  answer.autocomplete = "off";
-  var check = make("button", "mg-button", "Check");
-  check.type = "submit";
-  form.append(answer, check);
-  function submit() {
-    root.setAttribute("data-verdict", "waiting");
-    model.send({ type: "answer", text: answer.value });
-  }
-  form.addEventListener("submit", function (event) { event.preventDefault(); submit(); });
-  // The notebook takes Enter for itself before a form sees it: answer on Enter here.
-  answer.addEventListener("keydown", function (event) {
-    if (event.key === "Enter") { event.preventDefault(); submit(); }
+  var exerciseView = microgridExerciseView.panel(root, exercisePanel, function (action, body) {
+    model.send(action === "answer" ? { type: "answer", text: body.text } : { type: action });
   });
-  var verdict = make("div", "mg-verdict");
-  var revealed = make("pre", "mg-reveal");
-  var moves = make("div", "mg-row");
-  moves.append(
-    button("Reveal", "show the engine's answer", function () { model.send({ type: "reveal" }); }),
-    button("Again", "the same question with other numbers", function () { model.send({ type: "again" }); }),
-    button("Next ▶", "the next exercise", function () { model.send({ type: "next" }); })
-  );
-  var exViewport = make("div", "mg-viewport mg-exercise-picture");
-  var exPanZoom = view.panZoom(exViewport);
-  exercisePanel.append(progress, exTitle, question, hint, form, verdict, revealed, moves, exViewport);
   root.appendChild(exercisePanel);
 
   // -- numbers from the kernel ----------------------------------------------------------------
@@ -340,39 +313,8 @@ function render({ model, el }) {
   root.addEventListener("keydown", function (event) { event.stopPropagation(); });
 
   // -- exercises ----------------------------------------------------------------------------
-  function showExercise() {
-    var ex = model.get("exercise");
-    if (!ex || !ex.number) { return; }
-    progress.textContent = "Exercise " + ex.number + " of " + ex.count + " · " + ex.progress;
-    exTitle.textContent = "Chapter " + ex.chapter + ": " + ex.title +
-      (ex.seed ? " (variant " + ex.seed + ")" : "");
-    question.textContent = ex.question;
-    hint.textContent = ex.hint;
-    if (root.getAttribute("data-exercise") !== ex.number + "/" + ex.seed) {
-      answer.value = "";
-      root.setAttribute("data-exercise", ex.number + "/" + ex.seed);
-    }
-    verdict.replaceChildren();
-    verdict.className = "mg-verdict";
-    if (ex.error) {
-      verdict.className = "mg-verdict mg-wrong";
-      verdict.appendChild(make("p", "", ex.error));
-      root.setAttribute("data-verdict", "error");
-    } else if (ex.verdict) {
-      verdict.className = "mg-verdict " + (ex.verdict.right ? "mg-right" : "mg-wrong");
-      ex.verdict.lines.forEach(function (line) { verdict.appendChild(make("p", "", line)); });
-      root.setAttribute("data-verdict", ex.verdict.right ? "right" : "wrong");
-    } else {
-      root.setAttribute("data-verdict", "none");
-    }
-    revealed.textContent = ex.verdict ? "" : ex.reveal;
-  }
-  model.on("change:exercise", showExercise);
-  model.on("change:exercise_svg", function () {
-    var svg = model.get("exercise_svg");
-    exViewport.hidden = !svg;
-    if (svg) { exPanZoom.show(svg, false); } else { exViewport.replaceChildren(); }
-  });
+  model.on("change:exercise", function () { exerciseView.show(model.get("exercise")); });
+  model.on("change:exercise_svg", function () { exerciseView.showPicture(model.get("exercise_svg")); });
 
   function showMode() {
     var mode = model.get("mode");
@@ -389,10 +331,8 @@ function render({ model, el }) {
   showMode();
   showNumbers();
   showPicture();
-  showExercise();
-  var exSvg = model.get("exercise_svg");
-  exViewport.hidden = !exSvg;
-  if (exSvg) { exPanZoom.show(exSvg, false); }
+  exerciseView.show(model.get("exercise"));
+  exerciseView.showPicture(model.get("exercise_svg"));
   root.setAttribute("data-state", "ready");
   return function () { stop(); };
 }

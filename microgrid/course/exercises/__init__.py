@@ -60,8 +60,11 @@ def count() -> int:
     return len(_BUILDERS)
 
 
-def get(number: int, seed: int = 0) -> Exercise:
+def get(number: int, seed: int = 0, *, tally: Progress | None = None) -> Exercise:
     """Exercise `number` (1 to `count()`), variant `seed` (0: the tutorial's own numbers).
+
+    Its answers count in `tally` (by default `progress`, this Python session's): the
+    explorer's page keeps one per browser tab.
 
     >>> ex = get(1)
     >>> print(ex.question)
@@ -75,7 +78,8 @@ def get(number: int, seed: int = 0) -> Exercise:
         raise ValueError(f"get: number must be from 1 to {len(_BUILDERS)}, got {number}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"get: seed must be a whole number ≥ 0, got {seed!r}")
-    return _BUILDERS[number - 1](number, seed, progress)  # type: ignore[no-any-return]
+    counted = progress if tally is None else tally
+    return _BUILDERS[number - 1](number, seed, counted)  # type: ignore[no-any-return]
 
 
 def catalogue() -> list[str]:

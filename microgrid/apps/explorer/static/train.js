@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var api = window.microgrid.api;
+  var view = window.microgridTrainView;  // the pictures, shared with the notebook's training widget
   var byId = function (id) { return document.getElementById(id); };
   var session = null;      // this tab's own session id (kept in memory: two tabs, two sessions)
   var costs = [];          // every cost so far (the server sends only the new ones)
@@ -34,10 +35,7 @@
     if (state.points) { points = state.points; }
     if (state.boundary) { boundary = state.boundary; }
     showMessage(state.message);
-    var cost = state.cost === null ? "not finite" : state.cost.toFixed(6);
-    byId("train-status").textContent = "iteration " + state.iteration + " of at most " +
-      state.max_iterations + " · cost J = " + cost + " · training accuracy " +
-      (100 * state.accuracy).toFixed(1) + " % · " + state.summary +
+    byId("train-status").textContent = view.statusText(state) +
       (state.running ? " · running" : " · paused");
     document.body.setAttribute("data-session", state.id);
     document.body.setAttribute("data-iteration", String(state.iteration));
@@ -55,11 +53,7 @@
     drawCosts();
     var network = state.model === "mlp";
     byId("sample-graph").classList.toggle("wide", network);
-    byId("sample-hint").textContent = network
-      ? "The deltas of one sample's loss L: dz2[0] = a2[0] − y at the output, and each hidden " +
-        "unit's delta comes back through its weight in W2 and tanh′. The cost J averages them over all samples."
-      : "dz = a − y, and dw1 = x1 · dz: the deltas of one sample's loss L. The cost J averages " +
-        "them over all samples.";
+    byId("sample-hint").textContent = view.sampleHint(state.model);
     var graph = state.sample_graph;
     if (graph && graph.iteration !== sampleIteration || graph && graph.index !== Number(byId("sample-index").textContent)) {
       sampleIteration = graph.iteration;
@@ -100,72 +94,11 @@
     return queue;
   }
 
-  // -- pictures (canvas): colours for numbers the server computed -------------------
+  // -- the pictures ---------------------------------------------------------------
 
-  function toCanvas(canvas, x, y) {
-    return [
-      (x - boundary.x[0]) / (boundary.x[1] - boundary.x[0]) * canvas.width,
-      (boundary.y[1] - y) / (boundary.y[1] - boundary.y[0]) * canvas.height
-    ];
-  }
+  function drawBoundary(selected) { view.drawBoundary(byId("boundary"), boundary, points, selected); }
 
-  function drawBoundary(selected) {
-    var canvas = byId("boundary");
-    var context = canvas.getContext("2d");
-    if (!boundary) { return; }
-    var size = boundary.size;
-    var cells = document.createElement("canvas");
-    cells.width = size;
-    cells.height = size;
-    var cellContext = cells.getContext("2d");
-    var image = cellContext.createImageData(size, size);
-    for (var i = 0; i < size * size; i++) {
-      var p = boundary.p[i];  // P(y = 1): blue (0) to white (0.5) to orange (1)
-      var blue = [59, 130, 246], orange = [249, 115, 22], white = [255, 255, 255];
-      var far = p < 0.5 ? blue : orange;
-      var t = Math.abs(p - 0.5) * 2 * 0.6;
-      for (var c = 0; c < 3; c++) { image.data[4 * i + c] = white[c] + (far[c] - white[c]) * t; }
-      image.data[4 * i + 3] = 255;
-    }
-    cellContext.putImageData(image, 0, 0);
-    context.imageSmoothingEnabled = true;
-    context.drawImage(cells, 0, 0, canvas.width, canvas.height);
-    points.forEach(function (point, index) {
-      var at = toCanvas(canvas, point[0], point[1]);
-      context.beginPath();
-      context.arc(at[0], at[1], index === selected ? 7 : 4, 0, 2 * Math.PI);
-      context.fillStyle = point[2] === 1 ? "#c2410c" : "#1d4ed8";
-      context.fill();
-      context.lineWidth = index === selected ? 3 : 1;
-      context.strokeStyle = index === selected ? "#111827" : "#ffffff";
-      context.stroke();
-    });
-  }
-
-  function drawCosts() {
-    var canvas = byId("costs");
-    var context = canvas.getContext("2d");
-    context.clearRect(0, 0, canvas.width, canvas.height);
-    context.fillStyle = "#4b5563";
-    context.font = "12px system-ui, sans-serif";
-    if (costs.length < 2) { context.fillText("press Start or Step", 10, 20); return; }
-    var top = Math.max.apply(null, costs), low = Math.min.apply(null, costs);
-    var left = 50, bottom = canvas.height - 20, width = canvas.width - left - 10, height = bottom - 10;
-    context.strokeStyle = "#d1d5db";
-    context.strokeRect(left, 10, width, height);
-    context.fillText(top.toFixed(3), 2, 18);
-    context.fillText(low.toFixed(3), 2, bottom);
-    context.fillText("iteration " + (costs.length - 1), left + width - 90, canvas.height - 4);
-    context.beginPath();
-    costs.forEach(function (cost, i) {
-      var x = left + i / (costs.length - 1) * width;
-      var y = bottom - (top === low ? 0.5 : (cost - low) / (top - low)) * height;
-      if (i === 0) { context.moveTo(x, y); } else { context.lineTo(x, y); }
-    });
-    context.strokeStyle = "#b91c1c";
-    context.lineWidth = 2;
-    context.stroke();
-  }
+  function drawCosts() { view.drawCosts(byId("costs"), costs); }
 
   // -- controls ---------------------------------------------------------------------
 
@@ -181,18 +114,8 @@
     act("set", { sample: Number(byId("sample").value) });
   });
   byId("boundary").addEventListener("click", function (event) {
-    // The nearest sample to the click, in canvas pixels.
-    if (!boundary || !points.length) { return; }
-    var canvas = byId("boundary");
-    var box = canvas.getBoundingClientRect();
-    var x = (event.clientX - box.left) * canvas.width / box.width;
-    var y = (event.clientY - box.top) * canvas.height / box.height;
-    var best = 0, bestDistance = Infinity;
-    points.forEach(function (point, index) {
-      var at = toCanvas(canvas, point[0], point[1]);
-      var d = (at[0] - x) * (at[0] - x) + (at[1] - y) * (at[1] - y);
-      if (d < bestDistance) { best = index; bestDistance = d; }
-    });
+    var best = view.nearestSample(byId("boundary"), boundary, points, event);
+    if (best < 0) { return; }
     byId("sample").value = String(best);
     act("set", { sample: best });
   });
