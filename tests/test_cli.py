@@ -322,7 +322,7 @@ def test_version_comes_from_the_package() -> None:
     from microgrid.engine import describe_engine
 
     # The version, and which engine runs (compiled, or the same source as plain Python).
-    assert result.stdout.strip() == f"microgrid {microgrid.__version__} ({describe_engine()})"
+    assert result.stdout.strip() == f"microgrid {microgrid.__version__}; {describe_engine()}"
 
 
 def test_an_expression_starting_with_minus_gets_the_double_dash_fix() -> None:

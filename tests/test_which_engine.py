@@ -65,7 +65,7 @@ def test_no_compiler_no_stamp_and_the_environment_choose_plain_python(
 def test_the_version_and_bench_say_which_engine_runs() -> None:
     run = [sys.executable, "-m", "microgrid"]
     version = subprocess.run([*run, "--version"], capture_output=True, text=True, check=True)
-    assert f"microgrid {microgrid.__version__} (engine: " in version.stdout
+    assert f"microgrid {microgrid.__version__}; engine: " in version.stdout
     plain = subprocess.run(
         [*run, "--version"],
         capture_output=True,

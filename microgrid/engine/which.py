@@ -68,7 +68,7 @@ def _choose() -> tuple[str, str]:
         return "python", "MICROGRID_ENGINE=python"
     built = [name for name in COMPILED_MODULES if _extension(name) is not None]
     if not built:
-        return "python", "not compiled (no C compiler at install, or installed without mypy)"
+        return "python", "not compiled: no C compiler at install, or installed without mypy"
     if len(built) < len(COMPILED_MODULES):
         return "python", "only part of the engine was compiled"
     if not STAMP.exists():

@@ -44,6 +44,16 @@ def _double_dash_hint(prog: str, word: str) -> str:
     return f'if {word} is your expression, put -- before it: {prog} -- "{word}" NAME=VALUE ...'
 
 
+class _PrintVersion(argparse.Action):
+    """Print the version on one line (argparse's own would wrap the engine's reason)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from microgrid.engine import describe_engine
+
+        print(f"microgrid {__version__}; {describe_engine()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="microgrid",
@@ -51,10 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='example: microgrid explain "3*(a+b*c)" a=5 b=3 c=2   '
         "(microgrid COMMAND --help shows more)",
     )
-    from microgrid.engine import describe_engine
-
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__} ({describe_engine()})"
+        "--version",
+        action=_PrintVersion,
+        nargs=0,
+        help="the version, and which engine runs (compiled, or plain Python and why)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # One line per subcommand.
