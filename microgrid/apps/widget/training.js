@@ -3,20 +3,7 @@
 // shared with the training page) and this file into one ES module. The kernel trains;
 // this file only sends the buttons and shows the answer (the `training` trait).
 
-function makeElement(tag, className, text) {
-  var element = document.createElement(tag);
-  if (className) { element.className = className; }
-  if (text !== undefined) { element.textContent = text; }  // labels are data, never markup
-  return element;
-}
-
-function makeButton(text, title, onClick) {
-  var b = makeElement("button", "mg-button", text);
-  b.type = "button";
-  b.title = title;
-  b.addEventListener("click", onClick);
-  return b;
-}
+var makeElement = microgridView.make, makeButton = microgridView.button;  // graphview.js
 
 function labelled(text, control) {
   var label = makeElement("label", "mg-check", text + " ");

@@ -3,20 +3,7 @@
 // exerciseview.js (the exercise panel, shared with the page's Exercises tab) and this file
 // into one ES module. Every number comes from the kernel's engine.
 
-function make(tag, className, text) {
-  var element = document.createElement(tag);
-  if (className) { element.className = className; }
-  if (text !== undefined) { element.textContent = text; }  // labels are data, never markup
-  return element;
-}
-
-function button(text, title, onClick) {
-  var b = make("button", "mg-button", text);
-  b.type = "button";
-  if (title) { b.title = title; }
-  b.addEventListener("click", onClick);
-  return b;
-}
+var make = microgridView.make, button = microgridView.button;  // graphview.js
 
 function render({ model, el }) {
   var view = microgridView;

@@ -4,21 +4,7 @@
 // grades in Python; this file shows the answer and says which button was pressed.
 var microgridExerciseView = (function () {
   "use strict";
-
-  function make(tag, className, text) {
-    var element = document.createElement(tag);
-    if (className) { element.className = className; }
-    if (text !== undefined) { element.textContent = text; }  // labels are data, never markup
-    return element;
-  }
-
-  function button(text, title, onClick) {
-    var b = make("button", "mg-button", text);
-    b.type = "button";
-    b.title = title;
-    b.addEventListener("click", onClick);
-    return b;
-  }
+  var make = microgridView.make, button = microgridView.button;  // graphview.js
 
   // Builds the panel into `panel`. `send(action, body)` asks Python: action is "answer"
   // (body {text}), "reveal", "again" or "next". `root` carries data-verdict ("waiting",

@@ -162,7 +162,24 @@ var microgridView = (function () {
     return { show: show, fit: fit, zoom: zoom, svg: function () { return svg; } };
   }
 
+  // Elements for the controls around the picture (the pages' and the widgets' alike).
+  function make(tag, className, text) {
+    var element = document.createElement(tag);
+    if (className) { element.className = className; }
+    if (text !== undefined) { element.textContent = text; }  // labels are data, never markup
+    return element;
+  }
+
+  function button(text, title, onClick) {
+    var b = make("button", "mg-button", text);
+    b.type = "button";
+    if (title) { b.title = title; }
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
   return { showSvg: showSvg, known: known, structure: structure, patchPicture: patchPicture,
-           sliderRange: sliderRange, nudgeText: nudgeText, stepText: stepText, panZoom: panZoom };
+           sliderRange: sliderRange, nudgeText: nudgeText, stepText: stepText, panZoom: panZoom,
+           make: make, button: button };
 })();
 if (typeof window !== "undefined") { window.microgridView = microgridView; }
