@@ -1,6 +1,6 @@
-"""The pictures that answer the notes' open questions (docs/make_figures.py) show what the
-docs say they show: each claim in the captions is checked on the numbers behind the picture,
-and each picture is drawn."""
+"""The pictures that answer the notes' open questions (docs/loss_figures.py, written by
+docs/make_figures.py) show what the docs say they show: each claim in the captions is checked
+on the numbers behind the picture, and each picture is drawn."""
 
 from __future__ import annotations
 
@@ -13,16 +13,20 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "docs" / "make_figures.py"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-@pytest.fixture(scope="module")
-def figures() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_figures", SCRIPT)
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def figures() -> ModuleType:
+    return _load("loss_figures")
 
 
 def test_the_six_samples_contradict_each_other_so_the_best_cost_is_above_zero(
@@ -91,6 +95,7 @@ def test_every_question_picture_is_drawn(figures: ModuleType, tmp_path: Path) ->
     for name in names:
         figures.PLOTS[name](tmp_path / name)
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG", name
-    # And each is shown in the docs.
-    docs = "".join(p.read_text(encoding="utf-8") for p in SCRIPT.parent.glob("0*.md"))
+    # make_figures.py writes each, and each is shown in the docs.
+    assert set(names) <= set(_load("make_figures").PLOTS)
+    docs = "".join(p.read_text(encoding="utf-8") for p in DOCS.glob("0*.md"))
     assert all(f"figures/{name}" in docs for name in names)
