@@ -262,3 +262,46 @@ def test_bad_numbers_get_the_same_words_in_both() -> None:
     running, plain = both(run)
     assert running == plain
     assert "x * n: n = 10000000… (401 digits) is beyond" in running[0][0]
+
+
+def test_a_subclass_operator_runs_once_with_an_int_operand() -> None:
+    """A learner's `class Counted(Value)` overriding `__mul__` etc. is called once per op,
+    with an int operand too (the operators turn an int into a float without calling the
+    overridden method again), in both runs."""
+
+    def run(engine: types.ModuleType) -> Any:
+        calls: list[str] = []
+
+        class Counted(engine.Value):  # type: ignore[name-defined,misc]
+            def __add__(self, other: Any) -> Any:
+                calls.append("+")
+                return super().__add__(other)
+
+            def __radd__(self, other: Any) -> Any:
+                calls.append("r+")
+                return super().__radd__(other)
+
+            def __sub__(self, other: Any) -> Any:
+                calls.append("-")
+                return super().__sub__(other)
+
+            def __rsub__(self, other: Any) -> Any:
+                calls.append("r-")
+                return super().__rsub__(other)
+
+            def __mul__(self, other: Any) -> Any:
+                calls.append("*")
+                return super().__mul__(other) * 2.0  # a float: no second call
+
+            def __rmul__(self, other: Any) -> Any:
+                calls.append("r*")
+                return super().__rmul__(other)
+
+        x = Counted(3.0, label="x")
+        values = [(x + 1).value, (1 + x).value, (x - 1).value, (1 - x).value]
+        values += [(x * 2).value, (2 * x).value]
+        return calls, values
+
+    running, plain = both(run)
+    assert running == plain
+    assert running == (["+", "r+", "-", "r-", "*", "r*"], [4.0, 4.0, 2.0, -2.0, 12.0, 6.0])

@@ -167,7 +167,9 @@ class Value(Node):
     # types first (the hot path); anything unusual (NumPy scalars or arrays, bools,
     # Value subclasses) takes the general path, `record`. A binary operator returns
     # `Value | Any`: anything else gets NotImplemented (so that `Value * array` lets
-    # NumPy answer), and compiled, a return typed `Value` would refuse it.
+    # NumPy answer), and compiled, a return typed `Value` would refuse it. An int
+    # goes round again as a float through `Value.__add__`, not `self.__add__`: a
+    # subclass's own `__add__` has already run once.
 
     def __add__(self, other: object) -> Value | Any:
         if type(other) is Value:
@@ -177,7 +179,7 @@ class Value(Node):
             value, (da, _) = add_forward(self.value, other)
             return recorded_two(add, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__add__(int_operand(self, add, other, reflected=False))
+            return Value.__add__(self, int_operand(self, add, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(add, (self, other))
@@ -187,7 +189,7 @@ class Value(Node):
             value, (_, db) = add_forward(other, self.value)
             return recorded_two(add, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__radd__(int_operand(self, add, other, reflected=True))
+            return Value.__radd__(self, int_operand(self, add, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(add, (other, self))
@@ -200,7 +202,7 @@ class Value(Node):
             value, (da, _) = sub_forward(self.value, other)
             return recorded_two(sub, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__sub__(int_operand(self, sub, other, reflected=False))
+            return Value.__sub__(self, int_operand(self, sub, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(sub, (self, other))
@@ -210,7 +212,7 @@ class Value(Node):
             value, (_, db) = sub_forward(other, self.value)
             return recorded_two(sub, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__rsub__(int_operand(self, sub, other, reflected=True))
+            return Value.__rsub__(self, int_operand(self, sub, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(sub, (other, self))
@@ -223,7 +225,7 @@ class Value(Node):
             value, (da, _) = mul_forward(self.value, other)
             return recorded_two(mul, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__mul__(int_operand(self, mul, other, reflected=False))
+            return Value.__mul__(self, int_operand(self, mul, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(mul, (self, other))
@@ -233,7 +235,7 @@ class Value(Node):
             value, (_, db) = mul_forward(other, self.value)
             return recorded_two(mul, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__rmul__(int_operand(self, mul, other, reflected=True))
+            return Value.__rmul__(self, int_operand(self, mul, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(mul, (other, self))
