@@ -317,3 +317,20 @@ def test_a_block_left_by_an_exception_is_closed() -> None:
         _ = 1 / 0
     assert no_grad_blocks.count == 0
     assert (Value(1.0) * 2).parents != () and microgrid.is_grad_enabled()
+
+
+def test_grad_read_back_after_create_graph_can_be_assigned_again() -> None:
+    """`grad` is `delta`'s PyTorch name: after create_graph it reads a Value, and
+    assigning it back (or a Value made from it) is what `delta = ...` accepts too."""
+    x = Value(3.0, label="x")
+    (x * x * x).backward(create_graph=True)
+    recorded = x.grad
+    assert isinstance(recorded, Value) and recorded.value == 27.0
+    x.grad = recorded  # read, then written back: no TypeError
+    assert x.grad is recorded and x.delta is recorded
+    x.grad = recorded * 0.5  # a clipped gradient, still differentiable
+    assert x.delta.value == 13.5 and x.delta.parents
+    x.grad = 1.0
+    assert x.delta == 1.0 and type(x.delta) is float
+    x.backward()  # a number again: first-order backward adds to it
+    assert x.delta == 2.0

@@ -205,6 +205,9 @@ class Node:
 
     @grad.setter
     def grad(self, delta: object) -> None:
+        if isinstance(delta, Node):  # a recorded derivative, as `delta` takes it
+            self.delta = delta
+            return
         self._delta = _checked_delta(self, delta, "grad")
         self._recorded = None
 
