@@ -334,3 +334,34 @@ def test_grad_read_back_after_create_graph_can_be_assigned_again() -> None:
     assert x.delta == 1.0 and type(x.delta) is float
     x.backward()  # a number again: first-order backward adds to it
     assert x.delta == 2.0
+
+
+def test_a_task_started_inside_no_grad_records_nothing_after_the_block_closes() -> None:
+    """A context copied inside a block (an asyncio task started there) keeps no_grad's
+    setting, as a ContextVar should, even once the block that set it has closed."""
+    import asyncio
+    import contextvars
+    import gc
+
+    from microgrid.engine.modes import no_grad_blocks
+
+    w = Value(2.0, label="w")
+
+    async def infer() -> tuple[object, bool]:
+        await asyncio.sleep(0)  # runs after the block below has closed
+        return (w * 3).parents, microgrid.is_grad_enabled()
+
+    async def main() -> tuple[object, bool]:
+        with microgrid.no_grad():
+            task = asyncio.create_task(infer())
+        assert (w * 3).parents == (w,)  # the caller records again at once
+        return await task
+
+    assert asyncio.run(main()) == ((), False)
+    with microgrid.no_grad():
+        copied = contextvars.copy_context()
+    assert copied.run(lambda: ((w * 3).parents, w.exp().parents)) == ((), ())
+    del copied
+    gc.collect()
+    assert no_grad_blocks.count == 0  # once no context holds the setting, none is counted
+    assert (w * 3).parents == (w,) and microgrid.is_grad_enabled()
