@@ -365,3 +365,20 @@ def test_a_task_started_inside_no_grad_records_nothing_after_the_block_closes() 
     gc.collect()
     assert no_grad_blocks.count == 0  # once no context holds the setting, none is counted
     assert (w * 3).parents == (w,) and microgrid.is_grad_enabled()
+
+
+def test_gradcheck_after_create_graph_reads_the_recorded_deltas_numbers() -> None:
+    """After backward(create_graph=True) the deltas are Values: gradcheck checks their
+    numbers, without warning that gradcheck itself took a Value out of the graph, and
+    without a note that J.delta "is 1, not 1"."""
+    import warnings
+
+    x, w = Value(3.0, label="x"), Value(0.5, label="w")
+    J = (x * x * w).named("J")
+    J.backward(create_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", microgrid.GraphEscapeWarning)
+        report = microgrid.gradcheck(J)
+        text = str(report)
+    assert report.ok
+    assert "not 1" not in text and "J.delta = 1)" in text
