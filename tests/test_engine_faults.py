@@ -382,3 +382,29 @@ def test_gradcheck_after_create_graph_reads_the_recorded_deltas_numbers() -> Non
         text = str(report)
     assert report.ok
     assert "not 1" not in text and "J.delta = 1)" in text
+
+
+def test_backward_from_a_node_of_numbers_only_does_not_blame_no_grad() -> None:
+    """`mul(2, 3)` is recorded outside no_grad(), from numbers only: the message says so."""
+    for node in (microgrid.engine.mul(2, 3), microgrid.sum([1.0, 2.0])):
+        with pytest.raises(RuntimeError) as caught:
+            node.backward()
+        assert "no_grad" not in str(caught.value)
+        assert "only numbers" in str(caught.value)
+    with microgrid.no_grad():
+        frozen = Value(2.0) * 3
+    with pytest.raises(RuntimeError, match=r"under no_grad\(\)"):
+        frozen.backward()
+
+
+def test_a_refused_first_order_backward_names_the_zero_grad_that_clears_it() -> None:
+    """An optimizer's zero_grad() clears its parameters only: the message names J's."""
+    x = Value(3.0, label="x")
+    J = (x * x * x).named("J")
+    J.backward(create_graph=True)
+    SGD([x], lr=0.1).zero_grad()  # x's delta is 0 again, the node x·x's still a Value
+    with pytest.raises(TypeError, match=r"J\.zero_grad\(\)"):
+        J.backward()
+    J.zero_grad()
+    J.backward()
+    assert x.delta == 27.0

@@ -110,6 +110,11 @@ class Value(Node):
             raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
         if self.op and not self.parents:
             name = f" {self.label!r}" if self.label else ""
+            if self.constants:  # `mul(2, 3)`: recorded, but no input is a Value
+                raise RuntimeError(
+                    f"backward(): node{name} was computed by {str(self.op)!r} from only "
+                    "numbers, no Value: there is nothing under it to backprop into"
+                )
             raise RuntimeError(
                 f"backward(): node{name} was computed by {str(self.op)!r} under no_grad(), "
                 "so it has no recorded inputs to backprop into; build it outside no_grad()"
