@@ -305,3 +305,24 @@ def test_a_subclass_operator_runs_once_with_an_int_operand() -> None:
     running, plain = both(run)
     assert running == plain
     assert running == (["+", "r+", "-", "r-", "*", "r*"], [4.0, 4.0, 2.0, -2.0, 12.0, 6.0])
+
+
+def test_backward_and_round_take_the_same_arguments_in_both() -> None:
+    """A wrong create_graph gets one clear message in both runs (compiled, a `bool`
+    parameter said "bool object expected; got int"), and round() takes a NumPy int."""
+    import numpy as np
+
+    def run(engine: types.ModuleType) -> Any:
+        x = engine.Value(2.0, label="x")
+        messages = []
+        for wrong in (1, "yes", None, np.True_):
+            with pytest.raises(TypeError) as caught:
+                (x * x).backward(create_graph=wrong)
+            messages.append(str(caught.value))
+        return messages, x.delta, round(x * 1.25, np.int64(1)), round(x, np.int64(0))
+
+    running, plain = both(run)
+    assert running == plain
+    messages, delta, rounded, whole = running
+    assert messages[0] == "backward(create_graph=...) must be True or False, got 1"
+    assert (delta, rounded, whole) == (0.0, 2.5, 2.0)

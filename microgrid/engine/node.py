@@ -15,7 +15,7 @@ The same source runs as plain Python and, compiled by mypyc, as a C extension
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, SupportsIndex, TypeVar
 
 from mypy_extensions import mypyc_attr
 
@@ -249,7 +249,7 @@ class Node:
     def __format__(self, spec: str) -> str:
         return format(self.value, spec) if spec else repr(self)
 
-    def __round__(self, ndigits: int | None = None) -> float | int:
+    def __round__(self, ndigits: SupportsIndex | None = None) -> float | int:
         """round(v, 2) is a float, round(v) an int, as for a float: a number for display."""
         return round(self.value) if ndigits is None else round(self.value, ndigits)
 

@@ -97,7 +97,7 @@ class Value(Node):
 
     # -- backprop ----------------------------------------------------------
 
-    def backward(self, delta: object = 1.0, create_graph: bool = False) -> None:
+    def backward(self, delta: object = 1.0, create_graph: object = False) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
         Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
@@ -106,6 +106,10 @@ class Value(Node):
         With ``create_graph=True`` each delta is a Value, itself differentiable
         (higher.py; chapter 11).
         """
+        if type(create_graph) is not bool:  # (typed object: compiled, `bool` refuses 1 cryptically)
+            raise TypeError(
+                f"backward(create_graph=...) must be True or False, got {create_graph!r}"
+            )
         if not is_number(delta) and not create_graph:
             raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
         if self.op and not self.parents:
