@@ -408,3 +408,18 @@ def test_a_refused_first_order_backward_names_the_zero_grad_that_clears_it() -> 
     J.zero_grad()
     J.backward()
     assert x.delta == 27.0
+
+
+def test_draw_after_create_graph_shows_the_same_deltas_as_after_backward() -> None:
+    """The recorded deltas are Values: draw reads their numbers, so the picture is the
+    one backward() gives (its deltas named dJ/dx, not "delta")."""
+
+    def picture(create_graph: bool) -> str:
+        x, w = Value(3.0, label="x"), Value(0.5, label="w")
+        J = (x * x * w).named("J")
+        J.backward(create_graph=create_graph)
+        return str(microgrid.draw(J, show_local=True).source)
+
+    first = picture(create_graph=False)
+    assert "dJ/dx" in first
+    assert picture(create_graph=True) == first
