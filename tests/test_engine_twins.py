@@ -326,3 +326,24 @@ def test_backward_and_round_take_the_same_arguments_in_both() -> None:
     messages, delta, rounded, whole = running
     assert messages[0] == "backward(create_graph=...) must be True or False, got 1"
     assert (delta, rounded, whole) == (0.0, 2.5, 2.0)
+
+
+def test_a_delta_beyond_the_float_range_names_its_node_in_both() -> None:
+    """`x.delta = 10**400` is refused like `x.delta = "oops"`: naming the node, nothing changed."""
+
+    def run(engine: types.ModuleType) -> Any:
+        x = engine.Value(2.0, label="x")
+        x.delta = 0.5
+        messages = []
+        for name in ("delta", "grad"):
+            with pytest.raises(OverflowError) as caught:
+                setattr(x, name, 10**400)
+            messages.append(str(caught.value))
+        return messages, x.delta
+
+    running, plain = both(run)
+    assert running == plain
+    messages, delta = running
+    assert delta == 0.5
+    assert all("node 'x'" in m and "nothing was changed" in m for m in messages), messages
+    assert messages[0].startswith("delta: 10000000… (401 digits) is beyond the float range")

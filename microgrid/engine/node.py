@@ -361,9 +361,17 @@ def _checked_delta(node: Node, delta: object, name: str) -> float:
     """A delta set by hand (``node.grad = ...``) must be a real number: say which node's is not."""
     if not is_number(delta) or type(delta) is bool:
         shown = f"{type(delta).__name__} {delta!r}"[:200]
-        who = f"node {node.label!r}" if node.label else repr(node)
-        raise TypeError(f"{name} must be a real number, got {shown} ({who}; nothing was changed)")
-    return real(delta, name)
+        raise TypeError(
+            f"{name} must be a real number, got {shown} ({_who(node)}; nothing was changed)"
+        )
+    try:
+        return real(delta, name)
+    except OverflowError as error:  # x.delta = 10**400: which node, as for a TypeError
+        raise OverflowError(f"{error} ({_who(node)}; nothing was changed)") from None
+
+
+def _who(node: Node) -> str:
+    return f"node {node.label!r}" if node.label else repr(node)
 
 
 def _plain_label(label: object) -> str:
