@@ -317,3 +317,109 @@ def test_a_block_left_by_an_exception_is_closed() -> None:
         _ = 1 / 0
     assert no_grad_blocks.count == 0
     assert (Value(1.0) * 2).parents != () and microgrid.is_grad_enabled()
+
+
+def test_grad_read_back_after_create_graph_can_be_assigned_again() -> None:
+    """`grad` is `delta`'s PyTorch name: after create_graph it reads a Value, and
+    assigning it back (or a Value made from it) is what `delta = ...` accepts too."""
+    x = Value(3.0, label="x")
+    (x * x * x).backward(create_graph=True)
+    recorded = x.grad
+    assert isinstance(recorded, Value) and recorded.value == 27.0
+    x.grad = recorded  # read, then written back: no TypeError
+    assert x.grad is recorded and x.delta is recorded
+    x.grad = recorded * 0.5  # a clipped gradient, still differentiable
+    assert x.delta.value == 13.5 and x.delta.parents
+    x.grad = 1.0
+    assert x.delta == 1.0 and type(x.delta) is float
+    x.backward()  # a number again: first-order backward adds to it
+    assert x.delta == 2.0
+
+
+def test_a_task_started_inside_no_grad_records_nothing_after_the_block_closes() -> None:
+    """A context copied inside a block (an asyncio task started there) keeps no_grad's
+    setting, as a ContextVar should, even once the block that set it has closed."""
+    import asyncio
+    import contextvars
+    import gc
+
+    from microgrid.engine.modes import no_grad_blocks
+
+    w = Value(2.0, label="w")
+
+    async def infer() -> tuple[object, bool]:
+        await asyncio.sleep(0)  # runs after the block below has closed
+        return (w * 3).parents, microgrid.is_grad_enabled()
+
+    async def main() -> tuple[object, bool]:
+        with microgrid.no_grad():
+            task = asyncio.create_task(infer())
+        assert (w * 3).parents == (w,)  # the caller records again at once
+        return await task
+
+    assert asyncio.run(main()) == ((), False)
+    with microgrid.no_grad():
+        copied = contextvars.copy_context()
+    assert copied.run(lambda: ((w * 3).parents, w.exp().parents)) == ((), ())
+    del copied
+    gc.collect()
+    assert no_grad_blocks.count == 0  # once no context holds the setting, none is counted
+    assert (w * 3).parents == (w,) and microgrid.is_grad_enabled()
+
+
+def test_gradcheck_after_create_graph_reads_the_recorded_deltas_numbers() -> None:
+    """After backward(create_graph=True) the deltas are Values: gradcheck checks their
+    numbers, without warning that gradcheck itself took a Value out of the graph, and
+    without a note that J.delta "is 1, not 1"."""
+    import warnings
+
+    x, w = Value(3.0, label="x"), Value(0.5, label="w")
+    J = (x * x * w).named("J")
+    J.backward(create_graph=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", microgrid.GraphEscapeWarning)
+        report = microgrid.gradcheck(J)
+        text = str(report)
+    assert report.ok
+    assert "not 1" not in text and "J.delta = 1)" in text
+
+
+def test_backward_from_a_node_of_numbers_only_does_not_blame_no_grad() -> None:
+    """`mul(2, 3)` is recorded outside no_grad(), from numbers only: the message says so."""
+    for node in (microgrid.engine.mul(2, 3), microgrid.sum([1.0, 2.0])):
+        with pytest.raises(RuntimeError) as caught:
+            node.backward()
+        assert "no_grad" not in str(caught.value)
+        assert "only numbers" in str(caught.value)
+    with microgrid.no_grad():
+        frozen = Value(2.0) * 3
+    with pytest.raises(RuntimeError, match=r"under no_grad\(\)"):
+        frozen.backward()
+
+
+def test_a_refused_first_order_backward_names_the_zero_grad_that_clears_it() -> None:
+    """An optimizer's zero_grad() clears its parameters only: the message names J's."""
+    x = Value(3.0, label="x")
+    J = (x * x * x).named("J")
+    J.backward(create_graph=True)
+    SGD([x], lr=0.1).zero_grad()  # x's delta is 0 again, the node x·x's still a Value
+    with pytest.raises(TypeError, match=r"J\.zero_grad\(\)"):
+        J.backward()
+    J.zero_grad()
+    J.backward()
+    assert x.delta == 27.0
+
+
+def test_draw_after_create_graph_shows_the_same_deltas_as_after_backward() -> None:
+    """The recorded deltas are Values: draw reads their numbers, so the picture is the
+    one backward() gives (its deltas named dJ/dx, not "delta")."""
+
+    def picture(create_graph: bool) -> str:
+        x, w = Value(3.0, label="x"), Value(0.5, label="w")
+        J = (x * x * w).named("J")
+        J.backward(create_graph=create_graph)
+        return str(microgrid.draw(J, show_local=True).source)
+
+    first = picture(create_graph=False)
+    assert "dJ/dx" in first
+    assert picture(create_graph=True) == first

@@ -262,3 +262,88 @@ def test_bad_numbers_get_the_same_words_in_both() -> None:
     running, plain = both(run)
     assert running == plain
     assert "x * n: n = 10000000… (401 digits) is beyond" in running[0][0]
+
+
+def test_a_subclass_operator_runs_once_with_an_int_operand() -> None:
+    """A learner's `class Counted(Value)` overriding `__mul__` etc. is called once per op,
+    with an int operand too (the operators turn an int into a float without calling the
+    overridden method again), in both runs."""
+
+    def run(engine: types.ModuleType) -> Any:
+        calls: list[str] = []
+
+        class Counted(engine.Value):  # type: ignore[name-defined,misc]
+            def __add__(self, other: Any) -> Any:
+                calls.append("+")
+                return super().__add__(other)
+
+            def __radd__(self, other: Any) -> Any:
+                calls.append("r+")
+                return super().__radd__(other)
+
+            def __sub__(self, other: Any) -> Any:
+                calls.append("-")
+                return super().__sub__(other)
+
+            def __rsub__(self, other: Any) -> Any:
+                calls.append("r-")
+                return super().__rsub__(other)
+
+            def __mul__(self, other: Any) -> Any:
+                calls.append("*")
+                return super().__mul__(other) * 2.0  # a float: no second call
+
+            def __rmul__(self, other: Any) -> Any:
+                calls.append("r*")
+                return super().__rmul__(other)
+
+        x = Counted(3.0, label="x")
+        values = [(x + 1).value, (1 + x).value, (x - 1).value, (1 - x).value]
+        values += [(x * 2).value, (2 * x).value]
+        return calls, values
+
+    running, plain = both(run)
+    assert running == plain
+    assert running == (["+", "r+", "-", "r-", "*", "r*"], [4.0, 4.0, 2.0, -2.0, 12.0, 6.0])
+
+
+def test_backward_and_round_take_the_same_arguments_in_both() -> None:
+    """A wrong create_graph gets one clear message in both runs (compiled, a `bool`
+    parameter said "bool object expected; got int"), and round() takes a NumPy int."""
+    import numpy as np
+
+    def run(engine: types.ModuleType) -> Any:
+        x = engine.Value(2.0, label="x")
+        messages = []
+        for wrong in (1, "yes", None, np.True_):
+            with pytest.raises(TypeError) as caught:
+                (x * x).backward(create_graph=wrong)
+            messages.append(str(caught.value))
+        return messages, x.delta, round(x * 1.25, np.int64(1)), round(x, np.int64(0))
+
+    running, plain = both(run)
+    assert running == plain
+    messages, delta, rounded, whole = running
+    assert messages[0] == "backward(create_graph=...) must be True or False, got 1"
+    assert (delta, rounded, whole) == (0.0, 2.5, 2.0)
+
+
+def test_a_delta_beyond_the_float_range_names_its_node_in_both() -> None:
+    """`x.delta = 10**400` is refused like `x.delta = "oops"`: naming the node, nothing changed."""
+
+    def run(engine: types.ModuleType) -> Any:
+        x = engine.Value(2.0, label="x")
+        x.delta = 0.5
+        messages = []
+        for name in ("delta", "grad"):
+            with pytest.raises(OverflowError) as caught:
+                setattr(x, name, 10**400)
+            messages.append(str(caught.value))
+        return messages, x.delta
+
+    running, plain = both(run)
+    assert running == plain
+    messages, delta = running
+    assert delta == 0.5
+    assert all("node 'x'" in m and "nothing was changed" in m for m in messages), messages
+    assert messages[0].startswith("delta: 10000000… (401 digits) is beyond the float range")

@@ -124,8 +124,13 @@ def refuse_recorded_deltas(order: Sequence[Node]) -> None:
     for node in order:
         if node._recorded is not None:
             name = f"node {node.label!r}" if node.label else repr(node)
+            root = order[-1].label  # its zero_grad() clears every node under it
+            clear = (
+                f"{root}.zero_grad()" if root else "zero_grad() on the node backward() starts from"
+            )
             raise TypeError(
                 f"backward(): {name} has a delta recorded by backward(create_graph=True), "
-                "a Value; call zero_grad() first, or backward(create_graph=True) again "
+                f"a Value; call {clear} first (an optimizer's zero_grad() clears "
+                "only its parameters), or backward(create_graph=True) again "
                 "(nothing was changed)"
             )

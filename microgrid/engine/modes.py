@@ -18,15 +18,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Final
 
-recording_flag: ContextVar[bool] = ContextVar("microgrid_recording", default=True)
-
 
 class OpenBlocks:
-    """How many `no_grad()` blocks are open right now, in all threads together.
+    """How many `no_grad()` settings are alive right now, in all threads together.
 
     While none is (the usual case), every thread records, and an operator needs
     only this number, not the ContextVar (a method call per op; compiled, this is
-    one integer read). While one is open anywhere, operators ask the ContextVar.
+    one integer read). While one is alive anywhere, operators ask the ContextVar.
     """
 
     count: int
@@ -36,12 +34,35 @@ class OpenBlocks:
 
 
 no_grad_blocks: Final = OpenBlocks()
-_counting: Final = threading.Lock()
+_counting: Final = threading.RLock()
+
+
+class NotRecording:
+    """What `no_grad()` puts in the ContextVar: false, and counted for as long as it lives.
+
+    It lives while its block is open, and after, in any context copied inside the
+    block (an asyncio task started there): that task records nothing either, and
+    until it is gone, operators everywhere keep asking the ContextVar.
+    """
+
+    def __init__(self) -> None:
+        with _counting:
+            no_grad_blocks.count += 1
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __del__(self) -> None:
+        with _counting:
+            no_grad_blocks.count -= 1
+
+
+recording_flag: ContextVar[bool | NotRecording] = ContextVar("microgrid_recording", default=True)
 
 
 def is_recording() -> bool:
     """Whether an op records its node here and now (False inside `no_grad()`)."""
-    return no_grad_blocks.count == 0 or recording_flag.get()
+    return no_grad_blocks.count == 0 or bool(recording_flag.get())
 
 
 @contextmanager
@@ -55,17 +76,12 @@ def no_grad() -> Iterator[None]:
     >>> w2.parents
     ()
     """
-    with _counting:
-        no_grad_blocks.count += 1
+    # Held by the context only (no local name: a traceback would keep it alive).
+    token = recording_flag.set(NotRecording())
     try:
-        token = recording_flag.set(False)
-        try:
-            yield
-        finally:
-            recording_flag.reset(token)
+        yield
     finally:
-        with _counting:
-            no_grad_blocks.count -= 1
+        recording_flag.reset(token)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ The same source runs as plain Python and, compiled by mypyc, as a C extension
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, SupportsIndex, TypeVar
 
 from mypy_extensions import mypyc_attr
 
@@ -205,6 +205,9 @@ class Node:
 
     @grad.setter
     def grad(self, delta: object) -> None:
+        if isinstance(delta, Node):  # a recorded derivative, as `delta` takes it
+            self.delta = delta
+            return
         self._delta = _checked_delta(self, delta, "grad")
         self._recorded = None
 
@@ -246,7 +249,7 @@ class Node:
     def __format__(self, spec: str) -> str:
         return format(self.value, spec) if spec else repr(self)
 
-    def __round__(self, ndigits: int | None = None) -> float | int:
+    def __round__(self, ndigits: SupportsIndex | None = None) -> float | int:
         """round(v, 2) is a float, round(v) an int, as for a float: a number for display."""
         return round(self.value) if ndigits is None else round(self.value, ndigits)
 
@@ -358,9 +361,17 @@ def _checked_delta(node: Node, delta: object, name: str) -> float:
     """A delta set by hand (``node.grad = ...``) must be a real number: say which node's is not."""
     if not is_number(delta) or type(delta) is bool:
         shown = f"{type(delta).__name__} {delta!r}"[:200]
-        who = f"node {node.label!r}" if node.label else repr(node)
-        raise TypeError(f"{name} must be a real number, got {shown} ({who}; nothing was changed)")
-    return real(delta, name)
+        raise TypeError(
+            f"{name} must be a real number, got {shown} ({_who(node)}; nothing was changed)"
+        )
+    try:
+        return real(delta, name)
+    except OverflowError as error:  # x.delta = 10**400: which node, as for a TypeError
+        raise OverflowError(f"{error} ({_who(node)}; nothing was changed)") from None
+
+
+def _who(node: Node) -> str:
+    return f"node {node.label!r}" if node.label else repr(node)
 
 
 def _plain_label(label: object) -> str:

@@ -97,7 +97,7 @@ class Value(Node):
 
     # -- backprop ----------------------------------------------------------
 
-    def backward(self, delta: object = 1.0, create_graph: bool = False) -> None:
+    def backward(self, delta: object = 1.0, create_graph: object = False) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
         Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
@@ -106,10 +106,19 @@ class Value(Node):
         With ``create_graph=True`` each delta is a Value, itself differentiable
         (higher.py; chapter 11).
         """
+        if type(create_graph) is not bool:  # (typed object: compiled, `bool` refuses 1 cryptically)
+            raise TypeError(
+                f"backward(create_graph=...) must be True or False, got {create_graph!r}"
+            )
         if not is_number(delta) and not create_graph:
             raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
         if self.op and not self.parents:
             name = f" {self.label!r}" if self.label else ""
+            if self.constants:  # `mul(2, 3)`: recorded, but no input is a Value
+                raise RuntimeError(
+                    f"backward(): node{name} was computed by {str(self.op)!r} from only "
+                    "numbers, no Value: there is nothing under it to backprop into"
+                )
             raise RuntimeError(
                 f"backward(): node{name} was computed by {str(self.op)!r} under no_grad(), "
                 "so it has no recorded inputs to backprop into; build it outside no_grad()"
@@ -167,7 +176,9 @@ class Value(Node):
     # types first (the hot path); anything unusual (NumPy scalars or arrays, bools,
     # Value subclasses) takes the general path, `record`. A binary operator returns
     # `Value | Any`: anything else gets NotImplemented (so that `Value * array` lets
-    # NumPy answer), and compiled, a return typed `Value` would refuse it.
+    # NumPy answer), and compiled, a return typed `Value` would refuse it. An int
+    # goes round again as a float through `Value.__add__`, not `self.__add__`: a
+    # subclass's own `__add__` has already run once.
 
     def __add__(self, other: object) -> Value | Any:
         if type(other) is Value:
@@ -177,7 +188,7 @@ class Value(Node):
             value, (da, _) = add_forward(self.value, other)
             return recorded_two(add, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__add__(int_operand(self, add, other, reflected=False))
+            return Value.__add__(self, int_operand(self, add, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(add, (self, other))
@@ -187,7 +198,7 @@ class Value(Node):
             value, (_, db) = add_forward(other, self.value)
             return recorded_two(add, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__radd__(int_operand(self, add, other, reflected=True))
+            return Value.__radd__(self, int_operand(self, add, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(add, (other, self))
@@ -200,7 +211,7 @@ class Value(Node):
             value, (da, _) = sub_forward(self.value, other)
             return recorded_two(sub, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__sub__(int_operand(self, sub, other, reflected=False))
+            return Value.__sub__(self, int_operand(self, sub, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(sub, (self, other))
@@ -210,7 +221,7 @@ class Value(Node):
             value, (_, db) = sub_forward(other, self.value)
             return recorded_two(sub, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__rsub__(int_operand(self, sub, other, reflected=True))
+            return Value.__rsub__(self, int_operand(self, sub, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(sub, (other, self))
@@ -223,7 +234,7 @@ class Value(Node):
             value, (da, _) = mul_forward(self.value, other)
             return recorded_two(mul, value, self, da, None, 0.0, other)
         if type(other) is int:
-            return self.__mul__(int_operand(self, mul, other, reflected=False))
+            return Value.__mul__(self, int_operand(self, mul, other, reflected=False))
         if not is_operand(other):
             return NotImplemented
         return record(mul, (self, other))
@@ -233,7 +244,7 @@ class Value(Node):
             value, (_, db) = mul_forward(other, self.value)
             return recorded_two(mul, value, None, 0.0, self, db, other)
         if type(other) is int:
-            return self.__rmul__(int_operand(self, mul, other, reflected=True))
+            return Value.__rmul__(self, int_operand(self, mul, other, reflected=True))
         if not is_operand(other):
             return NotImplemented
         return record(mul, (other, self))

@@ -131,12 +131,13 @@ def draw(
     """
     order = checked_order(root, rankdir, max_nodes, precision)
     # Before backward() every delta is still 0: show "?" rather than a false 0.
-    deltas = {node: node.delta for node in order} if root.delta != 0.0 else None
+    # (After backward(create_graph=True) a delta is a Value: its number is drawn.)
+    deltas = {node: delta_number(node) for node in order} if delta_number(root) != 0.0 else None
     # node.delta is d(whatever backward() started from)/dnode. Only when the deltas
     # are those of one backward() from this root can the picture call them
     # d(root)/dnode; otherwise (a part of a bigger graph, deltas accumulated over
     # several calls or summed with another root's) it is just "delta".
-    derivative_names = root.delta == 0.0 or _one_backward_from(root, order)
+    derivative_names = deltas is None or _one_backward_from(root, order)
     on_path: set[Value] = set()
     if highlight is not None:
         on_path = _paths_from(order, highlight)
@@ -157,9 +158,14 @@ def _one_backward_from(root: Value, order: Sequence[Value]) -> bool:
     """Are the deltas under `root` exactly those one ``root.backward()`` gives?"""
     fresh = backward_deltas(root, order)
     # Same order, same arithmetic: equal to the bit (NaN counts as equal to NaN).
-    return all(
-        node.delta == d or (node.delta != node.delta and d != d) for node, d in fresh.items()
-    )
+    numbers = [(delta_number(node), d) for node, d in fresh.items()]
+    return all(delta == d or (delta != delta and d != d) for delta, d in numbers)
+
+
+def delta_number(node: Value) -> float:
+    """A node's delta as a number (after backward(create_graph=True) it is a Value)."""
+    delta = node.delta
+    return delta.value if isinstance(delta, Value) else delta
 
 
 def checked_order(root: Value, rankdir: str, max_nodes: int | None, precision: int) -> list[Value]:

@@ -315,10 +315,16 @@ def graph_problem(root: Value, inputs: Any, wrt: Any) -> Problem:
         evaluate=replayer.at,
         graph=replayer,
         function_form=False,
-        root_delta=root.delta,
+        root_delta=delta_number(root),
         all_leaves=all_leaves,
         escapes=escapes_into(root, set(all_leaves)),
     )
+
+
+def delta_number(node: Value) -> float:
+    """A node's delta as a number: after backward(create_graph=True) it is a Value."""
+    delta = node.delta
+    return delta.value if isinstance(delta, Value) else delta
 
 
 @contextmanager
@@ -348,7 +354,7 @@ def _graph_analytic(problem: Problem, replayer: Replayer, stored_output: float) 
     problem.fresh, problem.roundoff = fresh_deltas(root, replayer.order, rows)
     if problem.root_delta != 0.0:
         # backward() already ran: check the deltas the user has.
-        problem.analytic = [leaf.delta for leaf in rows]
+        problem.analytic = [delta_number(leaf) for leaf in rows]
         problem.source = (
             f"analytic: the deltas already on the graph ({name}.backward() had run; "
             f"{name}.delta = {fmt(problem.root_delta)})"
