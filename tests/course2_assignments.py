@@ -1,0 +1,156 @@
+"""Learner code: course 2's assignments (week 1 and week 2) in NumPy, as a learner writes them.
+
+"Improving Deep Neural Networks" has the learner write, by hand:
+
+- gradient checking (week 1): J = θx and its derivative, then a 3-layer
+  network's `forward_propagation_n` / `backward_propagation_n`, whose 2021
+  edition plants two bugs for the check to find (dW2 × 2, db1 × 4);
+- regularization (week 1): the 3-layer relu network with an L2 term in the
+  cost and in dW, and with inverted dropout (masks D1, D2, divided by keep_prob);
+- optimization (week 2): the update steps of gradient descent, momentum and Adam.
+
+Each function is this file's own transcription of the algorithm, in the
+course's notation (samples are columns; `lambd` because `lambda` is Python's).
+Nothing here knows about microgrid. The `mistake` arguments plant the slips
+learners make in these assignments, one at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+Parameters = dict[str, Any]
+
+
+def relu(x: Any) -> Any:
+    return np.maximum(0, x)
+
+
+def sigmoid(x: Any) -> Any:
+    return 1 / (1 + np.exp(-x))
+
+
+# ---------------------------------------------------------------------------
+# Gradient checking, 1-D: J(θ) = θ·x.
+# ---------------------------------------------------------------------------
+
+
+def forward_propagation_1d(x: float, theta: float) -> float:
+    return theta * x
+
+
+def backward_propagation_1d(x: float, theta: float) -> float:
+    return x
+
+
+def gradient_check_1d(x: float, theta: float, epsilon: float = 1e-7) -> float:
+    """The course's check: a central difference, then the ratio of norms."""
+    thetaplus = theta + epsilon
+    thetaminus = theta - epsilon
+    J_plus = forward_propagation_1d(x, thetaplus)
+    J_minus = forward_propagation_1d(x, thetaminus)
+    gradapprox = (J_plus - J_minus) / (2 * epsilon)
+    grad = backward_propagation_1d(x, theta)
+    numerator = np.linalg.norm(grad - gradapprox)
+    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
+    return float(numerator / denominator)
+
+
+# ---------------------------------------------------------------------------
+# Gradient checking, n-D: LINEAR → RELU → LINEAR → RELU → LINEAR → SIGMOID.
+# ---------------------------------------------------------------------------
+
+KEYS = ["W1", "b1", "W2", "b2", "W3", "b3"]
+
+
+def gradient_check_n_test_case() -> tuple[Any, Any, Parameters]:
+    """The assignment's test case: seed 1, X (4, 3), Y = [1, 1, 0], then W1 … b3 in that order."""
+    np.random.seed(1)
+    x = np.random.randn(4, 3)
+    y = np.array([1, 1, 0])
+    W1 = np.random.randn(5, 4)
+    b1 = np.random.randn(5, 1)
+    W2 = np.random.randn(3, 5)
+    b2 = np.random.randn(3, 1)
+    W3 = np.random.randn(1, 3)
+    b3 = np.random.randn(1, 1)
+    return x, y, {"W1": W1, "b1": b1, "W2": W2, "b2": b2, "W3": W3, "b3": b3}
+
+
+def forward_propagation_n(X: Any, Y: Any, parameters: Parameters) -> tuple[Any, tuple[Any, ...]]:
+    m = X.shape[1]
+    W1, b1 = parameters["W1"], parameters["b1"]
+    W2, b2 = parameters["W2"], parameters["b2"]
+    W3, b3 = parameters["W3"], parameters["b3"]
+    Z1 = np.dot(W1, X) + b1
+    A1 = relu(Z1)
+    Z2 = np.dot(W2, A1) + b2
+    A2 = relu(Z2)
+    Z3 = np.dot(W3, A2) + b3
+    A3 = sigmoid(Z3)
+    log_probs = np.multiply(-np.log(A3), Y) + np.multiply(-np.log(1 - A3), 1 - Y)
+    cost = 1.0 / m * np.sum(log_probs)
+    return cost, (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)
+
+
+def backward_propagation_n(X: Any, Y: Any, cache: tuple[Any, ...], bugs: bool = True) -> Any:
+    """The 2021 edition's backward pass: with `bugs`, its two planted slips (dW2 × 2, db1 × 4)."""
+    m = X.shape[1]
+    (_, A1, _, _, _, A2, W2, _, _, A3, W3, _) = cache  # (Z1, A1, W1, b1, Z2, …, W3, b3)
+    dZ3 = A3 - Y
+    dW3 = 1.0 / m * np.dot(dZ3, A2.T)
+    db3 = 1.0 / m * np.sum(dZ3, axis=1, keepdims=True)
+    dA2 = np.dot(W3.T, dZ3)
+    dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+    dW2 = 1.0 / m * np.dot(dZ2, A1.T) * (2 if bugs else 1)
+    db2 = 1.0 / m * np.sum(dZ2, axis=1, keepdims=True)
+    dA1 = np.dot(W2.T, dZ2)
+    dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+    dW1 = 1.0 / m * np.dot(dZ1, X.T)
+    db1 = (4.0 if bugs else 1.0) / m * np.sum(dZ1, axis=1, keepdims=True)
+    return {
+        "dZ3": dZ3, "dW3": dW3, "db3": db3,
+        "dA2": dA2, "dZ2": dZ2, "dW2": dW2, "db2": db2,
+        "dA1": dA1, "dZ1": dZ1, "dW1": dW1, "db1": db1,
+    }  # fmt: skip
+
+
+def dictionary_to_vector(parameters: Parameters) -> Any:
+    return np.concatenate([np.reshape(parameters[key], (-1, 1)) for key in KEYS], axis=0)
+
+
+def vector_to_dictionary(theta: Any, shapes: dict[str, tuple[int, ...]]) -> Parameters:
+    parameters, start = {}, 0
+    for key in KEYS:
+        size = int(np.prod(shapes[key]))
+        parameters[key] = theta[start : start + size].reshape(shapes[key])
+        start += size
+    return parameters
+
+
+def gradients_to_vector(gradients: dict[str, Any]) -> Any:
+    return np.concatenate([np.reshape(gradients["d" + key], (-1, 1)) for key in KEYS], axis=0)
+
+
+def gradient_check_n(
+    parameters: Parameters, gradients: dict[str, Any], X: Any, Y: Any, epsilon: float = 1e-7
+) -> float:
+    """The course's n-D check: one central difference per entry of θ, then the same ratio."""
+    shapes = {key: parameters[key].shape for key in KEYS}
+    parameters_values = dictionary_to_vector(parameters)
+    grad = gradients_to_vector(gradients)
+    num_parameters = parameters_values.shape[0]
+    gradapprox = np.zeros((num_parameters, 1))
+    for i in range(num_parameters):
+        thetaplus = np.copy(parameters_values)
+        thetaplus[i] = thetaplus[i] + epsilon
+        J_plus, _ = forward_propagation_n(X, Y, vector_to_dictionary(thetaplus, shapes))
+        thetaminus = np.copy(parameters_values)
+        thetaminus[i] = thetaminus[i] - epsilon
+        J_minus, _ = forward_propagation_n(X, Y, vector_to_dictionary(thetaminus, shapes))
+        gradapprox[i] = (J_plus - J_minus) / (2 * epsilon)
+    numerator = np.linalg.norm(grad - gradapprox)
+    denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
+    return float(numerator / denominator)
