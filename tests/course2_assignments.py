@@ -154,3 +154,132 @@ def gradient_check_n(
     numerator = np.linalg.norm(grad - gradapprox)
     denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
     return float(numerator / denominator)
+
+
+# ---------------------------------------------------------------------------
+# Regularization: the same 3-layer network, with L2 or with inverted dropout.
+# ---------------------------------------------------------------------------
+
+
+def forward_propagation(X: Any, parameters: Parameters) -> tuple[Any, tuple[Any, ...]]:
+    W1, b1 = parameters["W1"], parameters["b1"]
+    W2, b2 = parameters["W2"], parameters["b2"]
+    W3, b3 = parameters["W3"], parameters["b3"]
+    Z1 = np.dot(W1, X) + b1
+    A1 = relu(Z1)
+    Z2 = np.dot(W2, A1) + b2
+    A2 = relu(Z2)
+    Z3 = np.dot(W3, A2) + b3
+    A3 = sigmoid(Z3)
+    return A3, (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3)
+
+
+def compute_cost(A3: Any, Y: Any) -> Any:
+    m = Y.shape[1]
+    logprobs = np.multiply(-np.log(A3), Y) + np.multiply(-np.log(1 - A3), 1 - Y)
+    return 1.0 / m * np.nansum(logprobs)
+
+
+def compute_cost_with_regularization(
+    A3: Any, Y: Any, parameters: Parameters, lambd: float, mistake: str = ""
+) -> Any:
+    """Cross-entropy + λ/(2m)·Σ‖W‖²; mistake "cost λ/m" writes λ/m, "cost no L2" leaves it out."""
+    m = Y.shape[1]
+    W1, W2, W3 = parameters["W1"], parameters["W2"], parameters["W3"]
+    cross_entropy_cost = compute_cost(A3, Y)
+    squares = np.sum(np.square(W1)) + np.sum(np.square(W2)) + np.sum(np.square(W3))
+    if mistake == "cost λ/m":
+        L2_regularization_cost = (1 / m) * lambd * squares
+    else:
+        L2_regularization_cost = (1 / m) * (lambd / 2) * squares
+    if mistake == "cost no L2":
+        return cross_entropy_cost
+    return cross_entropy_cost + L2_regularization_cost
+
+
+def backward_propagation_with_regularization(
+    X: Any, Y: Any, cache: tuple[Any, ...], lambd: float, mistake: str = ""
+) -> dict[str, Any]:
+    """dW = dZ·A_prevᵀ/m + (λ/m)·W; mistakes: "dW2 no L2", "no L2", "db2 L2", "db3 λ/m·W3"."""
+    m = X.shape[1]
+    (_, A1, W1, _, _, A2, W2, b2, _, A3, W3, _) = cache
+    decay = {l: lambd / m for l in (1, 2, 3)}  # noqa: E741
+    if mistake == "no L2":
+        decay = {1: 0.0, 2: 0.0, 3: 0.0}
+    if mistake == "dW2 no L2":
+        decay[2] = 0.0
+    dZ3 = A3 - Y
+    dW3 = 1.0 / m * np.dot(dZ3, A2.T) + decay[3] * W3
+    db3 = 1.0 / m * np.sum(dZ3, axis=1, keepdims=True)
+    if mistake == "db3 λ/m·W3":
+        db3 = 1.0 / m * np.sum(dZ3, axis=1, keepdims=True) + (lambd / m) * W3
+    dA2 = np.dot(W3.T, dZ3)
+    dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+    dW2 = 1.0 / m * np.dot(dZ2, A1.T) + decay[2] * W2
+    db2 = 1.0 / m * np.sum(dZ2, axis=1, keepdims=True)
+    if mistake == "db2 L2":
+        db2 = db2 + (lambd / m) * b2
+    dA1 = np.dot(W2.T, dZ2)
+    dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+    dW1 = 1.0 / m * np.dot(dZ1, X.T) + decay[1] * W1
+    db1 = 1.0 / m * np.sum(dZ1, axis=1, keepdims=True)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2, "dW3": dW3, "db3": db3}
+
+
+def forward_propagation_with_dropout(
+    X: Any, parameters: Parameters, keep_prob: float = 0.5, mistake: str = ""
+) -> tuple[Any, tuple[Any, ...]]:
+    """Inverted dropout on A1 and A2 (seed 1 at every pass); "forward no /kp" skips the division."""
+    np.random.seed(1)
+    W1, b1 = parameters["W1"], parameters["b1"]
+    W2, b2 = parameters["W2"], parameters["b2"]
+    W3, b3 = parameters["W3"], parameters["b3"]
+    Z1 = np.dot(W1, X) + b1
+    A1 = relu(Z1)
+    D1 = np.random.rand(A1.shape[0], A1.shape[1])
+    D1 = (D1 < keep_prob).astype(int)
+    A1 = A1 * D1
+    if mistake != "forward no /kp":
+        A1 = A1 / keep_prob
+    Z2 = np.dot(W2, A1) + b2
+    A2 = relu(Z2)
+    D2 = np.random.rand(A2.shape[0], A2.shape[1])
+    D2 = (D2 < keep_prob).astype(int)
+    A2 = A2 * D2
+    if mistake != "forward no /kp":
+        A2 = A2 / keep_prob
+    Z3 = np.dot(W3, A2) + b3
+    A3 = sigmoid(Z3)
+    return A3, (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3)
+
+
+def backward_propagation_with_dropout(
+    X: Any, Y: Any, cache: tuple[Any, ...], keep_prob: float, mistake: str = ""
+) -> dict[str, Any]:
+    """dA = dA·D / keep_prob at each hidden layer; mistakes: "no mask", "no /kp", "dA2 no /kp".
+
+    relu′ is taken from A (np.int64(A2 > 0)), as the assignment does, or with
+    "no mask" from Z (week 4's relu_backward), where a forgotten mask shows.
+    """
+    m = X.shape[1]
+    (Z1, D1, A1, _, _, Z2, D2, A2, W2, _, _, A3, W3, _) = cache
+    dZ3 = A3 - Y
+    dW3 = 1.0 / m * np.dot(dZ3, A2.T)
+    db3 = 1.0 / m * np.sum(dZ3, axis=1, keepdims=True)
+    dA2 = np.dot(W3.T, dZ3)
+    if "no mask" not in mistake:
+        dA2 = dA2 * D2
+    if mistake not in ("no /kp", "dA2 no /kp"):
+        dA2 = dA2 / keep_prob
+    dZ2 = np.multiply(dA2, np.int64((Z2 if mistake == "no mask" else A2) > 0))
+    dW2 = 1.0 / m * np.dot(dZ2, A1.T)
+    db2 = 1.0 / m * np.sum(dZ2, axis=1, keepdims=True)
+    dA1 = np.dot(W2.T, dZ2)
+    if "no mask" not in mistake:
+        dA1 = dA1 * D1
+    if mistake != "no /kp":
+        dA1 = dA1 / keep_prob
+    dZ1 = np.multiply(dA1, np.int64((Z1 if mistake == "no mask" else A1) > 0))
+    dW1 = 1.0 / m * np.dot(dZ1, X.T)
+    db1 = 1.0 / m * np.sum(dZ1, axis=1, keepdims=True)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2, "dW3": dW3, "db3": db3}

@@ -94,3 +94,159 @@ def test_the_3layer_case_with_data_knows_m_and_without_the_bugs_passes() -> None
     assert report.ok, str(report)
     assert report.difference is not None and report.difference < 2e-7
     assert course2.gradient_check_n(parameters, right, X, Y) == report.difference
+
+
+# ---------------------------------------------------------------------------
+# Regularization: L2 and dropout slips, named.
+# ---------------------------------------------------------------------------
+
+LAMBD, KEEP_PROB = 0.7, 0.8
+
+
+def regularization_problem() -> tuple[Any, Any, dict[str, Any]]:
+    """Seven samples, the assignment's [2, 5, 3, 1] shape (smaller), scaled random weights."""
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((2, 7))
+    Y = (rng.random((1, 7)) > 0.5).astype(int)
+    parameters = {}
+    for l, (n, n_prev) in enumerate([(5, 2), (3, 5), (1, 3)], start=1):  # noqa: E741
+        parameters[f"W{l}"] = rng.standard_normal((n, n_prev)) / np.sqrt(n_prev)
+        parameters[f"b{l}"] = rng.standard_normal((n, 1)) * 0.1
+    return X, Y, parameters
+
+
+def check_l2(mistake: str = "", **options: Any) -> Any:
+    X, Y, parameters = regularization_problem()
+    _, cache = course2.forward_propagation(X, parameters)
+    in_cost = mistake if mistake.startswith("cost") else ""
+    gradients = course2.backward_propagation_with_regularization(
+        X, Y, cache, LAMBD, "" if in_cost else mistake
+    )
+
+    def cost(p: dict[str, Any]) -> Any:
+        A3, _ = course2.forward_propagation(X, p)
+        return course2.compute_cost_with_regularization(A3, Y, p, LAMBD, in_cost)
+
+    return check_backprop(cost, parameters, gradients, **options)
+
+
+def test_l2_right_code_passes() -> None:
+    report = check_l2()
+    assert report.ok, str(report)
+    assert report.difference is not None and report.difference < 2e-7
+
+
+def test_l2_term_missing_from_one_dw_is_named_with_lambda() -> None:
+    report = check_l2("dW2 no L2")
+    assert [g.gradient_name for g in report.wrong] == ["dW2"]
+    hint = report["dW2"].hints[0]
+    # λ/m = 0.7 / 7 read from the graph (the squares' part of dJ/dW2), m from W1 @ X.
+    assert hint.startswith("dW2 is missing the L2 term: dW2 + (λ/m)·W2 is the true gradient")
+    assert "λ/m = 0.1 (λ = 0.7 with m = 7)" in hint
+    assert "(lambd / m) * W2" in hint
+
+
+def test_l2_term_missing_from_every_dw() -> None:
+    report = check_l2("no L2")
+    assert [g.gradient_name for g in report.wrong] == ["dW1", "dW2", "dW3"]
+    assert all(report[k].hints[0].startswith(f"{k} is missing the L2 term") for k in ("dW1", "dW3"))
+
+
+def test_l2_term_added_to_db() -> None:
+    report = check_l2("db2 L2")
+    assert [g.gradient_name for g in report.wrong] == ["db2"]
+    assert (
+        report["db2"]
+        .hints[0]
+        .startswith(
+            "db2 − true = 0.1·b2, the λ/m = 0.1 of dW2's L2 term: L2 regularizes the weights only"
+        )
+    )
+
+
+def test_lambda_over_m_times_w_added_to_db_broadcasts_and_is_named() -> None:
+    report = check_l2("db3 λ/m·W3")
+    assert report["db3"].status == "shape"
+    assert report["db3"].hints == [
+        "db3 is the true db3 + 0.1·W3 (the λ/m = 0.1 of your cost), broadcast to W3's shape: "
+        "the L2 term belongs to dW3 only; db3 = np.sum(dZ, axis=1, keepdims=True) / m"
+    ]
+    assert "a column per sample" not in str(report)  # 3 columns, but m = 7
+
+
+def test_the_costs_lambda_over_2m_written_lambda_over_m() -> None:
+    report = check_l2("cost λ/m")
+    assert [g.gradient_name for g in report.wrong] == ["dW1", "dW2", "dW3"]
+    assert "dW1 has half the L2 term" in report["dW1"].hints[0]
+    assert any(
+        line.startswith(
+            "diagnosis: dW1, dW2, dW3 each have half the L2 term your cost gives: "
+            "the cost's L2 term written λ/m·Σ‖W‖² instead of λ/(2m)·Σ‖W‖²?"
+        )
+        for line in report.diagnosis
+    ), report.diagnosis
+
+
+def test_an_l2_term_in_dw_with_none_in_the_cost() -> None:
+    report = check_l2("cost no L2")
+    assert "but your cost has no L2 term" in report["dW2"].hints[0]
+    assert "λ/m = 0.1 (λ = 0.7 with m = 7)" in report["dW2"].hints[0]
+
+
+def check_dropout(mistake: str = "", keep_prob: float = KEEP_PROB) -> Any:
+    X, Y, parameters = regularization_problem()
+    in_forward = mistake if mistake.startswith("forward") else ""
+    _, cache = course2.forward_propagation_with_dropout(X, parameters, keep_prob, in_forward)
+    gradients = course2.backward_propagation_with_dropout(
+        X, Y, cache, keep_prob, "" if in_forward else mistake
+    )
+
+    def cost(p: dict[str, Any]) -> Any:
+        A3, _ = course2.forward_propagation_with_dropout(X, p, keep_prob, in_forward)
+        return course2.compute_cost(A3, Y)
+
+    return check_backprop(cost, parameters, gradients)
+
+
+def test_dropout_right_code_passes_and_the_masks_are_the_same_each_pass() -> None:
+    report = check_dropout()
+    assert report.ok, str(report)
+    assert report.difference is not None and report.difference < 2e-7
+
+
+def test_dropout_mask_not_applied_in_backward() -> None:
+    report = check_dropout("no mask")
+    assert [g.gradient_name for g in report.wrong] == ["dW1", "db1", "dW2", "db2"]
+    assert any(
+        "are exactly what backprop gives if the dropout masks D1 and D2 are not applied in the "
+        "backward pass" in line
+        for line in report.diagnosis
+    ), report.diagnosis
+    # relu′ from the masked A2 (the course's np.int64(A2 > 0)) zeroes the dropped units anyway
+    assert check_dropout("no mask A").ok
+
+
+def test_dropout_not_divided_by_keep_prob_in_backward() -> None:
+    report = check_dropout("no /kp")
+    assert report["dW2"].hints[0].startswith("every entry of dW2 is 0.8 × the true value")
+    assert report["dW1"].hints[0].startswith("every entry of dW1 is 0.64 × the true value")
+    text = "\n".join(report.diagnosis)
+    for l in (1, 2):  # noqa: E741
+        assert (
+            f"at layer {l} your forward divides A{l} by keep_prob = 0.8 but your backward does "
+            f"not divide dA{l} by it" in text
+        )
+    one = "\n".join(check_dropout("dA2 no /kp").diagnosis)
+    assert "at layer 2 your forward divides A2" in one and "at layer 1" not in one
+
+
+def test_dropout_not_divided_by_keep_prob_in_forward() -> None:
+    report = check_dropout("forward no /kp", keep_prob=0.5)
+    # 2 × and 4 × the truth, but no "m = 2 samples": m = 7, and the factors are keep_prob's
+    assert report["dW2"].hints[0].startswith("every entry of dW2 is 2 × the true value")
+    assert report["dW1"].hints[0].startswith("every entry of dW1 is 4 × the true value")
+    assert "m = 2" not in str(report) and "m = 4" not in str(report)
+    assert (
+        "at layer 2 your backward divides dA2 by 0.5 (keep_prob?) but your forward never "
+        "divides A2 by it" in "\n".join(report.diagnosis)
+    )

@@ -58,6 +58,11 @@ from microgrid.verify.learner_backprop.parameters import (
     read_data,
     read_parameters,
 )
+from microgrid.verify.learner_backprop.regularization import (
+    dropout_mistakes,
+    l2_coefficients,
+    l2_mistakes,
+)
 from microgrid.verify.learner_backprop.report import BackpropReport, GradientCheck
 
 Floats = NDArray[np.float64]
@@ -250,7 +255,7 @@ def check_backprop(
         else:
             report.difference = course_difference(*vectors)
             report.threshold = threshold_for(vectors[0].size)
-    _diagnose(report, J, order, setup, tolerance)
+    _diagnose(report, J, order, setup, tolerance, theirs)
     report.notes.extend(_setting_notes(setup, report.unused_keys))
     report.seconds = time.process_time() - started
     return report
@@ -518,7 +523,12 @@ def _numeric(
 
 
 def _diagnose(
-    report: BackpropReport, J: Value, order: list[Value], setup: _Setup, tolerance: Tolerance
+    report: BackpropReport,
+    J: Value,
+    order: list[Value],
+    setup: _Setup,
+    tolerance: Tolerance,
+    theirs: Mapping[str, Theirs],
 ) -> None:
     checks = report.gradients
     swapped_hints(checks, tolerance)
@@ -528,6 +538,11 @@ def _diagnose(
     if lines:  # said once for the network rather than once per gradient
         for check in checks:
             check.hints = [h for h in check.hints if " × the true value" not in h]
+    else:  # course 2: an L2 term or a dropout step written wrong
+        coefficients = l2_coefficients(J, order, setup.parameters, checks)
+        m = setup.m if setup.m is not None else setup.seen_m
+        lines.extend(l2_mistakes(coefficients, setup.parameters, checks, theirs, m))
+        lines.extend(dropout_mistakes(J, order, setup.parameters, checks, tolerance))
     if not lines and any(c.status == "WRONG" and not c.hints for c in checks):
         found, notes = activation_mistake(J, order, setup.parameters, checks, tolerance)
         lines.extend(found)

@@ -108,7 +108,7 @@ def compare(
         if yours.size == 1 and parameter.size == 1:
             yours = yours.reshape(parameter.shape)  # db as a number or as [[0.1]]: both fine
         else:
-            _shape_mismatch(check, yours, m)
+            _shape_mismatch(check, yours, m if m is not None else seen_m)
             check.wrong_mask[...] = True
             return check
     check.yours = yours
@@ -163,7 +163,13 @@ def _shape_mismatch(check: GradientCheck, yours: Floats, m: int | None) -> None:
             "samples only, np.sum(dZ, axis=1, keepdims=True), not over everything"
         )
         return
-    if len(theirs) == 2 and len(shape) == 2 and theirs[0] == shape[0] and shape[1] == 1:
+    if (
+        len(theirs) == 2
+        and len(shape) == 2
+        and theirs[0] == shape[0]
+        and shape[1] == 1
+        and (m is None or theirs[1] == m)  # 3 columns with m = 7 samples: not one per sample
+    ):
         samples = f" (m = {m})" if m is not None and theirs[1] == m else ""
         check.hints.append(
             f"{key} has a column per sample{samples}: sum them, "
@@ -317,10 +323,11 @@ def layer_pointer(checks: list[GradientCheck]) -> tuple[int | None, list[str]]:
     if right_db and all(c.name.startswith("W") for c in wrong if c.layer == latest):
         # db = Σ dZ / m is right, so dZ is: what flows to the layers below is right too.
         db = right_db[0].gradient_name
+        own = "has a mistake of its own" if "," not in earlier else "have mistakes of their own"
         lines = [
             f"look first at layer {latest} ({at_latest}), then at {earlier}: {db} is right, "
             f"so dZ{latest} is right and the mistake is in {at_latest}'s own line; it does not "
-            f"flow to the layers below, so {earlier} has a mistake of its own"
+            f"flow to the layers below, so {earlier} {own}"
         ]
         return latest, lines
     lines = [
@@ -440,6 +447,18 @@ def _describe(op: str, layer: int, wrong: _WrongDerivative, checks: list[Gradien
         f"diagnosis: {affected} are exactly what backprop gives if {op}′ at layer {layer} is "
         f"written {written} instead of {right}: in {dz}, {op}′(Z{l}) is {right} ({code})"
     )
+
+
+def backprop_what_if(
+    root: Value,
+    order: list[Value],
+    replaced: dict[int, tuple[float, ...]],
+    parameters: list[Parameter],
+) -> dict[str, Floats]:
+    """Each parameter's gradient (over its checked entries) by backprop over `order`, with
+    the local derivatives of the nodes in `replaced` (by id) swapped in. Uses, and leaves
+    changed, the deltas of the check's own graph."""
+    return _backprop_with(root, order, replaced, parameters)
 
 
 def _activation_groups(
