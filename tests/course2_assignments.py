@@ -283,3 +283,84 @@ def backward_propagation_with_dropout(
     dW1 = 1.0 / m * np.dot(dZ1, X.T)
     db1 = 1.0 / m * np.sum(dZ1, axis=1, keepdims=True)
     return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2, "dW3": dW3, "db3": db3}
+
+
+# ---------------------------------------------------------------------------
+# Optimization: the update steps.
+# ---------------------------------------------------------------------------
+
+
+def update_parameters_with_gd(
+    parameters: Parameters, grads: dict[str, Any], learning_rate: float
+) -> Parameters:
+    L = len(parameters) // 2
+    for l in range(1, L + 1):  # noqa: E741
+        parameters["W" + str(l)] = parameters["W" + str(l)] - learning_rate * grads["dW" + str(l)]
+        parameters["b" + str(l)] = parameters["b" + str(l)] - learning_rate * grads["db" + str(l)]
+    return parameters
+
+
+def initialize_velocity(parameters: Parameters) -> dict[str, Any]:
+    L = len(parameters) // 2
+    v = {}
+    for l in range(1, L + 1):  # noqa: E741
+        v["dW" + str(l)] = np.zeros(parameters["W" + str(l)].shape)
+        v["db" + str(l)] = np.zeros(parameters["b" + str(l)].shape)
+    return v
+
+
+def update_parameters_with_momentum(
+    parameters: Parameters,
+    grads: dict[str, Any],
+    v: dict[str, Any],
+    beta: float,
+    learning_rate: float,
+    mistake: str = "",
+) -> tuple[Parameters, dict[str, Any]]:
+    """v = β·v + (1 − β)·dW, W = W − α·v; mistake "β on dW" writes v = β·dW + (1 − β)·v."""
+    L = len(parameters) // 2
+    for l in range(1, L + 1):  # noqa: E741
+        for p in ("W", "b"):
+            key, d = p + str(l), "d" + p + str(l)
+            if mistake == "β on dW":
+                v[d] = beta * grads[d] + (1 - beta) * v[d]
+            else:
+                v[d] = beta * v[d] + (1 - beta) * grads[d]
+            parameters[key] = parameters[key] - learning_rate * v[d]
+    return parameters, v
+
+
+def initialize_adam(parameters: Parameters) -> tuple[dict[str, Any], dict[str, Any]]:
+    return initialize_velocity(parameters), initialize_velocity(parameters)
+
+
+def update_parameters_with_adam(
+    parameters: Parameters,
+    grads: dict[str, Any],
+    v: dict[str, Any],
+    s: dict[str, Any],
+    t: int,
+    learning_rate: float = 0.01,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    mistake: str = "",
+) -> tuple[Any, ...]:
+    """The 2021 edition's Adam step; mistake "no bias correction" or "v not corrected"."""
+    L = len(parameters) // 2
+    v_corrected, s_corrected = {}, {}
+    for l in range(1, L + 1):  # noqa: E741
+        for p in ("W", "b"):
+            key, d = p + str(l), "d" + p + str(l)
+            v[d] = beta1 * v[d] + (1 - beta1) * grads[d]
+            v_corrected[d] = v[d] / (1 - np.power(beta1, t))
+            s[d] = beta2 * s[d] + (1 - beta2) * np.power(grads[d], 2)
+            s_corrected[d] = s[d] / (1 - np.power(beta2, t))
+            if mistake in ("no bias correction", "v not corrected"):
+                v_corrected[d] = v[d]
+            if mistake == "no bias correction":
+                s_corrected[d] = s[d]
+            parameters[key] = parameters[key] - learning_rate * v_corrected[d] / (
+                np.sqrt(s_corrected[d]) + epsilon
+            )
+    return parameters, v, s, v_corrected, s_corrected

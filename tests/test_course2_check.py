@@ -8,6 +8,8 @@ check J = θx gives 7.814075313343006e-11; the 3-layer network's planted bugs
 
 from __future__ import annotations
 
+import math
+from functools import partial
 from typing import Any
 
 import course2_assignments as course2
@@ -15,6 +17,7 @@ import numpy as np
 import pytest
 
 from microgrid import check_backprop, gradient_difference
+from microgrid.verify.learner_backprop import check_update
 
 # The course's printed difference for the 3-layer case. Its last digits depend on how BLAS
 # rounds the forward pass's products (each central difference divides a change of J in its
@@ -250,3 +253,140 @@ def test_dropout_not_divided_by_keep_prob_in_forward() -> None:
         "at layer 2 your backward divides dA2 by 0.5 (keep_prob?) but your forward never "
         "divides A2 by it" in "\n".join(report.diagnosis)
     )
+
+
+# ---------------------------------------------------------------------------
+# Optimization: the update steps, against microgrid's optim.
+# ---------------------------------------------------------------------------
+
+
+def optimization_parameters() -> dict[str, Any]:
+    rng = np.random.default_rng(1)
+    return {
+        "W1": rng.standard_normal((3, 2)),
+        "b1": rng.standard_normal((3, 1)),
+        "W2": rng.standard_normal((1, 3)),
+        "b2": rng.standard_normal((1, 1)),
+    }
+
+
+@pytest.mark.parametrize(
+    ("update", "optimizer"),
+    [
+        (course2.update_parameters_with_gd, "gd"),
+        (course2.update_parameters_with_momentum, "momentum"),
+        (course2.update_parameters_with_adam, "adam"),
+    ],
+)
+def test_the_right_update_steps_pass_and_leave_the_learners_dicts_alone(
+    update: Any, optimizer: str
+) -> None:
+    parameters = optimization_parameters()
+    before = {k: v.copy() for k, v in parameters.items()}
+    report = check_update(update, parameters, optimizer, steps=4)
+    assert report.ok, str(report)
+    assert str(report).startswith(
+        f"check_update ({optimizer}, 4 steps): every parameter is right after every step"
+    )
+    assert all(max(p.errors) < 1e-12 for p in report.parameters)
+    for name, values in before.items():
+        np.testing.assert_array_equal(parameters[name], values)  # the course's code mutates
+
+
+def test_the_truth_is_the_courses_formulas_written_out() -> None:
+    # microgrid's optim.Adam against Adam written out for one number, by hand, and against torch.
+    torch = pytest.importorskip("torch")
+    parameters = {"W1": np.array([[0.5, -1.0]]), "b1": np.array([[0.0]])}
+    grads = [
+        {"dW1": np.array([[0.3, -2.0]]), "db1": np.array([[1.0]])},
+        {"dW1": np.array([[-0.1, 0.4]]), "db1": np.array([[2.0]])},
+    ]
+    report = check_update(course2.update_parameters_with_adam, parameters, "adam", grads=grads)
+    assert report.ok
+    W, v, s = 0.5, 0.0, 0.0
+    for t, g in enumerate((0.3, -0.1), start=1):
+        v, s = 0.9 * v + 0.1 * g, 0.999 * s + 0.001 * g * g
+        W -= 0.01 * (v / (1 - 0.9**t)) / (math.sqrt(s / (1 - 0.999**t)) + 1e-8)
+    assert report["W1"].true[1][0, 0] == pytest.approx(W, rel=1e-13)
+    tensor = torch.tensor([[0.5, -1.0]], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([tensor], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    for step in grads:
+        tensor.grad = torch.tensor(step["dW1"], dtype=torch.float64)
+        opt.step()
+    np.testing.assert_allclose(report["W1"].true[1], tensor.detach().numpy(), rtol=1e-13)
+
+
+def test_adam_without_bias_correction_is_named() -> None:
+    report = check_update(
+        partial(course2.update_parameters_with_adam, mistake="no bias correction"),
+        optimization_parameters(),
+        "adam",
+    )
+    assert not report.ok and [p.first_wrong for p in report.parameters] == [1, 1, 1, 1]
+    (line,) = report.diagnosis
+    assert line.startswith(
+        "diagnosis: your steps are exactly those of Adam without bias correction"
+    )
+    assert "v_corrected = v / (1 - beta1**t)" in line
+    # At t = 1, v/√s = 0.1·g/√(0.001·g²) = √10 × the corrected step's sign(g).
+    assert "(at t = 1 your step is 3.162 × the right one)" in line
+    one = check_update(
+        partial(course2.update_parameters_with_adam, mistake="v not corrected"),
+        optimization_parameters(),
+        "adam",
+    )
+    assert "Adam without bias correction of v:" in one.diagnosis[0]
+
+
+def test_momentum_beta_on_the_gradient_is_named() -> None:
+    report = check_update(
+        partial(course2.update_parameters_with_momentum, mistake="β on dW"),
+        optimization_parameters(),
+        "momentum",
+        beta=0.9,
+        learning_rate=0.01,
+    )
+    assert not report.ok
+    assert report.diagnosis == [
+        "diagnosis: your steps are exactly those of momentum's β applied to the gradient instead "
+        "of the velocity: you wrote v = β·dW + (1 − β)·v; the velocity keeps β of itself, "
+        "v = beta * v + (1 - beta) * dW (at t = 1 your step is 9 × the right one)"
+    ]
+
+
+def test_pytorchs_momentum_and_a_gd_sign_are_named() -> None:
+    def update_torch_style(parameters: Any, grads: Any, v: Any, beta: float, lr: float) -> Any:
+        for key in parameters:
+            v["d" + key] = beta * v["d" + key] + grads["d" + key]
+            parameters[key] = parameters[key] - lr * v["d" + key]
+        return parameters, v
+
+    report = check_update(update_torch_style, optimization_parameters(), "momentum")
+    assert "v = β·v + dW, without (1 − β) on the gradient" in report.diagnosis[0]
+
+    def gd_up(parameters: Any, grads: Any, learning_rate: float) -> Any:
+        return {k: parameters[k] + learning_rate * grads["d" + k] for k in parameters}
+
+    report = check_update(gd_up, optimization_parameters(), "gd")
+    assert "the step goes up the cost" in report.diagnosis[0]
+
+
+def test_check_update_reports_the_learners_line_and_bad_returns() -> None:
+    def broken(parameters: Any, grads: Any, v: Any, s: Any, t: int, *rest: Any) -> Any:
+        return parameters["W3"]  # no such layer
+
+    report = check_update(broken, optimization_parameters(), "adam")
+    assert not report.ok and report.error is not None
+    assert "KeyError" in str(report) and 'return parameters["W3"]' in str(report)
+
+    def forgets_v(parameters: Any, grads: Any, v: Any, beta: float, lr: float) -> Any:
+        return parameters
+
+    report = check_update(forgets_v, optimization_parameters(), "momentum")
+    assert "your update returned dict, not (parameters, v) (dicts)" in str(report)
+    with pytest.raises(ValueError, match="optimizer must be one of 'gd', 'momentum', 'adam'"):
+        check_update(forgets_v, optimization_parameters(), "rmsprop")
+    with pytest.raises(ValueError, match="beta1 must satisfy 0 < beta1 < 1"):
+        check_update(forgets_v, optimization_parameters(), "adam", beta1=1.0)
+    with pytest.raises(ValueError, match=r"grads\[0\]\['dW1'\] is missing"):
+        check_update(forgets_v, optimization_parameters(), "momentum", grads={"dW2": 1})
