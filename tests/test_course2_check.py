@@ -390,3 +390,37 @@ def test_check_update_reports_the_learners_line_and_bad_returns() -> None:
         check_update(forgets_v, optimization_parameters(), "adam", beta1=1.0)
     with pytest.raises(ValueError, match=r"grads\[0\]\['dW1'\] is missing"):
         check_update(forgets_v, optimization_parameters(), "momentum", grads={"dW2": 1})
+
+
+def test_a_factor_is_a_missing_one_over_m_only_when_m_could_be_it() -> None:
+    import course_networks as course
+
+    rng = np.random.default_rng(1)
+    X, Y = rng.standard_normal((2, 5)), (rng.random((1, 5)) > 0.5).astype(float)
+    parameters = course.initialize_shallow(2, 4, 1)
+    cost = course.shallow_cost(X, Y)
+    grads = course.shallow_gradients(X, Y, parameters)
+    halved = {**grads, "dW1": grads["dW1"] / 2}
+    hint = check_backprop(cost, parameters, halved)["dW1"].hints[0]
+    assert hint.endswith(
+        "exactly 2 times too small; you have m = 5 samples, so it is not 1/m twice: "
+        "a stray 1/2 in dW1's formula?"
+    )
+    # m = 5 and a factor 5: the 1/m is missing (as before), with or without data=
+    times_m = {**grads, "dW1": grads["dW1"] * 5}
+    assert "if you have m = 5 samples, the 1/m is missing" in str(
+        check_backprop(cost, parameters, times_m)
+    )
+    # Two plain arrays of different widths multiplied by parameters: m is not known, so
+    # the factor is said with an "if".
+    wide = np.ones((1, 3))
+
+    def two_widths(p: dict[str, Any]) -> Any:
+        A2, _ = course.forward_propagation(X, p)
+        J = -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / 5
+        return J + np.sum(np.dot(p["W2"].T, wide)) * 0.0
+
+    doubled = {**grads, "dW1": grads["dW1"] * 2}
+    assert "if you have m = 2 samples, the 1/m is missing" in str(
+        check_backprop(two_widths, parameters, doubled)
+    )
