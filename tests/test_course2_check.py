@@ -9,7 +9,9 @@ check J = θx gives 7.814075313343006e-11; the 3-layer network's planted bugs
 from __future__ import annotations
 
 import math
+import os
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import course2_assignments as course2
@@ -18,6 +20,8 @@ import pytest
 
 from microgrid import check_backprop, gradient_difference
 from microgrid.verify.learner_backprop import check_update
+
+REPO = Path(__file__).resolve().parents[1]
 
 # The course's printed difference for the 3-layer case. Its last digits depend on how BLAS
 # rounds the forward pass's products (each central difference divides a change of J in its
@@ -423,4 +427,55 @@ def test_a_factor_is_a_missing_one_over_m_only_when_m_could_be_it() -> None:
     doubled = {**grads, "dW1": grads["dW1"] * 2}
     assert "if you have m = 2 samples, the 1/m is missing" in str(
         check_backprop(two_widths, parameters, doubled)
+    )
+
+
+FOOTBALL = Path(os.environ.get("MICROGRID_FOOTBALL", REPO.parent / "shared/data/football"))
+
+
+def football() -> tuple[Any, Any, dict[str, Any]]:
+    """The regularization assignment's training set and its [2, 20, 3, 1] network at iteration 0."""
+    if not (FOOTBALL / "data.mat").exists():
+        pytest.skip(f"the course's football data is not in {FOOTBALL}")
+    io = pytest.importorskip("scipy.io")
+    data = io.loadmat(str(FOOTBALL / "data.mat"))
+    X, Y = data["X"].T, data["y"].T
+    np.random.seed(3)  # the assignment's initialize_parameters: randn / √n_prev, b = 0
+    dims, parameters = [2, 20, 3, 1], {}
+    for l in range(1, 4):  # noqa: E741
+        parameters[f"W{l}"] = np.random.randn(dims[l], dims[l - 1]) / np.sqrt(dims[l - 1])
+        parameters[f"b{l}"] = np.zeros((dims[l], 1))
+    return X, Y, parameters
+
+
+def test_the_football_network_gives_the_courses_first_costs_and_its_slips_are_named() -> None:
+    X, Y, parameters = football()
+    A3, cache = course2.forward_propagation(X, parameters)
+    # The course's printed costs after iteration 0: this transcription is its algorithm.
+    assert course2.compute_cost(A3, Y) == pytest.approx(0.6557412523481002, rel=1e-12)
+    with_l2 = course2.compute_cost_with_regularization(A3, Y, parameters, 0.7)
+    assert with_l2 == pytest.approx(0.6974484493131264, rel=1e-12)
+    A3_dropout, cache_dropout = course2.forward_propagation_with_dropout(X, parameters, 0.86)
+    assert course2.compute_cost(A3_dropout, Y) == pytest.approx(0.6543912405149825, rel=1e-12)
+
+    def l2_cost(p: dict[str, Any]) -> Any:
+        return course2.compute_cost_with_regularization(
+            course2.forward_propagation(X, p)[0], Y, p, 0.7
+        )
+
+    right = course2.backward_propagation_with_regularization(X, Y, cache, 0.7)
+    assert check_backprop(l2_cost, parameters, right).ok
+    slipped = course2.backward_propagation_with_regularization(X, Y, cache, 0.7, "dW2 no L2")
+    hint = check_backprop(l2_cost, parameters, slipped)["dW2"].hints[0]
+    assert "missing the L2 term" in hint and "(λ = 0.7 with m = 211)" in hint
+
+    def dropout_cost(p: dict[str, Any]) -> Any:
+        return course2.compute_cost(course2.forward_propagation_with_dropout(X, p, 0.86)[0], Y)
+
+    right = course2.backward_propagation_with_dropout(X, Y, cache_dropout, 0.86)
+    assert check_backprop(dropout_cost, parameters, right).ok
+    slipped = course2.backward_propagation_with_dropout(X, Y, cache_dropout, 0.86, "no /kp")
+    report = check_backprop(dropout_cost, parameters, slipped)
+    assert "at layer 1 your forward divides A1 by keep_prob = 0.86 but your backward does not" in (
+        "\n".join(report.diagnosis)
     )
