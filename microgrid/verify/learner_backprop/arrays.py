@@ -31,10 +31,19 @@ import numpy as np
 from microgrid.engine import Value
 from microgrid.engine.nary import dot
 
-__all__ = ["CheckTooBig", "ParameterArray", "UncheckedValue", "edge_budget", "matrix_product"]
+__all__ = [
+    "CheckTooBig",
+    "ParameterArray",
+    "UncheckedValue",
+    "data_columns",
+    "edge_budget",
+    "matrix_product",
+]
 
 # Edges (parent references) products may still record in this check; None: no limit.
 _edges_left: ContextVar[list[int] | None] = ContextVar("microgrid_edges_left", default=None)
+# The column counts of plain-number arrays multiplied by a parameter (W1 @ X: X's m).
+_columns_seen: ContextVar[set[int] | None] = ContextVar("microgrid_columns_seen", default=None)
 
 
 class CheckTooBig(MemoryError):
@@ -49,6 +58,21 @@ def edge_budget(edges: int | None) -> Iterator[None]:
         yield
     finally:
         _edges_left.reset(token)
+
+
+@contextmanager
+def data_columns() -> Iterator[set[int]]:
+    """Collect the column counts of the plain arrays that parameters multiply (X in W1 @ X).
+
+    One count is the number of samples m the learner's cost runs on; the check's
+    hints use it ("m = 3, so not a missing 1/m") when ``data=`` was not given.
+    """
+    seen: set[int] = set()
+    token = _columns_seen.set(seen)
+    try:
+        yield seen
+    finally:
+        _columns_seen.reset(token)
 
 
 def _spend(edges: int, A: np.ndarray, B: np.ndarray) -> None:
@@ -168,6 +192,9 @@ def matrix_product(a: Any, b: Any) -> Any:
         if not mask_a.any() and (_has_values(A2) or _has_values(B2)):
             return None  # unchecked entries only: NumPy's own product records them
         _spend(int(mask_a.sum()) * B2.shape[1], A2, B2)
+        seen = _columns_seen.get()
+        if seen is not None and B.ndim == 2 and B.dtype != object:
+            seen.add(B.shape[1])  # parameters @ data: the data's columns are the samples
         product = _values_times_numbers(A2, mask_a, _floats(B2))
     elif not mask_a.any():  # numbers @ Values: (Bᵀ Aᵀ)ᵀ, the same products
         _spend(int(mask_b.sum()) * A2.shape[0], A2, B2)

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from microgrid.engine import Value, is_grad_enabled
 from microgrid.engine.walks import topological_order
-from microgrid.verify.learner_backprop.arrays import edge_budget
+from microgrid.verify.learner_backprop.arrays import data_columns, edge_budget
 from microgrid.verify.learner_backprop.diagnosis import (
     Tolerance,
     activation_mistake,
@@ -57,6 +57,11 @@ from microgrid.verify.learner_backprop.parameters import (
     match_gradients,
     read_data,
     read_parameters,
+)
+from microgrid.verify.learner_backprop.regularization import (
+    dropout_mistakes,
+    l2_coefficients,
+    l2_mistakes,
 )
 from microgrid.verify.learner_backprop.report import BackpropReport, GradientCheck
 
@@ -108,6 +113,7 @@ class _Setup:
         self.wrapped: dict[str, Any] = {}  # the parameters as Values, once the cost has run
         self.max_edges: int | None = None  # per run of the cost on Values
         self.calls: list[FloatCall] = []  # where the cost on Values left the graph
+        self.columns: set[int] = set()  # columns of the data the parameters multiplied
 
     def run_on_values(self) -> tuple[Any, LearnerError | None]:
         """The learner's cost on the parameters as Values (each run has its own edge budget)."""
@@ -141,6 +147,11 @@ class _Setup:
     @property
     def m(self) -> int | None:
         return None if self.data is None else self.data.m
+
+    @property
+    def seen_m(self) -> int | None:
+        """Without data=: the columns of the plain X that the parameters multiplied (W1 @ X)."""
+        return next(iter(self.columns)) if len(self.columns) == 1 else None
 
 
 def check_backprop(
@@ -244,7 +255,7 @@ def check_backprop(
         else:
             report.difference = course_difference(*vectors)
             report.threshold = threshold_for(vectors[0].size)
-    _diagnose(report, J, order, setup, tolerance)
+    _diagnose(report, J, order, setup, tolerance, theirs)
     report.notes.extend(_setting_notes(setup, report.unused_keys))
     report.seconds = time.process_time() - started
     return report
@@ -321,9 +332,10 @@ class LearnerCodeError(RuntimeError):
 def _cost_graph(setup: _Setup) -> tuple[Value | None, LearnerError | None, list[str]]:
     """Run the learner's cost on Values and find the cost node (J), or say why not."""
     setup.wrapped = {p.name: p.as_values() for p in setup.parameters}
-    with watch_float_calls() as calls:  # float(), math.*, .item(): where Values left the graph
+    # float(), math.*, .item(): where Values left the graph; W1 @ X: how many samples
+    with watch_float_calls() as calls, data_columns() as columns:
         result, error = setup.run_on_values()
-    setup.calls = calls
+    setup.calls, setup.columns = calls, columns
     if error is not None:
         return None, error, []
     node, problem = _as_node(result)
@@ -475,6 +487,7 @@ def _compare_all(
                 setup.m,
                 keys,
                 on_kink,
+                seen_m=setup.seen_m,
             )
             for p in setup.parameters
         ]
@@ -510,7 +523,12 @@ def _numeric(
 
 
 def _diagnose(
-    report: BackpropReport, J: Value, order: list[Value], setup: _Setup, tolerance: Tolerance
+    report: BackpropReport,
+    J: Value,
+    order: list[Value],
+    setup: _Setup,
+    tolerance: Tolerance,
+    theirs: Mapping[str, Theirs],
 ) -> None:
     checks = report.gradients
     swapped_hints(checks, tolerance)
@@ -520,6 +538,11 @@ def _diagnose(
     if lines:  # said once for the network rather than once per gradient
         for check in checks:
             check.hints = [h for h in check.hints if " × the true value" not in h]
+    else:  # course 2: an L2 term or a dropout step written wrong
+        coefficients = l2_coefficients(J, order, setup.parameters, checks)
+        m = setup.m if setup.m is not None else setup.seen_m
+        lines.extend(l2_mistakes(coefficients, setup.parameters, checks, theirs, m))
+        lines.extend(dropout_mistakes(J, order, setup.parameters, checks, tolerance))
     if not lines and any(c.status == "WRONG" and not c.hints for c in checks):
         found, notes = activation_mistake(J, order, setup.parameters, checks, tolerance)
         lines.extend(found)

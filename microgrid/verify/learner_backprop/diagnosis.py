@@ -72,8 +72,13 @@ def compare(
     m: int | None,
     keys: Sequence[str],
     on_kink: bool = False,
+    seen_m: int | None = None,
 ) -> GradientCheck:
-    """The learner's gradient for `parameter` against backprop's `true` (NaN where unchecked)."""
+    """The learner's gradient for `parameter` against backprop's `true` (NaN where unchecked).
+
+    `m` is the number of samples when known for sure (``data=``); `seen_m` the
+    columns of the plain X the cost multiplied by a parameter, when m is not known.
+    """
     checked = ~np.isnan(true)
     check = GradientCheck(
         name=parameter.name,
@@ -103,7 +108,7 @@ def compare(
         if yours.size == 1 and parameter.size == 1:
             yours = yours.reshape(parameter.shape)  # db as a number or as [[0.1]]: both fine
         else:
-            _shape_mismatch(check, yours, m)
+            _shape_mismatch(check, yours, m if m is not None else seen_m)
             check.wrong_mask[...] = True
             return check
     check.yours = yours
@@ -118,7 +123,7 @@ def compare(
             check.status = "kink"
     if check.wrong_count:
         check.status = "WRONG"
-        check.hints.extend(_value_hints(check, tolerance, m))
+        check.hints.extend(_value_hints(check, tolerance, m, seen_m))
     return check
 
 
@@ -158,7 +163,13 @@ def _shape_mismatch(check: GradientCheck, yours: Floats, m: int | None) -> None:
             "samples only, np.sum(dZ, axis=1, keepdims=True), not over everything"
         )
         return
-    if len(theirs) == 2 and len(shape) == 2 and theirs[0] == shape[0] and shape[1] == 1:
+    if (
+        len(theirs) == 2
+        and len(shape) == 2
+        and theirs[0] == shape[0]
+        and shape[1] == 1
+        and (m is None or theirs[1] == m)  # 3 columns with m = 7 samples: not one per sample
+    ):
         samples = f" (m = {m})" if m is not None and theirs[1] == m else ""
         check.hints.append(
             f"{key} has a column per sample{samples}: sum them, "
@@ -197,8 +208,12 @@ def _near(x: float, target: float) -> bool:
     return abs(x - target) <= 1e-6 * abs(target)
 
 
-def factor_hint(c: float, key: str, m: int | None) -> str:
-    """Words for 'every entry of dW1 is c × the true value'."""
+def factor_hint(c: float, key: str, m: int | None, seen_m: int | None = None) -> str:
+    """Words for 'every entry of dW1 is c × the true value'.
+
+    A whole factor k is a missing 1/m only if m could be k: when the samples are
+    known (`m`, or `seen_m`: the columns of the X in W1 @ X) and differ, it is not.
+    """
     times = f"every entry of {key} is {_number(c)} × the true value"
     sign = "−" if c < 0 else ""
     size = abs(c)
@@ -213,14 +228,25 @@ def factor_hint(c: float, key: str, m: int | None) -> str:
             return f"{times}: m = {m} times too big, the 1/m is missing{flipped}"
         if _near(size, 1 / m):
             return f"{times}: m = {m} times too small, divided by m twice?{flipped}"
+    known = m if m is not None and m > 1 else seen_m
     whole = round(size)
     if whole >= 2 and _near(size, whole):
+        if known is not None and known != whole:
+            return (
+                f"{times}: exactly {whole} times too big{flipped}; you have m = {known} "
+                f"samples, so it is not a missing 1/m: a stray factor {whole} in {key}'s formula?"
+            )
         return (
             f"{times}: exactly {whole} times too big; if you have m = {whole} samples, "
             f"the 1/m is missing{flipped}"
         )
     whole = round(1 / size)
     if whole >= 2 and _near(1 / size, whole):
+        if known is not None and known != whole:
+            return (
+                f"{times}: exactly {whole} times too small{flipped}; you have m = {known} "
+                f"samples, so it is not 1/m twice: a stray 1/{whole} in {key}'s formula?"
+            )
         return (
             f"{times}: exactly {whole} times too small; if you have m = {whole} samples, "
             f"you divided by m twice{flipped}"
@@ -228,7 +254,9 @@ def factor_hint(c: float, key: str, m: int | None) -> str:
     return f"{times}: a constant factor is wrong"
 
 
-def _value_hints(check: GradientCheck, tolerance: Tolerance, m: int | None) -> list[str]:
+def _value_hints(
+    check: GradientCheck, tolerance: Tolerance, m: int | None, seen_m: int | None = None
+) -> list[str]:
     assert check.yours is not None
     key = check.gradient_name
     checked = ~np.isnan(check.true)
@@ -244,7 +272,7 @@ def _value_hints(check: GradientCheck, tolerance: Tolerance, m: int | None) -> l
     c = constant_factor(yours, true)
     # One entry is always some multiple of the truth: only a telling factor is a hint.
     if c is not None and (yours.size > 1 or _telling(c, m)):
-        hints.append(factor_hint(c, key, m))
+        hints.append(factor_hint(c, key, m, seen_m))
     shape = check.shape
     if len(shape) == 2 and shape[0] == shape[1] > 1:
         both = checked & checked.T
@@ -291,6 +319,17 @@ def layer_pointer(checks: list[GradientCheck]) -> tuple[int | None, list[str]]:
         lines = [f"look first at layer {latest}: only its gradients are wrong ({at_latest})"]
         return latest, lines
     earlier = ", ".join(c.gradient_name for c in wrong if c.layer != latest)
+    right_db = [c for c in checks if c.layer == latest and c.name.startswith("b") and c.ok]
+    if right_db and all(c.name.startswith("W") for c in wrong if c.layer == latest):
+        # db = Σ dZ / m is right, so dZ is: what flows to the layers below is right too.
+        db = right_db[0].gradient_name
+        own = "has a mistake of its own" if "," not in earlier else "have mistakes of their own"
+        lines = [
+            f"look first at layer {latest} ({at_latest}), then at {earlier}: {db} is right, "
+            f"so dZ{latest} is right and the mistake is in {at_latest}'s own line; it does not "
+            f"flow to the layers below, so {earlier} {own}"
+        ]
+        return latest, lines
     lines = [
         f"look first at layer {latest} ({at_latest}): backprop computes layer {latest} before "
         f"the layers below it, so a mistake there makes every earlier layer's gradient wrong "
@@ -408,6 +447,18 @@ def _describe(op: str, layer: int, wrong: _WrongDerivative, checks: list[Gradien
         f"diagnosis: {affected} are exactly what backprop gives if {op}′ at layer {layer} is "
         f"written {written} instead of {right}: in {dz}, {op}′(Z{l}) is {right} ({code})"
     )
+
+
+def backprop_what_if(
+    root: Value,
+    order: list[Value],
+    replaced: dict[int, tuple[float, ...]],
+    parameters: list[Parameter],
+) -> dict[str, Floats]:
+    """Each parameter's gradient (over its checked entries) by backprop over `order`, with
+    the local derivatives of the nodes in `replaced` (by id) swapped in. Uses, and leaves
+    changed, the deltas of the check's own graph."""
+    return _backprop_with(root, order, replaced, parameters)
 
 
 def _activation_groups(
