@@ -19,7 +19,7 @@ import ast
 import math
 import pickle
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from microgrid.apps.expression import FUNCTIONS, MAX_LENGTH, ExpressionError, build
@@ -41,6 +41,7 @@ __all__ = [
     "clipped",
     "graph_answer",
     "svg_of",
+    "use_layout",
 ]
 
 SEED_EXPRESSION = "u = b*c; v = a + u; J = 3*v"
@@ -422,8 +423,23 @@ def _picture(
     return svg_of(draw(root, show_local=show_local, **options))  # type: ignore[arg-type]
 
 
+_layout: Callable[[str], str] | None = None
+
+
+def use_layout(layout: Callable[[str], str] | None) -> None:
+    """Lay pictures out with `layout` (DOT text in, SVG text out) instead of Graphviz's
+    ``dot`` program; None: ``dot`` again. The browser edition has no ``dot`` and gives
+    viz-js (Graphviz compiled to WebAssembly) here."""
+    global _layout
+    _layout = layout
+
+
 def svg_of(graph: Any) -> str:
     """A Digraph as SVG text, drawn by dot within `DOT_SECONDS` (a RequestError past it)."""
+    if _layout is not None:
+        text = _layout(graph.source)
+        start = text.find("<svg")
+        return text[start:] if start >= 0 else text
     from microgrid.show.layout import RenderError
     from microgrid.show.render import Deadline, pipe
 
