@@ -24,6 +24,6 @@ if "microgrid" not in sys.modules:
     _package.__file__ = _spec.origin
     sys.modules["microgrid"] = _package
 
-from microgrid.apps.explorer.worker import answer  # noqa: E402
+from microgrid.apps.explorer.worker import answer
 
 __all__ = ["answer"]

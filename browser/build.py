@@ -43,8 +43,11 @@ PYODIDE_FILES = [
     "pyodide-lock.json",
 ]
 PAGES = {"graph.html": "index.html", "train.html": "train.html", "exercises.html": "exercises.html"}
-LINKS = {'href="/"': 'href="index.html"', 'href="/train"': 'href="train.html"',
-         'href="/exercises"': 'href="exercises.html"'}
+LINKS = {
+    'href="/"': 'href="index.html"',
+    'href="/train"': 'href="train.html"',
+    'href="/exercises"': 'href="exercises.html"',
+}
 # The page's own policy (a static host sends no header): only this folder's scripts, and
 # the worker (Pyodide's WebAssembly runs there, under the worker's own policy).
 CSP = (
@@ -54,11 +57,33 @@ CSP = (
 # Standard-library packages the explorer never imports, left out of Pyodide's
 # python_stdlib.zip to keep the site under its size limit.
 STDLIB_UNUSED = (
-    "_pyrepl/", "multiprocessing/", "unittest/", "sqlite3/", "xmlrpc/",
-    "wsgiref/", "tomllib/", "ensurepip/", "venv/", "idlelib/", "turtledemo/", "curses/",
-    "dbm/", "pydoc_data/", "pdb.py", "doctest.py", "pydoc.py", "turtle.py", "mailbox.py",
-    "imaplib.py", "smtplib.py", "ftplib.py", "poplib.py", "nntplib.py", "telnetlib.py",
-    "tkinter/", "lib2to3/",
+    "_pyrepl/",
+    "multiprocessing/",
+    "unittest/",
+    "sqlite3/",
+    "xmlrpc/",
+    "wsgiref/",
+    "tomllib/",
+    "ensurepip/",
+    "venv/",
+    "idlelib/",
+    "turtledemo/",
+    "curses/",
+    "dbm/",
+    "pydoc_data/",
+    "pdb.py",
+    "doctest.py",
+    "pydoc.py",
+    "turtle.py",
+    "mailbox.py",
+    "imaplib.py",
+    "smtplib.py",
+    "ftplib.py",
+    "poplib.py",
+    "nntplib.py",
+    "telnetlib.py",
+    "tkinter/",
+    "lib2to3/",
 )
 
 
@@ -92,16 +117,41 @@ def wheels(out: Path, cache: Path) -> list[str]:
     ours = cache / "microgrid"
     shutil.rmtree(ours, ignore_errors=True)
     environment = {**os.environ, "MICROGRID_ENGINE": "python"}  # setup.py: no mypyc
-    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(ours), str(REPO)], env=environment)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(ours),
+            str(REPO),
+        ],
+        env=environment,
+    )
     found = list(ours.glob("microgrid-*.whl"))
     for name in THEIRS:  # microgrid's pure-Python dependencies, at the versions CI tested
         version = pinned(name)
         theirs = cache / name
         pattern = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
         if not list(theirs.glob(pattern)):
-            run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                 "--only-binary=:all:", "-d", str(theirs), f"{name}=={version}"])
+            run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "-q",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "-d",
+                    str(theirs),
+                    f"{name}=={version}",
+                ]
+            )
         found.extend(theirs.glob(pattern))
     names = []
     for wheel in found:
@@ -174,8 +224,10 @@ def build(site: Path) -> None:
         raise SystemExit(f"build: the site is {size:,} bytes, over the limit of {LIMIT:,}")
     shutil.rmtree(site, ignore_errors=True)
     staging.rename(site)
-    print(f"site: {site} ({size / 1e6:.1f} MB: {', '.join(names)}); serve it with "
-          f"python -m http.server -d {os.path.relpath(site)} 8000")
+    print(
+        f"site: {site} ({size / 1e6:.1f} MB: {', '.join(names)}); serve it with "
+        f"python -m http.server -d {os.path.relpath(site)} 8000"
+    )
 
 
 def main() -> None:
