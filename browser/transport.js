@@ -32,6 +32,8 @@
       if (message.ready) {
         root.setAttribute("data-python", "ready");
         root.setAttribute("data-python-seconds", message.seconds.toFixed(2));
+        // From the page's start (navigation) to Python ready, for docs/performance.md.
+        root.setAttribute("data-python-ready-ms", performance.now().toFixed(0));
         note.textContent = "microgrid runs in this page (Python " + message.python +
           " by Pyodide; ready in " + message.seconds.toFixed(1) + " s; nothing installed). " +
           "The training page and the exercises of chapters 3–5 need NumPy: they run in the " +
