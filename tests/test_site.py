@@ -51,6 +51,9 @@ results = {}
 results["graph"] = ask("POST", "/api/graph", {
     "expression": "u = b*c; v = a + u; J = 3*v", "values": {"a": 5, "b": 3.5, "c": 2},
     "svg": False})
+results["gradcheck"] = ask("POST", "/api/graph", {
+    "expression": "sigmoid(w*x + b)*relu(x)", "values": {"w": 2, "x": 1.5, "b": -1},
+    "svg": False, "gradcheck": True})
 results["catalogue"] = ask("GET", "/api/exercises")
 status, made = ask("POST", "/api/exercises", {"progress": {"solved": [1], "tried": [1, 2]}})
 base = "/api/exercises/" + made["id"]
@@ -115,6 +118,17 @@ def test_the_worker_answers_as_the_server_does(site_python: dict) -> None:  # ty
     assert graph["value_text"] == expected["value_text"] == "36"
     assert [n["delta_text"] for n in graph["nodes"]] == [n["delta_text"] for n in expected["nodes"]]
     assert graph["explain"] == expected["explain"]
+
+
+def test_gradcheck_in_the_worker_prints_what_cpython_prints(site_python: dict) -> None:  # type: ignore[type-arg]
+    from microgrid.apps.expression import build
+    from microgrid.verify.gradcheck import gradcheck
+
+    status, answer = site_python["results"]["gradcheck"]
+    assert status == 200 and answer["gradcheck"]["ok"] is True
+    J = build("sigmoid(w*x + b)*relu(x)", {"w": 2.0, "x": 1.5, "b": -1.0})
+    assert answer["gradcheck"]["text"] == str(gradcheck(J))
+    assert "3 inputs: all ok" in answer["gradcheck"]["text"]
 
 
 def test_the_exercises_without_numpy(site_python: dict) -> None:  # type: ignore[type-arg]

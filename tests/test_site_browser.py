@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 
 from microgrid.apps.explorer.graph_api import graph_answer
+from microgrid.apps.expression import build
+from microgrid.verify.gradcheck import gradcheck
 
 try:
     from playwright.sync_api import Browser, Page, sync_playwright
@@ -192,6 +194,12 @@ def test_the_graph_page_runs_microgrid_in_the_browser(visit: Visit) -> None:
     assert text(page, "#root-value") == answer["value_text"]
     assert shown_numbers(page) == rows  # every value and delta, to the last printed digit
     assert answer["value_text"] in page.inner_text("#graph")  # the picture followed
+
+    # gradcheck(), run by the worker when its box is opened: CPython's table, digit for digit.
+    page.click("#gradcheck-box summary")
+    page.wait_for_selector("body[data-gradcheck=ok][data-state=ready]", timeout=LONG)
+    expected = str(gradcheck(build(SEED, {"a": 5.0, "b": b, "c": 2.0})))
+    assert text(page, "#gradcheck") == expected
 
     # Backprop one node at a time: the first step is the root's, then v's.
     page.click("#step-next")

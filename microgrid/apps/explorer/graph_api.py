@@ -221,7 +221,8 @@ def graph_answer(
     ``values`` ({name: number}; a name the expression uses but ``values`` lacks
     starts at 1, a name it does not use is dropped), ``show_local`` (∂child/∂parent
     on the edges), ``step`` (draw backprop's frame k, 1 = the root; 0 or absent:
-    the finished graph), ``svg`` (false: numbers only, no picture), ``h`` (the nudge).
+    the finished graph), ``svg`` (false: numbers only, no picture), ``h`` (the nudge),
+    ``gradcheck`` (true: `gradcheck()`'s table too).
     """
     if not isinstance(request, Mapping):
         raise RequestError("the request must be a JSON object")
@@ -232,6 +233,7 @@ def graph_answer(
         "step": _option(request, "step", int, 0),
         "h": _option(request, "h", float, 1e-3),
         "precision": _option(request, "precision", int, 4),
+        "gradcheck": _option(request, "gradcheck", bool, False),
         "max_nodes": max_nodes,
     }
     if not 1 <= options["precision"] <= 17:
@@ -305,6 +307,7 @@ def _answer(
     max_nodes: int,
     rankdir: str = "LR",
     nudges: bool = True,
+    gradcheck: bool = False,
 ) -> dict[str, Any]:
     if len(order) > max_nodes:
         raise RequestError(
@@ -403,9 +406,22 @@ def _answer(
         "step": step,
         "svg": None,
     }
+    if gradcheck:
+        answer["gradcheck"] = _gradcheck(root)
     if svg:
         answer["svg"] = _picture(root, show_local, step, precision, max_nodes, rankdir)
     return answer
+
+
+def _gradcheck(root: Value) -> dict[str, Any]:
+    """`gradcheck(root)`'s table: every leaf's delta against finite differences."""
+    from microgrid.verify.gradcheck import gradcheck
+
+    try:
+        report = gradcheck(root)
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        return {"ok": False, "text": f"gradcheck could not run: {clipped(str(error), 300)}"}
+    return {"ok": report.ok, "text": str(report)}
 
 
 def _picture(
