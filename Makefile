@@ -151,7 +151,7 @@ browser:
 # microgrid runs in Pyodide. Serve it with `python -m http.server -d site 8000`.
 # browser/build.py runs `npm ci` (Pyodide and viz-js, as browser/package-lock.json pins
 # them) and builds microgrid's pure-Python wheel; tests/test_site_browser.py tests it.
-site: $(VENV)/.test-installed npm
+site: npm | $(PY)
 	$(PY) browser/build.py
 
 npm:
