@@ -187,6 +187,10 @@ def page(name: str) -> str:
     if token not in text or '<script src="static/common.js">' not in text:
         raise SystemExit(f"build: {name} no longer has the token meta or common.js")
     text = text.replace(token, f'<meta http-equiv="Content-Security-Policy" content="{CSP}">')
+    link = '<link rel="stylesheet" href="static/explorer.css">'
+    if link not in text:
+        raise SystemExit(f"build: {name} no longer links explorer.css")
+    text = text.replace(link, link + '\n<link rel="stylesheet" href="static/site.css">')
     return text.replace(
         '<script src="static/common.js">',
         '<script src="static/transport.js"></script>\n<script src="static/common.js">',
@@ -204,6 +208,7 @@ def build(site: Path) -> None:
         if entry.suffix in (".js", ".css"):
             shutil.copy2(entry, staging / "static" / entry.name)
     shutil.copy2(HERE / "transport.js", staging / "static" / "transport.js")
+    shutil.copy2(HERE / "site.css", staging / "static" / "site.css")
     for source, target in PAGES.items():
         (staging / target).write_text(page(source), encoding="utf-8")
     shutil.copy2(HERE / "worker.js", staging / "worker.js")

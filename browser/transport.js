@@ -14,13 +14,13 @@
   root.setAttribute("data-python", "loading");
 
   var note = document.createElement("p");
-  note.className = "hint";
+  note.className = "hint python-status";
   note.id = "python-status";
   note.setAttribute("aria-live", "polite");
   note.textContent = "Starting Python in this page (Pyodide, a few seconds)…";
   function placeNote() {
     var header = document.querySelector("header");
-    if (header && !note.parentNode) { header.appendChild(note); }
+    if (header && !note.parentNode) { header.insertAdjacentElement("afterend", note); }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", placeNote);
@@ -35,7 +35,8 @@
         // From the page's start (navigation) to Python ready, for docs/performance.md.
         root.setAttribute("data-python-ready-ms", performance.now().toFixed(0));
         note.textContent = "microgrid runs in this page (Python " + message.python +
-          " by Pyodide; ready in " + message.seconds.toFixed(1) + " s; nothing installed). " +
+          " in Pyodide " + message.pyodide + "; ready in " + message.seconds.toFixed(1) +
+          " s; nothing installed). " +
           "The training page and the exercises of chapters 3–5 need NumPy: they run in the " +
           "installed microgrid (pip install microgrid; microgrid play).";
       } else {

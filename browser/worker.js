@@ -31,7 +31,8 @@ const ready = (async () => {
     { globals: namespace });
   const answer = namespace.get("answer");
   const seconds = (performance.now() - started) / 1000;
-  postMessage({ ready: true, seconds: seconds, python: pyodide.version });
+  const python = pyodide.runPython("import sys; sys.version.split()[0]");
+  postMessage({ ready: true, seconds: seconds, python: python, pyodide: pyodide.version });
   return answer;
 })();
 ready.catch((error) => postMessage({ ready: false, error: String(error && error.message || error) }));

@@ -14,6 +14,8 @@ Skipped, naming ``make site``, when site/ has not been built (``make test`` buil
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import shutil
 import threading
 import time
@@ -62,6 +64,9 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+FIGURES = ROOT / "docs" / "figures"
+RECORD = FIGURES / "site_screenshots.txt"
+UPDATE = os.environ.get("MICROGRID_UPDATE_SCREENSHOTS") == "1"
 LONG = 90_000  # ms: Pyodide starts in seconds, more on a busy shared machine
 SEED = "u = b*c; v = a + u; J = 3*v"
 
@@ -150,6 +155,36 @@ def shown_numbers(page: Page) -> list[list[str]]:
     return [rows.nth(i).locator("td").all_text_contents() for i in range(rows.count())]
 
 
+def screenshot(page: Page, name: str) -> None:
+    """The README's picture of the site; its record says what it showed (the page's files
+    and text), so a change of the page makes the test say it is stale."""
+    # How long Python took to start differs from run to run: not part of the picture.
+    page.evaluate(
+        "() => { const n = document.getElementById('python-status');"
+        " n.textContent = n.textContent.replace(/; ready in [0-9.]+ s/, '');"
+        " document.getElementById('status').textContent = ''; }"
+    )
+    digest = hashlib.sha256()
+    site_files = [ROOT / "browser" / "transport.js", ROOT / "browser" / "site.css"]
+    for path in [*sorted(STATIC.iterdir()), *site_files]:
+        digest.update(path.name.encode() + path.read_bytes())
+    digest.update(page.inner_text("body").encode())
+    now = digest.hexdigest()[:16]
+    if UPDATE:
+        page.screenshot(path=str(FIGURES / name))
+        RECORD.write_text(
+            "# tests/test_site_browser.py: screenshot, fingerprint of what it shows\n"
+            f"{name} {now}\n",
+            encoding="utf-8",
+        )
+        return
+    recorded = RECORD.read_text(encoding="utf-8") if RECORD.exists() else ""
+    assert (FIGURES / name).exists() and f"{name} {now}" in recorded.splitlines(), (
+        f"docs/figures/{name} is stale (the page changed since it was taken): retake it with "
+        "MICROGRID_UPDATE_SCREENSHOTS=1 pytest tests/test_site_browser.py"
+    )
+
+
 def cpython_numbers(values: dict[str, float]) -> tuple[dict[str, Any], list[list[str]]]:
     answer = graph_answer({"expression": SEED, "values": values}, svg=False)
     rows = [[n["name"], n["formula"], n["value_text"], n["delta_text"]] for n in answer["nodes"]]
@@ -180,6 +215,8 @@ def test_the_graph_page_runs_microgrid_in_the_browser(visit: Visit) -> None:
     # A picture drawn by viz-js: a box per node, with the seed's J = 33 in it.
     assert page.locator("#graph svg g.node").count() == 6
     assert "33" in page.inner_text("#graph")
+
+    screenshot(page, "site_graph.png")
 
     # The learner moves b's slider one notch with the keyboard.
     page.focus('.leaf[data-name="b"] input[type=range]')
