@@ -32,6 +32,7 @@
       if (message.ready) {
         root.setAttribute("data-python", "ready");
         root.setAttribute("data-python-seconds", message.seconds.toFixed(2));
+        root.setAttribute("data-python-steps", JSON.stringify(message.steps));
         // From the page's start (navigation) to Python ready, for docs/performance.md.
         root.setAttribute("data-python-ready-ms", performance.now().toFixed(0));
         note.textContent = "microgrid runs in this page (Python " + message.python +

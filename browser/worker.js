@@ -17,9 +17,11 @@ async function bytes(name) {
 const ready = (async () => {
   const manifest = await (await fetch("manifest.json")).json();
   const [pyodide, viz] = await Promise.all([loadPyodide(), vizInstance()]);
+  const loaded = performance.now();
   for (const wheel of manifest.wheels) {
     pyodide.unpackArchive(await bytes("wheels/" + wheel), "wheel");
   }
+  const unpacked = performance.now();
   // draw() writes DOT; viz-js (Graphviz as WebAssembly) lays it out, as dot does.
   self.microgridLayout = (dot) => viz.renderString(dot, { format: "svg", engine: "dot" });
   const namespace = pyodide.globals.get("dict")();
@@ -30,9 +32,13 @@ const ready = (async () => {
     "use_layout(lambda dot: str(microgridLayout(dot)))\n",
     { globals: namespace });
   const answer = namespace.get("answer");
-  const seconds = (performance.now() - started) / 1000;
+  const now = performance.now();
+  const seconds = (now - started) / 1000;
+  // Where the time went (docs/performance.md): Pyodide and viz-js starting, the wheels
+  // unpacked, microgrid's modules imported (compiled from .py: no .pyc is shipped).
+  const steps = { pyodide: loaded - started, wheels: unpacked - loaded, imports: now - unpacked };
   const python = pyodide.runPython("import sys; sys.version.split()[0]");
-  postMessage({ ready: true, seconds: seconds, python: python, pyodide: pyodide.version });
+  postMessage({ ready: true, seconds: seconds, steps: steps, python: python, pyodide: pyodide.version });
   return answer;
 })();
 ready.catch((error) => postMessage({ ready: false, error: String(error && error.message || error) }));
