@@ -225,6 +225,7 @@ def test_the_graph_page_runs_microgrid_in_the_browser(visit: Visit) -> None:
         "() => document.getElementById('root-value').textContent !== '33'", timeout=LONG
     )
     page.wait_for_selector("body[data-state=ready]", timeout=LONG)
+    print(f"site: a slider move's numbers in {page.get_attribute('body', 'data-latency-ms')} ms")
     b = float(page.input_value('.leaf[data-name="b"] input[type=number]'))
     assert b != 3
     answer, rows = cpython_numbers({"a": 5, "b": b, "c": 2})
@@ -271,6 +272,11 @@ def test_an_exercise_wrong_then_right_and_kept(visit: Visit) -> None:
     # The progress is kept in the browser: a reload (a new worker, a new Python) has it.
     page.reload()
     python_ready(page)
+    print(
+        "\nsite: after a reload (the browser's cache warm), Python ready in "
+        f"{page.get_attribute('html', 'data-python-ready-ms')} ms; in the worker, ms: "
+        f"{page.get_attribute('html', 'data-python-steps')}"
+    )
     page.wait_for_selector("body[data-state=ready][data-solved='1']", timeout=LONG)
     assert "1 of 10 solved (1 tried)" in text(page, ".mg-progress")
 
