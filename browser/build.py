@@ -177,9 +177,24 @@ def slim_stdlib(source: Path, target: Path) -> None:
                 new.writestr(item, old.read(item.filename), compress_type=item.compress_type)
 
 
+# What the pages say about the server that is not so in the site.
+SAYINGS = {
+    "exercises.html": (
+        "Your progress counts on this page only (a new tab starts at 0).",
+        "Your progress is kept in this browser (its local storage) until you clear the "
+        "site's data.",
+    )
+}
+
+
 def page(name: str) -> str:
     """An explorer page with the site's paths and transport (its look is unchanged)."""
     text = (STATIC / name).read_text(encoding="utf-8")
+    if name in SAYINGS:
+        old, new = SAYINGS[name]
+        if " ".join(old.split()) not in " ".join(text.split()):
+            raise SystemExit(f"build: {name} no longer says {old!r}")
+        text = _replace_words(text, old, new)
     for old, new in LINKS.items():
         text = text.replace(old, new)
     text = text.replace('"/static/', '"static/')
@@ -195,6 +210,12 @@ def page(name: str) -> str:
         '<script src="static/common.js">',
         '<script src="static/transport.js"></script>\n<script src="static/common.js">',
     )
+
+
+def _replace_words(text: str, old: str, new: str) -> str:
+    """`text` with the sentence `old` (however its lines are broken) replaced by `new`."""
+    pattern = r"\s+".join(re.escape(word) for word in old.split())
+    return re.sub(pattern, new, text, count=1)
 
 
 def build(site: Path) -> None:

@@ -254,6 +254,7 @@ def test_an_exercise_wrong_then_right_and_kept(visit: Visit) -> None:
     page.goto(visit.base + "exercises.html")
     python_ready(page)
     page.wait_for_selector("body[data-state=ready]", timeout=LONG)
+    assert "Your progress is kept in this browser" in page.inner_text("main")
     assert page.locator("#number option:not([disabled])").count() == 10
     assert "needs NumPy" in text(page, "#number option[value='12']")
     page.select_option("#number", "5")
