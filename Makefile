@@ -17,13 +17,13 @@ PIP := $(PY) -m pip --disable-pip-version-check -q
 CONSTRAINTS ?= constraints.txt
 PINNED := $(if $(CONSTRAINTS),PIP_CONSTRAINT="$(abspath $(CONSTRAINTS))")
 
-.PHONY: demo test lint typecheck pytest bench dot browser notebook clean lock lock-upgrade digits engine cc
+.PHONY: demo test lint typecheck pytest bench dot browser site npm notebook clean lock lock-upgrade digits engine cc
 
 demo: $(VENV)/.demo-installed dot
 	@$(PY) -c "from microgrid.engine import describe_engine; print('microgrid', describe_engine())"
 	$(VENV)/bin/microgrid demo
 
-test: $(VENV)/.test-installed dot browser lint typecheck pytest
+test: $(VENV)/.test-installed dot browser site lint typecheck pytest
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check microgrid tests examples benchmarks docs
@@ -147,6 +147,22 @@ browser:
 	    echo "chromium not installed and not root: the browser tests will be skipped."; \
 	  fi; }
 
+# The browser edition of the explorer (docs/explorer.md): site/, a static folder where
+# microgrid runs in Pyodide. Serve it with `python -m http.server -d site 8000`.
+# browser/build.py runs `npm ci` (Pyodide and viz-js, as browser/package-lock.json pins
+# them) and builds microgrid's pure-Python wheel; tests/test_site_browser.py tests it.
+site: npm | $(PY)
+	$(PY) browser/build.py
+
+npm:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's nodejs and npm (to build the browser edition, site/)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else \
+	    echo "make site needs npm (Node.js):  sudo apt-get install nodejs npm"; exit 1; \
+	  fi; }
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist site browser/node_modules
 	rm -f *__mypyc*.so microgrid/engine/*.so microgrid/engine/compiled.sha256

@@ -243,7 +243,7 @@ def test_a_failure_of_ours_is_a_json_500_naming_no_path(
     def broken(*args: object, **kwargs: object) -> object:
         raise OSError(2, "No such file or directory", "/home/learner/secret/file.svg")
 
-    monkeypatch.setattr("microgrid.apps.explorer.server.graph_answer", broken)
+    monkeypatch.setattr("microgrid.apps.explorer.routes.graph_answer", broken)
     status, answer = post(server, "/api/graph", {"expression": "a"})
     assert status == 500 and "FileNotFoundError" in answer["error"]
     assert "/home" not in answer["error"]

@@ -13,14 +13,27 @@ from __future__ import annotations
 import html
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from microgrid.apps.explorer.server import ExplorerServer
 from microgrid.engine import Value
+
+if TYPE_CHECKING:
+    from microgrid.apps.explorer.server import ExplorerServer
 
 __all__ = ["ExplorerPage", "ExplorerServer", "explore_page"]
 
 _server: ExplorerServer | None = None
 _server_lock = threading.Lock()
+
+
+def __getattr__(name: str) -> Any:
+    # The web server (http.server) is imported when asked for: the browser edition
+    # imports this package's API modules and has no use for it (1.7 s in Pyodide).
+    if name == "ExplorerServer":
+        from microgrid.apps.explorer.server import ExplorerServer
+
+        return ExplorerServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,8 @@ def explore_page(root: Value, height: int = 720) -> ExplorerPage:
     global _server
     if not isinstance(root, Value):
         raise TypeError(f"explore() needs a Value, got {type(root).__name__}")
+    from microgrid.apps.explorer.server import ExplorerServer
+
     with _server_lock:
         if _server is None:
             _server = ExplorerServer().start()

@@ -17,6 +17,7 @@ serves one learner; a new tab pushes out the one unseen longest).
 
 from __future__ import annotations
 
+import functools
 import pickle
 import threading
 import time
@@ -31,14 +32,43 @@ from microgrid.show.render import draw
 
 __all__ = [
     "MAX_ANSWER",
+    "NEEDS_NUMPY",
     "ExerciseSession",
     "ExerciseSessions",
+    "available",
     "catalogue",
     "exercise_picture",
 ]
 
 MAX_ANSWER = 200
 """An answer longer than this many characters is refused (a shape is a few characters)."""
+
+NEEDS_NUMPY = "needs NumPy: the installed microgrid has it (pip install microgrid; microgrid play)"
+"""Said of an exercise that cannot be built where NumPy is missing (the browser edition)."""
+
+
+def _build(number: int, seed: int, tally: Progress | None) -> Exercise:
+    """Exercise `number`, variant `seed`; one that needs NumPy, where it is missing, gets a
+    RequestError saying so (chapters 3-5 use the course's NumPy code; 1-2 do not)."""
+    try:
+        return course_exercises.get(number, seed, tally=tally)
+    except ImportError as error:
+        if (error.name or "").split(".")[0] != "numpy":
+            raise
+        raise RequestError(f"exercise {number} {NEEDS_NUMPY}") from None
+
+
+@functools.cache
+def available() -> tuple[int, ...]:
+    """The numbers of the exercises that can be built here (all of them where NumPy is)."""
+    numbers = []
+    for number in range(1, count() + 1):
+        try:
+            _build(number, 0, Progress(total=count()))
+        except RequestError:
+            continue
+        numbers.append(number)
+    return tuple(numbers)
 
 
 def exercise_picture(exercise: Exercise, revealed: bool) -> str:
@@ -59,11 +89,20 @@ def exercise_picture(exercise: Exercise, revealed: bool) -> str:
 
 
 def catalogue() -> list[dict[str, Any]]:
-    """Every exercise's number, chapter and title (what the page's list shows)."""
-    return [
-        {"number": ex.number, "chapter": ex.chapter, "title": ex.title}
-        for ex in (course_exercises.get(n) for n in range(1, count() + 1))
-    ]
+    """Every exercise's number, chapter and title (what the page's list shows); one that
+    cannot be built here has ``"available": false`` and says why in its title."""
+    entries: list[dict[str, Any]] = []
+    for number in range(1, count() + 1):
+        if number not in available():
+            entries.append(
+                {"number": number, "chapter": None, "title": NEEDS_NUMPY, "available": False}
+            )
+            continue
+        ex = course_exercises.get(number)
+        entries.append(
+            {"number": number, "chapter": ex.chapter, "title": ex.title, "available": True}
+        )
+    return entries
 
 
 class ExerciseSession:
@@ -74,7 +113,7 @@ class ExerciseSession:
 
     def __init__(self, number: int = 1, seed: int = 0, tally: Progress | None = None) -> None:
         self.tally = course_exercises.progress if tally is None else tally
-        self.exercise = course_exercises.get(number, seed, tally=self.tally)
+        self.exercise = _build(number, seed, self.tally)
         self.verdict: Verdict | None = None
         self.revealed = False
         self.error = ""
@@ -98,11 +137,13 @@ class ExerciseSession:
 
     def go(self, number: int, seed: int = 0) -> None:
         """Exercise `number` (wrapping around), variant `seed`."""
-        self.exercise = course_exercises.get((number - 1) % count() + 1, seed, tally=self.tally)
+        self.exercise = _build((number - 1) % count() + 1, seed, self.tally)
         self.verdict, self.revealed, self.error = None, False, ""
 
     def next(self) -> None:
-        self.go(self.exercise.number + 1)
+        """The next exercise that can be built here (after the last, the first)."""
+        later = [n for n in available() if n > self.exercise.number]
+        self.go(later[0] if later else available()[0])
 
     def again(self) -> None:
         self.go(self.exercise.number, self.exercise.seed + 1)
@@ -127,12 +168,27 @@ class ExerciseSession:
             "error": self.error,
             "progress": str(self.tally),
             "solved": len(self.tally.solved),
+            "record": {"solved": sorted(self.tally.solved), "tried": sorted(self.tally.tried)},
         }
         if picture:
             answer["svg"] = exercise_picture(ex, self.revealed)
         return answer
 
     # -- a request of the page: {"number": 5, "seed": 2}, {"answer": "6"}, ... ------------------
+
+    def restore(self, record: object) -> None:
+        """Take back a progress the page kept (``state()["record"]``: the browser edition
+        keeps it in the browser's storage). Numbers outside 1..count() are refused."""
+        if not isinstance(record, dict):
+            raise RequestError('"progress" must be {"solved": [1, 5], "tried": [1, 2, 5]}')
+        lists = {}
+        for key in ("solved", "tried"):
+            numbers = record.get(key, [])
+            if not isinstance(numbers, list) or len(numbers) > count():
+                raise RequestError(f'"progress" needs "{key}" as a list of exercise numbers')
+            lists[key] = {_whole(n, f"{key} exercise", 1, count()) for n in numbers}
+        self.tally.solved = lists["solved"]
+        self.tally.tried = lists["tried"] | lists["solved"]
 
     def act(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
         """Do what the page asked (show, answer, reveal, next, again); the new state."""
@@ -172,7 +228,7 @@ class ExerciseSessions:
         self._lock = threading.Lock()
 
     def create(self, session_id: str) -> ExerciseSession:
-        session = ExerciseSession(tally=Progress(total=count()))
+        session = ExerciseSession(tally=Progress(total=len(available())))
         with self._lock:
             self._sessions[session_id] = session
             while len(self._sessions) > self.limit:

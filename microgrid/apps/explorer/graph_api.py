@@ -19,7 +19,7 @@ import ast
 import math
 import pickle
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from microgrid.apps.expression import FUNCTIONS, MAX_LENGTH, ExpressionError, build
@@ -41,6 +41,7 @@ __all__ = [
     "clipped",
     "graph_answer",
     "svg_of",
+    "use_layout",
 ]
 
 SEED_EXPRESSION = "u = b*c; v = a + u; J = 3*v"
@@ -220,7 +221,8 @@ def graph_answer(
     ``values`` ({name: number}; a name the expression uses but ``values`` lacks
     starts at 1, a name it does not use is dropped), ``show_local`` (∂child/∂parent
     on the edges), ``step`` (draw backprop's frame k, 1 = the root; 0 or absent:
-    the finished graph), ``svg`` (false: numbers only, no picture), ``h`` (the nudge).
+    the finished graph), ``svg`` (false: numbers only, no picture), ``h`` (the nudge),
+    ``gradcheck`` (true: `gradcheck()`'s table too).
     """
     if not isinstance(request, Mapping):
         raise RequestError("the request must be a JSON object")
@@ -231,6 +233,7 @@ def graph_answer(
         "step": _option(request, "step", int, 0),
         "h": _option(request, "h", float, 1e-3),
         "precision": _option(request, "precision", int, 4),
+        "gradcheck": _option(request, "gradcheck", bool, False),
         "max_nodes": max_nodes,
     }
     if not 1 <= options["precision"] <= 17:
@@ -304,6 +307,7 @@ def _answer(
     max_nodes: int,
     rankdir: str = "LR",
     nudges: bool = True,
+    gradcheck: bool = False,
 ) -> dict[str, Any]:
     if len(order) > max_nodes:
         raise RequestError(
@@ -402,9 +406,22 @@ def _answer(
         "step": step,
         "svg": None,
     }
+    if gradcheck:
+        answer["gradcheck"] = _gradcheck(root)
     if svg:
         answer["svg"] = _picture(root, show_local, step, precision, max_nodes, rankdir)
     return answer
+
+
+def _gradcheck(root: Value) -> dict[str, Any]:
+    """`gradcheck(root)`'s table: every leaf's delta against finite differences."""
+    from microgrid.verify.gradcheck import gradcheck
+
+    try:
+        report = gradcheck(root)
+    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        return {"ok": False, "text": f"gradcheck could not run: {clipped(str(error), 300)}"}
+    return {"ok": report.ok, "text": str(report)}
 
 
 def _picture(
@@ -422,8 +439,23 @@ def _picture(
     return svg_of(draw(root, show_local=show_local, **options))  # type: ignore[arg-type]
 
 
+_layout: Callable[[str], str] | None = None
+
+
+def use_layout(layout: Callable[[str], str] | None) -> None:
+    """Lay pictures out with `layout` (DOT text in, SVG text out) instead of Graphviz's
+    ``dot`` program; None: ``dot`` again. The browser edition has no ``dot`` and gives
+    viz-js (Graphviz compiled to WebAssembly) here."""
+    global _layout
+    _layout = layout
+
+
 def svg_of(graph: Any) -> str:
     """A Digraph as SVG text, drawn by dot within `DOT_SECONDS` (a RequestError past it)."""
+    if _layout is not None:
+        text = _layout(graph.source)
+        start = text.find("<svg")
+        return text[start:] if start >= 0 else text
     from microgrid.show.layout import RenderError
     from microgrid.show.render import Deadline, pipe
 

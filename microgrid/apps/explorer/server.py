@@ -29,22 +29,11 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from microgrid.apps.explorer.exercise_api import ExerciseSessions, catalogue
-from microgrid.apps.explorer.graph_api import (
-    MAX_NODES,
-    SEED_EXPRESSION,
-    SEED_VALUES,
-    GraphStore,
-    RequestError,
-    graph_answer,
-)
-from microgrid.apps.explorer.training import TrainingSessions
+from microgrid.apps.explorer.graph_api import MAX_NODES, SEED_EXPRESSION, RequestError
+from microgrid.apps.explorer.routes import MAX_BODY, ExplorerAPI, HTTPError
 from microgrid.engine import Value
 
 __all__ = ["MAX_BODY", "ExplorerServer"]
-
-MAX_BODY = 64 * 1024
-"""Request bodies above this many bytes are refused (an expression is at most 10,000 characters)."""
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -61,8 +50,6 @@ CONTENT_TYPES = {
 }
 TOKEN_PLACEHOLDER = b"MICROGRID-TOKEN"
 """In the HTML pages' <meta name="microgrid-token">, replaced by the server's token."""
-_TRAIN_ROUTE = re.compile(r"^/api/train/([A-Za-z0-9_-]{1,64})(?:/([a-z_]+))?$")
-_EXERCISE_ROUTE = re.compile(r"^/api/exercises/([A-Za-z0-9_-]{1,64})(?:/([a-z_]+))?$")
 
 
 def _static_files() -> dict[str, bytes]:
@@ -75,16 +62,7 @@ def _static_files() -> dict[str, bytes]:
     }
 
 
-class HTTPError(Exception):
-    """An answer other than 200, with the message the page shows."""
-
-    def __init__(self, status: HTTPStatus, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": message, **extra}
-
-
-class ExplorerServer:
+class ExplorerServer(ExplorerAPI):
     """The explorer on ``http://127.0.0.1:PORT`` (a free port when `port` is 0).
 
     `expression` and `values` are what the graph page opens on (the seed by
@@ -101,13 +79,7 @@ class ExplorerServer:
         max_sessions: int = 8,
         request_timeout: float = 30.0,
     ) -> None:
-        self.expression = expression
-        self.values = dict(SEED_VALUES if values is None else values)
-        self.max_nodes = max_nodes
-        self.graphs = GraphStore()
-        self.trainings = TrainingSessions(max_sessions)
-        self.exercises = ExerciseSessions(max_sessions)
-        self._catalogue: list[dict[str, Any]] | None = None
+        super().__init__(expression, values, max_nodes, max_sessions)
         self.static = _static_files()
         self.token = secrets.token_urlsafe(24)
         """Sent by this server's own pages with every API request (see docs/explorer.md)."""
@@ -132,106 +104,11 @@ class ExplorerServer:
 
     def close(self) -> None:
         """Stop the training threads and the server, and free the port."""
-        self.trainings.stop_all()
+        self.stop_trainings()
         if self._thread is not None:
             self.httpd.shutdown()
             self._thread.join(timeout=5)
         self.httpd.server_close()
-
-    # -- the JSON API (each returns what is sent as JSON) ---------------------
-
-    def api_get(self, path: str, query: dict[str, list[str]]) -> Any:
-        if path == "/api/start":
-            return {
-                "expression": self.expression,
-                "values": self.values,
-                "max_nodes": self.max_nodes,
-                "max_body": MAX_BODY,
-            }
-        if path == "/api/exercises":
-            if self._catalogue is None:  # 22 small graphs built once
-                self._catalogue = catalogue()
-            return {"exercises": self._catalogue, "count": len(self._catalogue)}
-        match = _EXERCISE_ROUTE.match(path)
-        if match and match.group(2) is None:
-            exercise = self._exercise(match.group(1))
-            with exercise.lock:
-                return {**exercise.state(), "id": match.group(1)}
-        match = _TRAIN_ROUTE.match(path)
-        if match and match.group(2) is None:
-            session = self._session(match.group(1))
-            since = query.get("since", ["0"])[0]
-            full = query.get("full", ["1"])[0] != "0"
-            start = int(since) if _LENGTH.fullmatch(since) else 0
-            return session.state(since=start, full=full)
-        raise HTTPError(HTTPStatus.NOT_FOUND, f"no such address: GET {path[:100]}")
-
-    def api_post(self, path: str, body: Any) -> Any:
-        if not isinstance(body, dict):
-            raise RequestError("the request body must be a JSON object")
-        if path == "/api/graph":
-            return graph_answer(body, store=self.graphs, max_nodes=self.max_nodes)
-        if path == "/api/train":
-            settings = {
-                key: body[key]
-                for key in ("dataset", "model", "learning_rate", "sample", "seed", "hidden")
-                if key in body
-            }
-            session = self.trainings.create(secrets.token_urlsafe(12), **settings)
-            return session.state()
-        if path == "/api/exercises":  # a new page: its own exercise and progress
-            session_id = secrets.token_urlsafe(12)
-            exercise = self.exercises.create(session_id)
-            with exercise.lock:
-                state = exercise.act("show", body) if body else exercise.state()
-            return {**state, "id": session_id}
-        match = _EXERCISE_ROUTE.match(path)
-        if match and match.group(2):
-            exercise = self._exercise(match.group(1))
-            with exercise.lock:  # one request at a time changes a session
-                try:
-                    state = exercise.act(match.group(2), body)
-                except LookupError as error:
-                    raise HTTPError(HTTPStatus.NOT_FOUND, str(error)) from None
-            return {**state, "id": match.group(1)}
-        match = _TRAIN_ROUTE.match(path)
-        if match and match.group(2):
-            session = self._session(match.group(1))
-            action = match.group(2)
-            if action == "start":
-                session.start()
-            elif action == "pause":
-                session.pause()
-            elif action == "step":
-                session.step(body.get("count", 1))
-            elif action == "reset":
-                settings = {
-                    key: body[key]
-                    for key in ("dataset", "model", "learning_rate", "sample", "seed", "hidden")
-                    if key in body
-                }
-                session.reset(**settings)
-            elif action == "set":
-                if "learning_rate" in body:
-                    session.set_learning_rate(body["learning_rate"])
-                if "sample" in body:
-                    session.set_sample(body["sample"])
-            else:
-                raise HTTPError(HTTPStatus.NOT_FOUND, f"no training action {action!r}")
-            return session.state()
-        raise HTTPError(HTTPStatus.NOT_FOUND, f"no such address: POST {path[:100]}")
-
-    def _exercise(self, session_id: str) -> Any:
-        try:
-            return self.exercises.get(session_id)
-        except LookupError as error:
-            raise HTTPError(HTTPStatus.NOT_FOUND, str(error)) from None
-
-    def _session(self, session_id: str) -> Any:
-        try:
-            return self.trainings.get(session_id)
-        except LookupError as error:
-            raise HTTPError(HTTPStatus.NOT_FOUND, str(error)) from None
 
 
 def _handler_class(explorer: ExplorerServer, timeout: float) -> type[BaseHTTPRequestHandler]:

@@ -7,13 +7,14 @@ and chapter 4's three samples; other seeds draw other small numbers.
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from microgrid.course import logistic
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise
 from microgrid.show.explain import explain
 from microgrid.show.notation import format_number, node_names
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["BUILDERS"]
 
@@ -38,6 +39,8 @@ def _sample_text(seed: int) -> str:
 
 
 def value_of_z(number: int, seed: int, progress: Progress | None) -> Exercise:
+    from microgrid.course import logistic  # NumPy: imported when asked
+
     x, y, w, b = _one_sample(seed)
     L = logistic.single_example(x, y, w, b)
     nodes = {name: node for node, name in node_names(L).items()}
@@ -65,6 +68,8 @@ def value_of_z(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 def _one_sample_delta(name: str, title: str, ask: str, note: str = ""):  # type: ignore[no-untyped-def]
     def build(number: int, seed: int, progress: Progress | None) -> Exercise:
+        from microgrid.course import logistic
+
         x, y, w, b = _one_sample(seed)
         L = logistic.single_example(x, y, w, b)
         ex = delta_exercise(
@@ -84,6 +89,8 @@ def _one_sample_delta(name: str, title: str, ask: str, note: str = ""):  # type:
 
 
 def _m_samples(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    import numpy as np
+
     if seed == 0:
         X = np.array([[1.0, 2.0, -1.0], [3.0, 0.5, -2.0]])
         return X, np.array([[1.0, 0.0, 1.0]]), np.array([[0.1], [-0.2]]), 0.3
@@ -109,6 +116,8 @@ def _m_text(seed: int) -> str:
 
 def _loop_delta(name: str, title: str):  # type: ignore[no-untyped-def]
     def build(number: int, seed: int, progress: Progress | None) -> Exercise:
+        from microgrid.course import logistic
+
         X, Y, w, b = _m_samples(seed)
         graph = logistic.cost_graph(X, Y, w, b)
         ex = delta_exercise(
@@ -135,6 +144,8 @@ def _loop_delta(name: str, title: str):  # type: ignore[no-untyped-def]
 
 
 def cost_after_loop(number: int, seed: int, progress: Progress | None) -> Exercise:
+    from microgrid.course import logistic
+
     X, Y, w, b = _m_samples(seed)
     graph = logistic.cost_graph(X, Y, w, b)
     losses = [format_number(loss.value) for loss in graph.L]

@@ -7,11 +7,12 @@ network) or `logistic.vectorized_gradients` return for data of the sizes asked.
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from microgrid.course import logistic, networks
 from microgrid.course.exercises.core import Exercise, Mistake, Progress
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["BUILDERS"]
 
@@ -26,6 +27,10 @@ def _sizes(seed: int) -> tuple[int, int, int]:
 
 
 def _network_grads(seed: int) -> dict[str, np.ndarray]:
+    import numpy as np  # NumPy and the course's models: imported when asked
+
+    from microgrid.course import networks
+
     n_x, n_h, m = _sizes(seed)
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n_x, m))
@@ -73,6 +78,10 @@ def shape_dW1(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def shape_dZ1(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course import networks
+
     n_x, n_h, m = _sizes(seed)
     X = np.random.default_rng(seed).normal(size=(n_x, m))
     parameters = networks.initialize_parameters([n_x, n_h, 1], seed=seed)
@@ -130,6 +139,10 @@ def shape_db1(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def shape_logistic_dw(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course import logistic
+
     n, _, m = _sizes(seed)
     n = 12288 if seed == 0 else n
     m = 209 if seed == 0 else m

@@ -8,8 +8,13 @@
   var tokenMeta = document.querySelector('meta[name="microgrid-token"]');
   var token = tokenMeta ? tokenMeta.getAttribute("content") : "";
 
-  // Every answer is JSON; a non-200 answer carries {"error": message}.
+  // Every answer is JSON; a non-200 answer carries {"error": message}. How a request
+  // reaches microgrid is the one thing the two editions do differently: `microgrid play`
+  // sends it to its server with fetch; the browser edition (make site) loads transport.js
+  // before this file, which sets window.microgridTransport and hands the request to
+  // microgrid running in a Web Worker. Both answer through the same Python functions.
   function api(method, path, body) {
+    if (window.microgridTransport) { return window.microgridTransport(method, path, body); }
     var options = { method: method, headers: { "X-Microgrid-Token": token } };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";

@@ -54,6 +54,10 @@
       var option = document.createElement("option");
       option.value = String(ex.number);
       option.textContent = ex.number + ". (chapter " + ex.chapter + ") " + ex.title;
+      if (ex.available === false) {  // the browser edition has no NumPy: said, not offered
+        option.disabled = true;
+        option.textContent = ex.number + ". " + ex.title;
+      }
       byId("number").appendChild(option);
     });
     return api("POST", "/api/exercises", {});

@@ -22,7 +22,10 @@
       values: state.values,
       show_local: byId("show-local").checked,
       step: state.step,
-      svg: withPicture
+      svg: withPicture,
+      // gradcheck() replays the graph twice per leaf: only when its box is open, and
+      // with the picture (after the numbers).
+      gradcheck: withPicture && byId("gradcheck-box").open
     };
     if (state.graph) { body.graph = state.graph; } else { body.expression = state.expression; }
     return api("POST", "/api/graph", body);
@@ -47,6 +50,10 @@
   var updatePicture = window.microgrid.coalesced(function () {
     return request(true).then(function (answer) {
       view.showSvg(byId("graph"), answer.svg);
+      if (answer.gradcheck) {
+        byId("gradcheck").textContent = answer.gradcheck.text;
+        document.body.setAttribute("data-gradcheck", answer.gradcheck.ok ? "ok" : "failed");
+      }
       state.pictureOf = view.structure(answer);
       byId("graph").classList.remove("updating");
       document.body.setAttribute("data-picture-step", String(answer.step));
@@ -268,6 +275,9 @@
   byId("step-first").addEventListener("click", function () { stopPlaying(); goTo(0); });
   byId("step-play").addEventListener("click", togglePlay);
   byId("show-local").addEventListener("change", function () { updatePicture(); });
+  byId("gradcheck-box").addEventListener("toggle", function () {
+    if (byId("gradcheck-box").open) { updatePicture(); }
+  });
   document.addEventListener("keydown", function (event) {
     var tag = event.target && event.target.tagName;
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") { return; }  // sliders use arrows
