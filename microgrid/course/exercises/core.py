@@ -7,7 +7,7 @@ give. `Exercise.answer` grades a prediction and returns a `Verdict`.
 >>> from microgrid import Value
 >>> a, b = Value(2.0, label="a"), Value(5.0, label="b")
 >>> J = (a * b).named("J")
->>> ex = delta_exercise(0, 1, "demo", "What is dJ/da?", J, "a", seed=0)
+>>> ex = delta_exercise(0, "1", "demo", "What is dJ/da?", J, "a", seed=0)
 >>> ex.answer(5).right
 True
 """
@@ -138,7 +138,7 @@ class Exercise:
     """
 
     number: int
-    chapter: int
+    chapter: str
     title: str
     question: str
     truth: Answer
@@ -152,6 +152,12 @@ class Exercise:
     tolerance: Tolerance = TOLERANCE
     make: Callable[[int], Exercise] | None = field(default=None, repr=False)
     progress: Progress | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # A float sum such as (−0.6)·1.5 + (−0.7)·(−1) + 0.2 gives 5.6e−17 for an exact 0
+        # (0.6, 0.7 and 0.2 have no exact binary form): that round-off is no answer to learn.
+        if isinstance(self.truth, float) and abs(self.truth) < ROUND_OFF:
+            self.truth = 0.0
 
     def answer(self, given: object) -> Verdict:
         """Grade `given` (a number, a shape such as (4, 2) or "4, 2", or a node's name)."""
@@ -193,6 +199,11 @@ class Exercise:
     def __str__(self) -> str:
         return f"Exercise {self.number} (chapter {self.chapter}): {self.title}\n{self.question}"
 
+    def __repr__(self) -> str:
+        # What a terminal prints for `ex`: the question, never the answer or its working
+        # (`ex.reveal()` shows those when asked).
+        return f"<{self}\n{self.hint()} Grade a guess with ex.answer(...).>"
+
     def _repr_html_(self) -> str:
         import html
 
@@ -227,14 +238,19 @@ class Exercise:
         return repr(value)
 
 
-_NUMBER = re.compile(r"\s*[-−+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+ROUND_OFF = 1e-12
+"""A number exercise's truth closer to 0 than this is an exact 0 seen through round-off."""
+
+_NUMBER = re.compile(r"\s*[-−+]?(\d+\.?\d*|\.\d+)([eE][-−+]?\d+)?\s*")
 
 
 def parse_number(given: object) -> float:
     """A number from an int, a float or a plain decimal string (never evaluated).
 
-    >>> parse_number(6), parse_number(" −0.5 "), parse_number("1e-3")
-    (6.0, -0.5, 0.001)
+    The engine's own spelling, with the minus sign "−", is read too (``1.2e−05``).
+
+    >>> parse_number(6), parse_number(" −0.5 "), parse_number("1e-3"), parse_number("1.2e−05")
+    (6.0, -0.5, 0.001, 1.2e-05)
     """
     if isinstance(given, bool):
         raise TypeError("answer: give a number, not True or False")
@@ -279,7 +295,7 @@ def parse_shape(given: object) -> tuple[int, ...]:
 
 def delta_exercise(
     number: int,
-    chapter: int,
+    chapter: str,
     title: str,
     question: str,
     root: Value,
