@@ -36,6 +36,7 @@ __all__ = [
     "delta_exercise",
     "parse_number",
     "parse_shape",
+    "real_slips",
 ]
 
 Answer = float | tuple[int, ...] | str
@@ -386,14 +387,30 @@ def delta_exercise(
         seed=seed,
         reveal_lines=tuple(lines),
         # A slip that happens to equal the answer is no slip (c = 1: ∂u/∂b is dJ/db/3 …).
-        mistakes=tuple(
-            m
-            for m in mistakes
-            if isinstance(m.value, float) and not TOLERANCE.accepts(m.value, truth)
-        ),
+        mistakes=real_slips(truth, [m for m in mistakes if isinstance(m.value, float)]),
         root=root,
         hidden=node_name,
         picture_step=position,
         make=make,
         progress=progress,
     )
+
+
+def real_slips(truth: Answer, mistakes: list[Mistake]) -> tuple[Mistake, ...]:
+    """The mistakes that differ from the truth (a slip equal to the answer is no slip).
+
+    >>> [m.value for m in real_slips(6.0, [Mistake(6.0, "same"), Mistake(2.0, "a factor")])]
+    [2.0]
+    """
+
+    def same(x: Answer, y: Answer) -> bool:
+        if isinstance(x, float) and isinstance(y, float):
+            return TOLERANCE.accepts(x, y)
+        return x == y
+
+    kept: list[Mistake] = []
+    for m in mistakes:
+        # The first of two slips a grader cannot tell apart is the one it names.
+        if not same(m.value, truth) and not any(same(m.value, k.value) for k in kept):
+            kept.append(m)
+    return tuple(kept)

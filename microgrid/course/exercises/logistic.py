@@ -13,11 +13,11 @@ import numpy as np
 from microgrid.course import logistic
 from microgrid.course.exercises.core import (
     ROUND_OFF,
-    TOLERANCE,
     Exercise,
     Mistake,
     Progress,
     delta_exercise,
+    real_slips,
 )
 from microgrid.engine import Value, binary_cross_entropy
 from microgrid.show.explain import explain
@@ -60,9 +60,12 @@ def value_of_z(number: int, seed: int, progress: Progress | None) -> Exercise:
         kind="number",
         seed=seed,
         reveal_lines=(f"{forward['wᵀx']}, then {_exact_zero(forward['z'], z.value)}.",),
-        mistakes=(
-            Mistake(nodes["wᵀx"].value, "That is w1·x1 + w2·x2; z adds the bias b."),
-            Mistake(nodes["a"].value, "That is a = σ(z); the question asks z itself."),
+        mistakes=real_slips(
+            z.value,
+            [
+                Mistake(nodes["wᵀx"].value, "That is w1·x1 + w2·x2; z adds the bias b."),
+                Mistake(nodes["a"].value, "That is a = σ(z); the question asks z itself."),
+            ],
         ),
         root=L,
         hidden="z",
@@ -139,7 +142,7 @@ def _explain_da(ex: Exercise, y: float) -> None:
         ),
         Mistake(a, "That is a's value; the question asks how fast L changes when a moves."),
     ]
-    ex.mistakes = tuple(m for m in slips if not TOLERANCE.accepts(float(m.value), ex.truth))  # type: ignore[arg-type]
+    ex.mistakes = real_slips(ex.truth, slips)
 
 
 def _m_samples(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -192,7 +195,7 @@ def _loop_delta(name: str, title: str):  # type: ignore[no-untyped-def]
             f"That is d{name} divided by m twice (the loop's sum / m, then / m again): "
             "divide once, by m = 3.",
         )
-        ex.mistakes = (summed, twice, *ex.mistakes)
+        ex.mistakes = real_slips(ex.truth, [summed, twice, *ex.mistakes])
         return ex
 
     return build
