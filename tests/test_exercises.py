@@ -4,7 +4,11 @@ and a wrong answer is explained (the chain-rule line, the nudge, the slip named)
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -489,3 +493,34 @@ def test_the_repr_does_not_give_the_answer_away() -> None:
         )
         assert ex.question in text and "ex.answer(" in text
     assert "6" not in repr(exercises.get(5)).split("What is dJ/db?")[1]
+
+
+# -- where the exercises are announced ----------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_each_chapters_page_names_its_exercises() -> None:
+    """Each chapter's page has an Exercises section naming exercises of that chapter."""
+    pages = {page.name.split("-")[0].lstrip("0") or "0": page for page in DOCS.glob("[01]*-*.md")}
+    assert set(CHAPTERS) - {"5b"} <= set(pages)  # 5b's page is written by its own branch
+    for chapter, page in pages.items():
+        text = page.read_text(encoding="utf-8")
+        assert "## Exercises" in text, page.name
+        numbers = exercises.chapter_numbers(chapter)
+        assert any(f"exercises.get({n}" in text for n in numbers), page.name
+    assert "exercises.get(8)" not in (DOCS / "02-backprop.md").read_text(encoding="utf-8")
+
+
+def test_readme_index_and_play_help_say_the_exercises_exist() -> None:
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    assert "Exercises, in every chapter" in readme and "exercises.get(5).answer(6)" in readme
+    assert "exercises.get(n).answer" in (DOCS / "index.md").read_text(encoding="utf-8")
+    help_text = subprocess.run(
+        [sys.executable, "-m", "microgrid", "play", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
+    assert "Exercises page" in help_text and "microgrid.exercises" in help_text

@@ -78,7 +78,7 @@ _BUILDERS = [
 ]
 
 progress = Progress(total=len(_BUILDERS))
-"""This Python session's progress: ``str(exercises.progress)`` is "3 of 22 solved (4 tried)"."""
+"""This Python session's progress: ``str(exercises.progress)`` is "3 of 49 solved (4 tried)"."""
 
 
 def count() -> int:
