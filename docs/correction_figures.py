@@ -136,7 +136,9 @@ def _learning_rates(path: Path) -> object:
     figure, axes = plt.subplots(figsize=(7, 4))
     for rate in RATES:
         side = "above" if rate > limit else "below"
-        axes.plot(rate_costs(rate), label=f"α = {rate:g} ({side} 2/λmax = {limit:.4f})", linewidth=1)
+        axes.plot(
+            rate_costs(rate), label=f"α = {rate:g} ({side} 2/λmax = {limit:.4f})", linewidth=1
+        )
     axes.set_xlabel("iteration")
     axes.set_ylabel("cost J")
     axes.set_title("synthetic cats: a step too long for the curvature zig-zags")
