@@ -35,8 +35,9 @@ def _pyplot() -> Any:
 
 # ---------------------------------------------------------------------------
 # The notes' open questions (docs chapters 2, 4 and 6; issue 14). Six samples
-# with one feature, two of them contradicting each other (x = -0.5 is a cat,
-# x = 0.5 is not), so no w, b fits them all and the cost has a proper minimum.
+# with one feature that no threshold separates (x = -0.5 is a cat between two
+# non-cats, x = 0.5 a non-cat between two cats), so no w, b gets all six right and the
+# cost has a proper minimum.
 # The numbers behind each picture are written to a .txt and checked like DOT.
 # ---------------------------------------------------------------------------
 
