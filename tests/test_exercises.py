@@ -524,3 +524,10 @@ def test_readme_index_and_play_help_say_the_exercises_exist() -> None:
         env={**os.environ, "COLUMNS": "200"},
     ).stdout
     assert "Exercises page" in help_text and "microgrid.exercises" in help_text
+
+
+def test_a_whole_number_past_the_float_range_is_refused_clearly() -> None:
+    for huge in (10**400, -(10**400), 10**100_000):
+        with pytest.raises(ValueError, match=r"beyond 1\.8e308"):
+            exercises.get(5).answer(huge)
+    assert parse_number(2**1023) == float(2**1023)

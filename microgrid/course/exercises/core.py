@@ -255,6 +255,9 @@ def parse_number(given: object) -> float:
     """
     if isinstance(given, bool):
         raise TypeError("answer: give a number, not True or False")
+    if isinstance(given, int) and not -(2**1023) < given < 2**1024:
+        # float(10**400) would raise OverflowError from deep inside the grading.
+        raise ValueError("answer: give a finite number, got a whole number beyond 1.8e308")
     if isinstance(given, (int, float)):
         number = float(given)
     elif isinstance(given, str):
