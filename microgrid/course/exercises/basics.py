@@ -20,9 +20,15 @@ from microgrid.course.exercises.core import (
     real_slips,
 )
 from microgrid.engine import Value, binary_cross_entropy
-from microgrid.show.notation import format_number
+from microgrid.show.notation import format_number, number_in_formula
 
 __all__ = ["BUILDERS_0", "BUILDERS_4B"]
+
+
+def term(x: float) -> str:
+    """A number inside a formula, 4 significant digits: negative ones in parentheses."""
+    return number_in_formula(x, 4)
+
 
 show = format_number
 
@@ -112,6 +118,11 @@ def loss_value(number: int, seed: int, progress: Progress | None) -> Exercise:
     )
 
 
+def _square(c: float) -> str:
+    """(w1 − 3)², or (w1 + 2)² for c = −2."""
+    return f"(w1 − {show(c)})²" if c >= 0 else f"(w1 + {show(-c)})²"
+
+
 def descent_step(number: int, seed: int, progress: Progress | None) -> Exercise:
     rng = random.Random(seed)
     if seed == 0:
@@ -133,14 +144,14 @@ def descent_step(number: int, seed: int, progress: Progress | None) -> Exercise:
         number=number,
         chapter="0",
         title="one step of gradient descent",
-        question=f"J(w1) = (w1 − {show(c)})², w1 = {show(w0)}, α = {show(alpha)}. After one step "
+        question=f"J(w1) = {_square(c)}, w1 = {show(w0)}, α = {show(alpha)}. After one step "
         "w1 := w1 − α·dw1, what is w1?",
         truth=truth,
         kind="number",
         seed=seed,
         reveal_lines=(
-            f"dw1 = 2·(w1 − {show(c)}) = {show(dw1)} (the engine's w1.delta), so w1 := "
-            f"{show(w0)} − {show(alpha)} · {show(dw1)} = {show(truth)}: a step towards the "
+            f"dw1 = 2·{_square(c)[:-1]} = {show(dw1)} (the engine's w1.delta), so w1 := "
+            f"{show(w0)} − {show(alpha)} · {term(dw1)} = {show(truth)}: a step towards the "
             f"minimum at w1 = {show(c)}.",
         ),
         mistakes=real_slips(

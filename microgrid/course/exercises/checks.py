@@ -21,8 +21,9 @@ __all__ = ["BUILDERS_6", "BUILDERS_7", "BUILDERS_10"]
 show = format_number
 
 
-def _8(x: float) -> str:
-    return signed(f"{x:.8f}")
+def _8(x: float, parenthesised: bool = False) -> str:
+    text = signed(f"{x:.8f}")
+    return f"({text})" if parenthesised and x < 0 else text
 
 
 def two_sided(number: int, seed: int, progress: Progress | None) -> Exercise:
@@ -47,7 +48,7 @@ def two_sided(number: int, seed: int, progress: Progress | None) -> Exercise:
         kind="number",
         seed=seed,
         reveal_lines=(
-            f"(J(θ + ε) − J(θ − ε)) / (2ε) = ({_8(up)} − {_8(down)}) / {show(2 * eps)} = "
+            f"(J(θ + ε) − J(θ − ε)) / (2ε) = ({_8(up)} − {_8(down, True)}) / {show(2 * eps)} = "
             f"{show(truth, 8)}; backprop says dJ/dθ = 3θ² − 2 = {show(theta.delta, 8)}. The "
             "error is ε² times a constant: a ten times smaller ε makes it a hundred times smaller.",
         ),

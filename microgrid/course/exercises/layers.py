@@ -14,9 +14,15 @@ from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_e
 from microgrid.course.networks.graph import cost_graph, one_sample_graph
 from microgrid.course.networks.vectorized import initialize_parameters
 from microgrid.engine import Value
-from microgrid.show.notation import format_number, node_names
+from microgrid.show.notation import format_number, node_names, number_in_formula
 
 __all__ = ["BUILDERS_8", "BUILDERS_9"]
+
+
+def term(x: float) -> str:
+    """A number inside a formula, 4 significant digits: negative ones in parentheses."""
+    return number_in_formula(x, 4)
+
 
 show = format_number
 
@@ -244,6 +250,11 @@ def deep_weight_shape(number: int, seed: int, progress: Progress | None) -> Exer
     )
 
 
+def _plus(x: float) -> str:
+    """+ 2 or − 2, for a term after another."""
+    return f"+ {show(x)}" if x >= 0 else f"− {show(-x)}"
+
+
 def dead_relu(number: int, seed: int, progress: Progress | None) -> Exercise:
     rng = random.Random(seed)
     x0 = 1.0 if seed == 0 else rng.choice([1.0, 2.0, 0.5])
@@ -260,8 +271,8 @@ def dead_relu(number: int, seed: int, progress: Progress | None) -> Exercise:
         number,
         "9",
         "a unit relu switched off",
-        f"z1 = {show(p)}·x + {show(q)}, z2 = {show(r)}·x + ({show(s)}), J = {show(c1)}·relu(z1) + "
-        f"{show(c2)}·relu(z2) at x = {show(x0)} (so z1 = {show(z1.value)}, z2 = "
+        f"z1 = {show(p)}·x + {show(q)}, z2 = {show(r)}·x {_plus(s)}, J = {show(c1)}·relu(z1) "
+        f"{_plus(c2)}·relu(z2) at x = {show(x0)} (so z1 = {show(z1.value)}, z2 = "
         f"{show(z2.value)}). What is dJ/dx?",
         J,
         "x",
@@ -271,7 +282,7 @@ def dead_relu(number: int, seed: int, progress: Progress | None) -> Exercise:
     )
     ex.reveal_lines = (
         f"relu′ is 1 where z > 0 and 0 where z < 0: the path through z2 = {show(z2.value)} "
-        f"carries nothing, so dJ/dx = {show(c1)}·1·{show(p)} + {show(c2)}·0·{show(r)} = "
+        f"carries nothing, so dJ/dx = {term(c1)}·1·{term(p)} + {term(c2)}·0·{term(r)} = "
         f"{show(ex.truth)}.",  # type: ignore[arg-type]
         *ex.reveal_lines,
     )

@@ -15,9 +15,15 @@ import numpy as np
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise, real_slips
 from microgrid.course.networks.graph import NetworkGraph, cost_graph
 from microgrid.engine import Value
-from microgrid.show.notation import format_number, node_names
+from microgrid.show.notation import format_number, node_names, number_in_formula
 
 __all__ = ["BUILDERS"]
+
+
+def term(x: float) -> str:
+    """A number inside a formula, 4 significant digits: negative ones in parentheses."""
+    return number_in_formula(x, 4)
+
 
 show = format_number
 
@@ -93,7 +99,7 @@ def dW1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
     ex.reveal_lines = (
         f"W1[{j},{k}] meets sample i once, as W1[{j},{k}]·x{k + 1}⁽ⁱ⁾ inside z1[{j}]⁽ⁱ⁾: "
         f"{m} paths, each dZ1[{j},i]·X[{k},i]/m, and the delta adds them (chapter 2's +=): "
-        + " + ".join(f"{show(float(dZ1[j, i]))}·{show(float(X[k, i]))}" for i in range(m))
+        + " + ".join(f"{term(float(dZ1[j, i]))}·{term(float(X[k, i]))}" for i in range(m))
         + f", over {m}: {show(truth)} = (dZ1·Xᵀ)[{j},{k}]/m.",
         *ex.reveal_lines,
     )
@@ -148,8 +154,8 @@ def dA1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
     truth = float(ex.truth)  # type: ignore[arg-type]
     ex.reveal_lines = (
         f"a1[{j}] feeds both units of layer 2, through W2[0,{j}] and W2[1,{j}]: its delta adds "
-        f"the two edges, {show(float(W2[0, j]))}·{show(float(dZ2[0]))} + "
-        f"{show(float(W2[1, j]))}·{show(float(dZ2[1]))} = {show(truth)}. That is column {j} of "
+        f"the two edges, {term(float(W2[0, j]))}·{term(float(dZ2[0]))} + "
+        f"{term(float(W2[1, j]))}·{term(float(dZ2[1]))} = {show(truth)}. That is column {j} of "
         f"W2 against dZ2: row {j} of W2ᵀ·dZ2.",
         *ex.reveal_lines,
     )
@@ -188,7 +194,7 @@ def db1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
     truth = float(ex.truth)  # type: ignore[arg-type]
     ex.reveal_lines = (
         f"b1[{j}] is added into z1[{j}] for every sample with local derivative 1: the row sum "
-        + " + ".join(show(float(v)) for v in dZ1[j])
+        + " + ".join(term(float(v)) for v in dZ1[j])
         + f", over {m}: {show(truth)}. keepdims=True keeps the column: db1 is (2, 1), b1's shape.",
         *ex.reveal_lines,
     )

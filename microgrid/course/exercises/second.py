@@ -20,6 +20,10 @@ _X = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]
 _Y = [0, 0, 1, 0, 1, 1]
 
 
+def _matrix(rows: list[list[float]]) -> str:
+    return "[" + ", ".join("[" + ", ".join(show(v) for v in row) + "]" for row in rows) + "]"
+
+
 def log_loss_curvature(number: int, seed: int, progress: Progress | None) -> Exercise:
     rng = random.Random(seed)
     z0, y = (
@@ -133,7 +137,7 @@ def mixed_partial(number: int, seed: int, progress: Progress | None) -> Exercise
         seed=seed,
         reveal_lines=(
             f"∂J/∂x = 2xy, and its slope in y is 2x = {show(truth)}. The Hessian is "
-            f"[[2y, 2x], [2x, 0]] = {[[show(v) for v in row] for row in H]}: symmetric, as "
+            f"[[2y, 2x], [2x, 0]] = {_matrix(H)}: symmetric, as "
             "the order of the two derivatives does not matter.",
         ),
         mistakes=real_slips(
