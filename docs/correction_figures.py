@@ -78,7 +78,7 @@ def _save(figure: Any, path: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------
-# Chapter 6: the step must fit the curvature, α below about 2/L (chapter 4's zig-zag).
+# Chapter 6: the step must fit the curvature, α below about 2/λmax (chapter 4's zig-zag).
 # ---------------------------------------------------------------------------
 
 RATES = (0.005, 0.001)
@@ -114,7 +114,7 @@ def learning_rates_text() -> str:
     L = lipschitz_constant(X)
     lines = [
         "# python docs/make_figures.py: LogisticRegression on datasets.synthetic_catvnoncat()",
-        f"L = {L:.0f} at w = 0, so 2/L = {2 / L:.4f}",
+        f"λmax = {L:.0f} at w = 0, so 2/λmax = {2 / L:.4f}",
     ]
     for rate in RATES:
         costs = rate_costs(rate)
@@ -136,7 +136,9 @@ def _learning_rates(path: Path) -> object:
     figure, axes = plt.subplots(figsize=(7, 4))
     for rate in RATES:
         side = "above" if rate > limit else "below"
-        axes.plot(rate_costs(rate), label=f"α = {rate:g} ({side} 2/L = {limit:.4f})", linewidth=1)
+        axes.plot(
+            rate_costs(rate), label=f"α = {rate:g} ({side} 2/λmax = {limit:.4f})", linewidth=1
+        )
     axes.set_xlabel("iteration")
     axes.set_ylabel("cost J")
     axes.set_title("synthetic cats: a step too long for the curvature zig-zags")

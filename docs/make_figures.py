@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib.util
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -188,8 +189,23 @@ def cost_graph_local() -> graphviz.Digraph:
     Y = np.array([[1, 0, 1]])
     graph = logistic.cost_graph(X, Y, np.array([[0.1], [-0.2]]), 0.3)
     graph.backward()
-    # Top to bottom, 3 digits: the three samples side by side fit the page's width.
-    return draw(graph.J, show_local=True, rankdir="TB", precision=3)
+    # Top to bottom, 3 digits: the three samples side by side. The edge labels
+    # (∂child/∂parent and the delta flowing back) are what the chapter reads, so they are
+    # drawn as large as the nodes' text (12 pt, not 10), and the widest texts are wrapped
+    # (the same words, on more lines) so that the picture is narrower: 774 pt, not 886.
+    picture = draw(graph.J, show_local=True, rankdir="TB", precision=3)
+    picture.body = [_narrower(line) for line in picture.body]
+    picture.graph_attr.update(nodesep="0.05", ranksep="0.3")
+    return picture
+
+
+def _narrower(line: str) -> str:
+    """One DOT line of `cost_graph_local` with larger edge labels and long texts wrapped."""
+    if line.lstrip().startswith("edge ["):
+        return line.replace("fontsize=10", "fontsize=12")
+    if "->" in line:  # "← 0.2 · 2 = 0.399" becomes "← 0.2 · 2" over "= 0.399"
+        return re.sub(r"(← [^>]*?) = ([^<>]*?)>\]$", r'\1<BR ALIGN="CENTER"/>= \2>]', line)
+    return line.replace(" + (1−", " +<BR/>(1−")  # L(i) = −(y·log a + (1−y)·log(1−a))
 
 
 # The notes' open questions (docs chapters 2, 4 and 6): the loss, the cost bowl, stale

@@ -56,6 +56,27 @@ def _channel_strip(column: np.ndarray, channels: np.ndarray) -> np.ndarray:
     return strip
 
 
+STRIP_BINS = 384
+"""Columns of the 12288-entry strips: fewer than the strip's pixels at page width."""
+
+
+def _binned_strip(column: np.ndarray, channels: np.ndarray, bins: int = STRIP_BINS) -> np.ndarray:
+    """The strip averaged down to `bins` columns, each channel's entries on their own.
+
+    Drawn entry by entry, 12288 entries squeezed into a few hundred pixels alias: the
+    course's interleaved r, g, b turn into solid bands of one colour. Each column here is
+    the mean red, green and blue of the entries it covers (32 of them): one colour band per
+    channel in the notes' order, the picture's own colours in the course's.
+    """
+    groups = column.size // bins
+    strip = np.zeros((1, bins, 3))
+    for c in range(3):
+        own = np.where(channels == c, column, 0.0).reshape(bins, groups).sum(axis=1)
+        count = (channels == c).reshape(bins, groups).sum(axis=1)
+        strip[0, :, c] = np.divide(own, count, out=np.zeros(bins), where=count > 0)
+    return strip
+
+
 def _picture_to_column(path: Path) -> object:
     plt = _pyplot()
     picture = _a_cat()
@@ -64,7 +85,7 @@ def _picture_to_column(path: Path) -> object:
     n = notes.size
     notes_channel = np.arange(n) // (n // 3)
     course_channel = np.arange(n) % 3
-    figure = plt.figure(figsize=(10, 6.2))
+    figure = plt.figure(figsize=(10, 6.4))
     grid = figure.add_gridspec(4, 2, width_ratios=[1, 3.2], height_ratios=[1, 1, 1, 1])
     image = figure.add_subplot(grid[:, 0])
     image.imshow(picture[0])
@@ -82,7 +103,12 @@ def _picture_to_column(path: Path) -> object:
     names = "RGB"
     for k, (title, column, channel) in enumerate(rows):
         whole = figure.add_subplot(grid[2 * k, 1])
-        whole.imshow(_channel_strip(column, channel), aspect="auto", interpolation="nearest")
+        whole.imshow(
+            _binned_strip(column, channel),
+            aspect="auto",
+            interpolation="nearest",
+            extent=(-0.5, column.size - 0.5, 0.5, -0.5),  # the axis counts entries, not bins
+        )
         whole.set_yticks([])
         whole.set_xticks([0, 4096, 8192, 12287])
         whole.set_title(f"{title}: x1 … x12288", fontsize=10)
@@ -105,6 +131,15 @@ def _picture_to_column(path: Path) -> object:
         first.set_xticks([])
         first.set_yticks([])
         first.set_title("the first 12 entries", fontsize=9)
+    figure.text(
+        0.99,
+        0.005,
+        f"each column of a long strip is the mean of {column.size // STRIP_BINS} entries, "
+        "colour by colour",
+        ha="right",
+        va="bottom",
+        fontsize=9,
+    )
     return _save(figure, path)
 
 

@@ -17,7 +17,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the live explorer: edit leaves, step through backprop, watch training",
         description="Serve the live explorer on 127.0.0.1 and open it in the browser: "
         "a slider per leaf (values and deltas update at once), the nudge, backprop one "
-        "node at a time, and a training page. Ctrl-C stops it.",
+        "node at a time, a training page, and the Exercises page (/exercises): questions "
+        "for every chapter of the tutorial, 0 to 11, that you answer and the engine grades "
+        "(in Python: microgrid.exercises). Ctrl-C stops it.",
         epilog="examples:\n"
         "  microgrid play                       # the seed's J = 3(a + bc)\n"
         '  microgrid play "sigmoid(w*x + b)" w=2 x=1 b=-1 --port 8000 --no-browser\n\n'

@@ -1,4 +1,4 @@
-"""Predict, then let the engine judge: exercises that follow the tutorial's chapters 1–5.
+"""Predict, then let the engine judge: exercises for every chapter of the tutorial.
 
 Each exercise hides a number the engine computes (a value, a local derivative, a
 delta) or asks a shape; ``ex.answer(x)`` grades a prediction. A wrong answer is
@@ -14,14 +14,23 @@ Not quite: you gave 2, the engine says 6.
 You gave 2 = ∂u/∂b; the delta also needs dJ/du = 3: 3 · 2 = 6.
 The chain rule (explain()): dJ/db = dJ/du · ∂u/∂b = 3 · 2 = 6
 The nudge: b + 0.001 moves J from 33 to 33.006; slope 6, beside dJ/db = 6.
-Progress: 0 of 22 solved (1 tried).
+Progress: 0 of 49 solved (1 tried).
 >>> bool(ex.answer(6)), str(exercises.progress)
-(True, '1 of 22 solved (1 tried)')
+(True, '1 of 49 solved (1 tried)')
 """
 
 from __future__ import annotations
 
-from microgrid.course.exercises import graphs, logistic, shapes
+from microgrid.course.exercises import (
+    basics,
+    checks,
+    graphs,
+    layers,
+    logistic,
+    matrices,
+    second,
+    shapes,
+)
 from microgrid.course.exercises.core import (
     TOLERANCE,
     Answer,
@@ -42,6 +51,7 @@ __all__ = [
     "Tolerance",
     "Verdict",
     "catalogue",
+    "chapter_numbers",
     "count",
     "delta_exercise",
     "get",
@@ -49,10 +59,26 @@ __all__ = [
     "restart",
 ]
 
-_BUILDERS = [*graphs.BUILDERS, *logistic.BUILDERS, *shapes.BUILDERS]
+# An exercise's number is its place in this list, and a page or a widget keeps progress by
+# number: append new exercises at the end, never insert or reorder. 1–22 are the first set
+# (chapters 1–5, then 19–21 moved to 5b); 23–49 cover chapters 0, 4b, 5b, 6–11 in order.
+_BUILDERS = [
+    *graphs.BUILDERS,  # 1–10: chapters 1 and 2
+    *logistic.BUILDERS,  # 11–18: chapters 3 and 4
+    *shapes.BUILDERS,  # 19–21: chapter 5b; 22: chapter 5
+    *basics.BUILDERS_0,  # 23–26: chapter 0
+    *basics.BUILDERS_4B,  # 27–28: chapter 4b
+    *matrices.BUILDERS,  # 29–32: chapter 5b
+    *checks.BUILDERS_6,  # 33–35: chapter 6
+    *checks.BUILDERS_7,  # 36–37: chapter 7
+    *layers.BUILDERS_8,  # 38–40: chapter 8
+    *layers.BUILDERS_9,  # 41–43: chapter 9
+    *checks.BUILDERS_10,  # 44–46: chapter 10
+    *second.BUILDERS,  # 47–49: chapter 11
+]
 
 progress = Progress(total=len(_BUILDERS))
-"""This Python session's progress: ``str(exercises.progress)`` is "3 of 22 solved (4 tried)"."""
+"""This Python session's progress: ``str(exercises.progress)`` is "3 of 49 solved (4 tried)"."""
 
 
 def count() -> int:
@@ -92,6 +118,21 @@ def catalogue() -> list[str]:
         f"{ex.number}. (chapter {ex.chapter}) {ex.title}"
         for ex in (get(n) for n in range(1, len(_BUILDERS) + 1))
     ]
+
+
+def chapter_numbers(chapter: str | int) -> list[int]:
+    """The numbers of chapter `chapter`'s exercises ("4b", "5b", or 0 to 11).
+
+    >>> chapter_numbers(1)
+    [1, 2, 3, 4, 5, 6]
+    >>> chapter_numbers("5b")[:3]
+    [19, 20, 21]
+    """
+    wanted = str(chapter)
+    numbers = [n for n in range(1, len(_BUILDERS) + 1) if get(n).chapter == wanted]
+    if not numbers:
+        raise ValueError(f"chapter_numbers: no exercises for chapter {chapter!r}")
+    return numbers
 
 
 def restart() -> None:

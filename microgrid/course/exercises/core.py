@@ -7,7 +7,7 @@ give. `Exercise.answer` grades a prediction and returns a `Verdict`.
 >>> from microgrid import Value
 >>> a, b = Value(2.0, label="a"), Value(5.0, label="b")
 >>> J = (a * b).named("J")
->>> ex = delta_exercise(0, 1, "demo", "What is dJ/da?", J, "a", seed=0)
+>>> ex = delta_exercise(0, "1", "demo", "What is dJ/da?", J, "a", seed=0)
 >>> ex.answer(5).right
 True
 """
@@ -36,6 +36,7 @@ __all__ = [
     "delta_exercise",
     "parse_number",
     "parse_shape",
+    "real_slips",
 ]
 
 Answer = float | tuple[int, ...] | str
@@ -138,7 +139,7 @@ class Exercise:
     """
 
     number: int
-    chapter: int
+    chapter: str
     title: str
     question: str
     truth: Answer
@@ -152,6 +153,12 @@ class Exercise:
     tolerance: Tolerance = TOLERANCE
     make: Callable[[int], Exercise] | None = field(default=None, repr=False)
     progress: Progress | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # A float sum such as (−0.6)·1.5 + (−0.7)·(−1) + 0.2 gives 5.6e−17 for an exact 0
+        # (0.6, 0.7 and 0.2 have no exact binary form): that round-off is no answer to learn.
+        if isinstance(self.truth, float) and abs(self.truth) < ROUND_OFF:
+            self.truth = 0.0
 
     def answer(self, given: object) -> Verdict:
         """Grade `given` (a number, a shape such as (4, 2) or "4, 2", or a node's name)."""
@@ -193,6 +200,11 @@ class Exercise:
     def __str__(self) -> str:
         return f"Exercise {self.number} (chapter {self.chapter}): {self.title}\n{self.question}"
 
+    def __repr__(self) -> str:
+        # What a terminal prints for `ex`: the question, never the answer or its working
+        # (`ex.reveal()` shows those when asked).
+        return f"<{self}\n{self.hint()} Grade a guess with ex.answer(...).>"
+
     def _repr_html_(self) -> str:
         import html
 
@@ -227,17 +239,25 @@ class Exercise:
         return repr(value)
 
 
-_NUMBER = re.compile(r"\s*[-−+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+ROUND_OFF = 1e-12
+"""A number exercise's truth closer to 0 than this is an exact 0 seen through round-off."""
+
+_NUMBER = re.compile(r"\s*[-−+]?(\d+\.?\d*|\.\d+)([eE][-−+]?\d+)?\s*")
 
 
 def parse_number(given: object) -> float:
     """A number from an int, a float or a plain decimal string (never evaluated).
 
-    >>> parse_number(6), parse_number(" −0.5 "), parse_number("1e-3")
-    (6.0, -0.5, 0.001)
+    The engine's own spelling, with the minus sign "−", is read too (``1.2e−05``).
+
+    >>> parse_number(6), parse_number(" −0.5 "), parse_number("1e-3"), parse_number("1.2e−05")
+    (6.0, -0.5, 0.001, 1.2e-05)
     """
     if isinstance(given, bool):
         raise TypeError("answer: give a number, not True or False")
+    if isinstance(given, int) and not -(2**1023) < given < 2**1024:
+        # float(10**400) would raise OverflowError from deep inside the grading.
+        raise ValueError("answer: give a finite number, got a whole number beyond 1.8e308")
     if isinstance(given, (int, float)):
         number = float(given)
     elif isinstance(given, str):
@@ -279,7 +299,7 @@ def parse_shape(given: object) -> tuple[int, ...]:
 
 def delta_exercise(
     number: int,
-    chapter: int,
+    chapter: str,
     title: str,
     question: str,
     root: Value,
@@ -370,14 +390,30 @@ def delta_exercise(
         seed=seed,
         reveal_lines=tuple(lines),
         # A slip that happens to equal the answer is no slip (c = 1: ∂u/∂b is dJ/db/3 …).
-        mistakes=tuple(
-            m
-            for m in mistakes
-            if isinstance(m.value, float) and not TOLERANCE.accepts(m.value, truth)
-        ),
+        mistakes=real_slips(truth, [m for m in mistakes if isinstance(m.value, float)]),
         root=root,
         hidden=node_name,
         picture_step=position,
         make=make,
         progress=progress,
     )
+
+
+def real_slips(truth: Answer, mistakes: list[Mistake]) -> tuple[Mistake, ...]:
+    """The mistakes that differ from the truth (a slip equal to the answer is no slip).
+
+    >>> [m.value for m in real_slips(6.0, [Mistake(6.0, "same"), Mistake(2.0, "a factor")])]
+    [2.0]
+    """
+
+    def same(x: Answer, y: Answer) -> bool:
+        if isinstance(x, float) and isinstance(y, float):
+            return TOLERANCE.accepts(x, y)
+        return x == y
+
+    kept: list[Mistake] = []
+    for m in mistakes:
+        # The first of two slips a grader cannot tell apart is the one it names.
+        if not same(m.value, truth) and not any(same(m.value, k.value) for k in kept):
+            kept.append(m)
+    return tuple(kept)

@@ -9,7 +9,15 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise
+from microgrid.course.exercises.core import (
+    ROUND_OFF,
+    Exercise,
+    Mistake,
+    Progress,
+    delta_exercise,
+    real_slips,
+)
+from microgrid.engine import Value, binary_cross_entropy
 from microgrid.show.explain import explain
 from microgrid.show.notation import format_number, node_names
 
@@ -48,21 +56,35 @@ def value_of_z(number: int, seed: int, progress: Progress | None) -> Exercise:
     forward = {row.name: str(row) for row in explain(L).forward}
     return Exercise(
         number=number,
-        chapter=3,
+        chapter="3",
         title="the forward pass of one sample",
         question=f"{_sample_text(seed)} What is z?",
         truth=z.value,
         kind="number",
         seed=seed,
-        reveal_lines=(f"{forward['wᵀx']}, then {forward['z']}.",),
-        mistakes=(
-            Mistake(nodes["wᵀx"].value, "That is w1·x1 + w2·x2; z adds the bias b."),
-            Mistake(nodes["a"].value, "That is a = σ(z); the question asks z itself."),
+        reveal_lines=(f"{forward['wᵀx']}, then {_exact_zero(forward['z'], z.value)}.",),
+        mistakes=real_slips(
+            z.value,
+            [
+                Mistake(nodes["wᵀx"].value, "That is w1·x1 + w2·x2; z adds the bias b."),
+                Mistake(nodes["a"].value, "That is a = σ(z); the question asks z itself."),
+            ],
         ),
         root=L,
         hidden="z",
         make=lambda s: value_of_z(number, s, progress),
         progress=progress,
+    )
+
+
+def _exact_zero(row: str, z: float) -> str:
+    """explain()'s row for z, with a round-off 0 said as 0 (0.6, 0.7, 0.2: no exact binary form)."""
+    if z == 0 or abs(z) >= ROUND_OFF:
+        return row
+    shown = format_number(z)
+    return (
+        f"{row.removesuffix(shown)}0 (the floats give {shown}: 0.1, 0.2, … have no exact "
+        "binary form, and the round-off is left over)"
     )
 
 
@@ -74,7 +96,7 @@ def _one_sample_delta(name: str, title: str, ask: str, note: str = ""):  # type:
         L = logistic.single_example(x, y, w, b)
         ex = delta_exercise(
             number,
-            3,
+            "3",
             title,
             f"{_sample_text(seed)} What is {ask}?{note}",
             L,
@@ -83,9 +105,49 @@ def _one_sample_delta(name: str, title: str, ask: str, note: str = ""):  # type:
             make=lambda s: build(number, s, progress),
             progress=progress,
         )
+        if name == "a":
+            _explain_da(ex, y)
         return ex
 
     return build
+
+
+def _explain_da(ex: Exercise, y: float) -> None:
+    """da's own working: the derivative of the loss's formula, and the nudge on a.
+
+    a is no leaf, so `delta_exercise` would only say dL/da = 1 · ∂L/∂a, the answer again.
+    """
+    assert ex.root is not None and isinstance(ex.truth, float)
+    a = next(node for node, name in node_names(ex.root).items() if name == "a").value
+    show, h = format_number, 1e-3
+    before = binary_cross_entropy(Value(a), y).value
+    after = binary_cross_entropy(Value(a + h), y).value
+    dz = a - y
+    ex.reveal_lines = (
+        f"L = −(y·log a + (1 − y)·log(1 − a)), so dL/da = −y/a + (1 − y)/(1 − a) = "
+        f"−{show(y)}/{show(a)} + {show(1 - y)}/{show(1 - a)} = {show(ex.truth)}.",
+        f"The nudge: a + {h:g} moves L from {show(before, 10)} to {show(after, 10)}; slope "
+        f"{show((after - before) / h, 6)}, beside dL/da = {show(ex.truth, 6)}.",
+    )
+    slips = [
+        Mistake(
+            1.0,
+            "You gave 1 = dL/dL, where backprop starts; dL/da is L's slope in a: differentiate "
+            "−(y·log a + (1 − y)·log(1 − a)) in a (d log a/da = 1/a).",
+        ),
+        Mistake(
+            dz,
+            f"That is dz = a − y = {show(dz)}, one box further on (through σ); da is the slope "
+            "before σ, in a itself.",
+        ),
+        Mistake(
+            -ex.truth,
+            "The size is right and the sign is flipped: L has a minus in front, so "
+            "d(−log a)/da = −1/a and d(−log(1 − a))/da = +1/(1 − a).",
+        ),
+        Mistake(a, "That is a's value; the question asks how fast L changes when a moves."),
+    ]
+    ex.mistakes = real_slips(ex.truth, slips)
 
 
 def _m_samples(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -122,7 +184,7 @@ def _loop_delta(name: str, title: str):  # type: ignore[no-untyped-def]
         graph = logistic.cost_graph(X, Y, w, b)
         ex = delta_exercise(
             number,
-            4,
+            "4",
             title,
             f"{_m_text(seed)} After one pass of the seed's loop (and d{name} /= m), "
             f"what is d{name} = dJ/d{name}?",
@@ -137,7 +199,12 @@ def _loop_delta(name: str, title: str):  # type: ignore[no-untyped-def]
             f"That is the loop's sum before d{name} /= m: J averages the m losses, so every "
             "delta is divided by m = 3.",
         )
-        ex.mistakes = (summed, *ex.mistakes)
+        twice = Mistake(
+            float(ex.truth) / 3,  # type: ignore[arg-type]
+            f"That is d{name} divided by m twice (the loop's sum / m, then / m again): "
+            "divide once, by m = 3.",
+        )
+        ex.mistakes = real_slips(ex.truth, [summed, twice, *ex.mistakes])
         return ex
 
     return build
@@ -151,7 +218,7 @@ def cost_after_loop(number: int, seed: int, progress: Progress | None) -> Exerci
     losses = [format_number(loss.value) for loss in graph.L]
     return Exercise(
         number=number,
-        chapter=4,
+        chapter="4",
         title="the cost after the loop",
         question=f"{_m_text(seed)} What is J after the loop's J /= m?",
         truth=graph.J.value,

@@ -1,4 +1,7 @@
-"""Chapter 5: shapes in the vectorized code, read off the engine's own arrays.
+"""Chapters 5 and 5b: shapes in the vectorized code, read off the engine's own arrays.
+
+The hidden layer's shapes (Z1, dW1, db1: exercises 19–21) belong to chapter 5b, which
+derives them; the cat classifier's dw (22) to chapter 5.
 
 The truth is the shape of what `networks.vectorized_gradients` (a 2-H-1 tanh
 network) or `logistic.vectorized_gradients` return for data of the sizes asked.
@@ -54,7 +57,7 @@ def shape_dW1(number: int, seed: int, progress: Progress | None) -> Exercise:
     truth = tuple(_network_grads(seed)["dW1"].shape)
     return Exercise(
         number=number,
-        chapter=5,
+        chapter="5b",
         title="the shape of dW1",
         question=f"{_network_question(seed)} What shape is dW1, and why?",
         truth=truth,
@@ -89,7 +92,7 @@ def shape_dZ1(number: int, seed: int, progress: Progress | None) -> Exercise:
     truth = tuple(np.asarray(caches[0].Z).shape)
     return Exercise(
         number=number,
-        chapter=5,
+        chapter="5b",
         title="the shape of Z1 and dZ1",
         question=f"{_network_question(seed)} What shape is Z1 = W1·X + b1 (and so dZ1)?",
         truth=truth,
@@ -114,7 +117,7 @@ def shape_db1(number: int, seed: int, progress: Progress | None) -> Exercise:
     truth = tuple(_network_grads(seed)["db1"].shape)
     return Exercise(
         number=number,
-        chapter=5,
+        chapter="5b",
         title="the shape of db1",
         question=f"{_network_question(seed)} What shape is db1 = (1/m) Σ dZ1 over the "
         "samples (np.sum(dZ1, axis=1, keepdims=True) / m)?",
@@ -153,7 +156,7 @@ def shape_logistic_dw(number: int, seed: int, progress: Progress | None) -> Exer
     truth = tuple(np.asarray(result.dw).shape)
     return Exercise(
         number=number,
-        chapter=5,
+        chapter="5",
         title="the shape of dw in logistic regression",
         question=f"Logistic regression, vectorized: X is ({n}, {m}) (n = {n} features, m = {m} "
         f"samples), w is ({n}, 1). What shape is dw = (1/m) X · dZᵀ?",
