@@ -132,11 +132,14 @@ def test_gradcheck_in_the_worker_prints_what_cpython_prints(site_python: dict) -
 
 
 def test_the_exercises_without_numpy(site_python: dict) -> None:  # type: ignore[type-arg]
+    from microgrid.course import exercises
+
     results = site_python["results"]
     status, listing = results["catalogue"]
-    assert status == 200 and listing["count"] == 22
+    assert status == 200 and listing["count"] == exercises.count()
     offered = [ex["number"] for ex in listing["exercises"] if ex["available"]]
-    assert offered == list(range(1, 11))  # chapters 1-2; 11-22 use the course's NumPy code
+    # Chapters 1-2 (1-10) need no NumPy; 11-22 use the course's NumPy code.
+    assert set(range(1, 11)) <= set(offered) and not set(offered) & set(range(11, 23))
     assert "NumPy" in listing["exercises"][15]["title"]
     assert results["wrong"][1]["verdict"]["right"] is False
     assert "the engine says 6" in results["wrong"][1]["verdict"]["lines"][0]
@@ -144,10 +147,11 @@ def test_the_exercises_without_numpy(site_python: dict) -> None:  # type: ignore
     assert right["verdict"]["right"] is True
     # The kept progress (exercise 1 solved, 2 tried) was given back, then 5 was solved.
     assert right["record"] == {"solved": [1, 5], "tried": [1, 2, 5]}
-    assert right["progress"] == "2 of 10 solved (3 tried)"
+    assert right["progress"] == f"2 of {len(offered)} solved (3 tried)"
     status, refused = results["numpy_exercise"]
     assert status == 400 and "exercise 16 needs NumPy" in refused["error"]
-    assert results["next"][1]["number"] == 1  # Next after 10 wraps to 1, skipping 11-22
+    after_ten = min((n for n in offered if n > 10), default=1)
+    assert results["next"][1]["number"] == after_ten  # Next skips 11-22
     status, training = results["train"]
     assert status == 501 and "needs NumPy" in training["error"]
 

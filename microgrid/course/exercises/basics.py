@@ -9,9 +9,6 @@ from __future__ import annotations
 import math
 import random
 
-import numpy as np
-
-from microgrid.course.datasets import flatten_pixels
 from microgrid.course.exercises.core import (
     Exercise,
     Mistake,
@@ -179,6 +176,10 @@ def descent_step(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def picture_column(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course.datasets import flatten_pixels
+
     side = 64 if seed == 0 else random.Random(seed).choice([8, 16, 28, 32, 100, 128])
     truth = tuple(flatten_pixels(np.zeros((1, side, side, 3), dtype=np.uint8)).shape)
     n = side * side * 3

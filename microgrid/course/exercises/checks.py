@@ -8,13 +8,14 @@ primitive's stored local derivative, the course's vectorized gradients.
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from microgrid.course import logistic, networks
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise, real_slips
 from microgrid.engine import Value, binary_cross_entropy_with_logits, grad, primitive, replay
 from microgrid.show.notation import format_number, signed
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["BUILDERS_6", "BUILDERS_7", "BUILDERS_10"]
 
@@ -72,6 +73,10 @@ def two_sided(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def relative_difference_of_a_sum(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course import logistic
+
     m = 3 if seed == 0 else random.Random(seed).choice([2, 4, 5, 10])
     rng = np.random.default_rng(seed)
     X = rng.choice([-2.0, -1.0, 0.5, 1.0, 2.0], size=(2, m))
@@ -289,6 +294,8 @@ def planted_tanh(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def _planar(seed: int, attempt: int = 0) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    import numpy as np
+
     rng = np.random.default_rng([seed, attempt])
     X = rng.choice([-2.0, -1.0, 1.0, 2.0], size=(2, 4))
     Y = np.array([[1.0, 0.0, 1.0, 0.0]])
@@ -302,6 +309,8 @@ def _planar(seed: int, attempt: int = 0) -> tuple[np.ndarray, np.ndarray, dict[s
 
 
 def flipped_start(number: int, seed: int, progress: Progress | None) -> Exercise:
+    from microgrid.course import networks
+
     for attempt in range(50):  # a dW1[0,0] well away from 0, so that its sign shows
         X, Y, parameters = _planar(seed, attempt)
         truth = float(networks.vectorized_gradients(X, Y, parameters).grads["dW1"][0, 0])
@@ -339,6 +348,10 @@ def flipped_start(number: int, seed: int, progress: Progress | None) -> Exercise
 
 
 def no_keepdims(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course import networks
+
     X, _, parameters = _planar(seed)
     n_h = 3 if seed == 0 else random.Random(seed).choice([4, 5, 7])
     m = X.shape[1]

@@ -7,14 +7,14 @@ The graphs are the course's networks as Values (`networks.one_sample_graph`,
 from __future__ import annotations
 
 import random
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise, real_slips
-from microgrid.course.networks.graph import cost_graph, one_sample_graph
-from microgrid.course.networks.vectorized import initialize_parameters
 from microgrid.engine import Value
 from microgrid.show.notation import format_number, node_names, number_in_formula
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["BUILDERS_8", "BUILDERS_9"]
 
@@ -32,12 +32,18 @@ def _nodes(root: Value) -> dict[str, Value]:
 
 
 def _weights(rng: np.random.Generator, n_out: int, n_in: int) -> np.ndarray:
+    import numpy as np
+
     W = np.round(rng.uniform(-1, 1, size=(n_out, n_in)), 1)
     W[np.abs(W) < 0.2] = 0.5  # no weight that hides a term
     return W
 
 
 def dZ1_through_tanh(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course.networks.graph import one_sample_graph
+
     rng = np.random.default_rng(seed + 8)
     x = [1.0, 2.0] if seed == 0 else [float(v) for v in rng.choice([-2.0, -1.0, 1.0, 2.0], size=2)]
     y = 1.0 if seed == 0 else float(seed % 2)
@@ -81,6 +87,10 @@ def dZ1_through_tanh(number: int, seed: int, progress: Progress | None) -> Exerc
 
 
 def parameter_count(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course.networks.vectorized import initialize_parameters
+
     n_x, n_h = (2, 4) if seed == 0 else tuple(random.Random(seed).sample(range(2, 13), 2))
     parameters = initialize_parameters([n_x, n_h, 1], seed=seed + 1)
     truth = float(sum(np.asarray(p).size for p in parameters.values()))
@@ -118,6 +128,10 @@ def parameter_count(number: int, seed: int, progress: Progress | None) -> Exerci
 
 
 def dW2_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course.networks.graph import cost_graph
+
     m, j = 3, seed % 2
     for attempt in range(50):  # a delta well above the grading's 0.0005, and no A1 = 0
         rng = np.random.default_rng([seed, 80, attempt])
@@ -176,6 +190,8 @@ def _sizes_text(sizes: list[int]) -> str:
 
 
 def layer_count(number: int, seed: int, progress: Progress | None) -> Exercise:
+    from microgrid.course.networks.vectorized import initialize_parameters
+
     sizes = _deep_sizes(seed)
     # The count of W's does not depend on the input size: 4 inputs instead of 12288 keep it small.
     parameters = initialize_parameters([4, *sizes[1:]], init="scaled", seed=1)
@@ -212,6 +228,8 @@ def layer_count(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def deep_weight_shape(number: int, seed: int, progress: Progress | None) -> Exercise:
+    from microgrid.course.networks.vectorized import initialize_parameters
+
     sizes = _deep_sizes(seed)
     layer = 3 if seed == 0 else random.Random(seed + 1).randint(2, len(sizes) - 1)
     shapes = {l: (sizes[l], sizes[l - 1]) for l in range(1, len(sizes))}  # noqa: E741

@@ -9,13 +9,16 @@ the same entry by hand: (dZ1·Xᵀ)[j,k] / m.
 from __future__ import annotations
 
 from itertools import pairwise
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise, real_slips
-from microgrid.course.networks.graph import NetworkGraph, cost_graph
 from microgrid.engine import Value
 from microgrid.show.notation import format_number, node_names, number_in_formula
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from microgrid.course.networks.graph import NetworkGraph
 
 __all__ = ["BUILDERS"]
 
@@ -29,6 +32,8 @@ show = format_number
 
 
 def _matrix(values: np.ndarray) -> str:
+    import numpy as np
+
     rows = ["(" + ", ".join(show(float(v)) for v in row) + ")" for row in np.atleast_2d(values)]
     return "[" + "; ".join(rows) + "]"
 
@@ -51,6 +56,10 @@ def _network(
 def _draw(
     seed: int, sizes: list[int], m: int, attempt: int
 ) -> tuple[NetworkGraph, np.ndarray, np.ndarray]:
+    import numpy as np
+
+    from microgrid.course.networks.graph import cost_graph
+
     rng = np.random.default_rng([seed, len(sizes), m, attempt])
     X = rng.choice([-2.0, -1.0, 1.0, 2.0, 3.0], size=(sizes[0], m))
     Y = np.array([[1.0, 0.0, 1.0, 0.0][i % 4] for i in range(m)], ndmin=2)
@@ -71,12 +80,16 @@ def _nodes(root: Value) -> dict[str, Value]:
 
 def _dZ1_row(graph: NetworkGraph, j: int, m: int) -> np.ndarray:
     """The course's dZ1[j, :] (no 1/m): m × the graph's deltas of z1[j] per sample."""
+    import numpy as np
+
     nodes = _nodes(graph.J)
     names = [f"z1[{j}]" + ("" if m == 1 else "₀₁₂₃₄₅₆₇₈₉"[i]) for i in range(1, m + 1)]
     return np.array([m * nodes[name].delta for name in names])
 
 
 def dW1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
     m = 3
     j, k = (0, 1) if seed == 0 else (seed % 2, (seed // 2) % 2)
     graph, X, _ = _network(seed, [2, 2, 1], m, f"W1[{j},{k}]")
@@ -134,6 +147,8 @@ def dW1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def dA1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
     j = seed % 2
     graph, _, _ = _network(seed, [2, 2, 2, 1], 1, f"a1[{j}]")
     nodes = _nodes(graph.J)
@@ -174,6 +189,8 @@ def dA1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def db1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
     m = 3
     j = seed % 2
     graph, _, _ = _network(seed + 7, [2, 2, 1], m, f"b1[{j}]")
@@ -224,6 +241,10 @@ def db1_entry(number: int, seed: int, progress: Progress | None) -> Exercise:
 
 
 def zero_init(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course.networks.graph import cost_graph
+
     m = 3
     rng = np.random.default_rng(seed)
     X = (
