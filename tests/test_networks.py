@@ -303,7 +303,7 @@ def test_predict_score_and_the_graph_engine_train_the_same_model() -> None:
         (lambda: NeuralNetwork([2, 4, 1], "sigmoid"), ValueError, "hidden_activation"),
         (lambda: NeuralNetwork([2, 4, 1], learning_rate=0), ValueError, "learning_rate"),
         (lambda: NeuralNetwork([2, 4, 1], iterations=-1), ValueError, "iterations"),
-        (lambda: NeuralNetwork([2, 4, 1], init="he"), ValueError, "init must be one of"),
+        (lambda: NeuralNetwork([2, 4, 1], init="xavier"), ValueError, "init must be one of"),
         (lambda: NeuralNetwork([2, 4, 1], seed=-3), ValueError, "seed must be"),
         (lambda: NeuralNetwork([2, 4, 1], engine="gpu"), ValueError, "engine must be one of"),
         (lambda: NeuralNetwork([2, 0, 1]), ValueError, "size 1 is 0"),
