@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from microgrid.course.networks.common import Floats, Parameters
+from microgrid.course.networks.common import Floats, Parameters, legacy_random
 
 __all__ = [
     "initialize_adam",
@@ -54,7 +54,7 @@ def random_mini_batches(
     [2, 2, 1]
     """
     m = X.shape[1]
-    permutation = list(np.random.RandomState(seed).permutation(m))
+    permutation = legacy_random(seed).permutation(m)
     shuffled_X = X[:, permutation]
     shuffled_Y = Y[:, permutation].reshape((1, m))
     batches = []

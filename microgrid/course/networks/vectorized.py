@@ -37,6 +37,7 @@ from microgrid.course.networks.common import (
     check_activation,
     check_data,
     check_parameters,
+    legacy_random,
 )
 from microgrid.nn import initial_arrays
 
@@ -122,7 +123,7 @@ def dropout_masks(
     >>> [D.shape for D in dropout_masks([2, 20, 3, 1], 5, 0.86)]
     [(20, 5), (3, 5)]
     """
-    random = np.random.RandomState(seed)
+    random = legacy_random(seed)
     return [random.rand(n, m) < keep_prob for n in layer_sizes[1:-1]]
 
 
@@ -141,7 +142,8 @@ def cost_from_logits(ZL: Floats, Y: Floats) -> float:
 def compute_cost(AL: Floats, Y: Floats) -> float:
     """The course's cost from the predictions A[L]; inf where a label meets a = 0 or 1 exactly.
 
-    Training uses `cost_from_logits`, the same number computed from Z[L].
+    `vectorized_gradients` uses `cost_from_logits`, the same number computed from Z[L];
+    `NeuralNetwork` reports course 2's `course_loss_sum` / m.
     """
     m = Y.shape[1]
     with np.errstate(divide="ignore", invalid="ignore"):
