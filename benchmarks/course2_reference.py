@@ -108,7 +108,7 @@ def compute_cost_with_regularization(A3: Any, Y: Any, parameters: Arrays, lambd:
 
 def backward_propagation(X: Any, Y: Any, cache: tuple[Any, ...], lambd: float = 0.0) -> Arrays:
     m = X.shape[1]
-    (Z1, A1, W1, b1, Z2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    (_Z1, A1, W1, _b1, _Z2, A2, W2, _b2, _Z3, A3, W3, _b3) = cache
     dZ3 = A3 - Y
     dW3 = 1.0 / m * np.dot(dZ3, A2.T) + (lambd / m) * W3
     db3 = 1.0 / m * np.sum(dZ3, axis=1, keepdims=True)
@@ -151,7 +151,7 @@ def backward_propagation_with_dropout(
     X: Any, Y: Any, cache: tuple[Any, ...], keep_prob: float
 ) -> Arrays:
     m = X.shape[1]
-    (Z1, D1, A1, W1, b1, Z2, D2, A2, W2, b2, Z3, A3, W3, b3) = cache
+    (_Z1, D1, A1, _W1, _b1, _Z2, D2, A2, W2, _b2, _Z3, A3, W3, _b3) = cache
     dZ3 = A3 - Y
     dW3 = 1.0 / m * np.dot(dZ3, A2.T)
     db3 = 1.0 / m * np.sum(dZ3, axis=1, keepdims=True)
