@@ -278,7 +278,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(
 
 
 def test_missing_folders_and_files_are_named(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="no directory .*nowhere.*data.mat"):
+    with pytest.raises(FileNotFoundError, match=r"no directory .*nowhere.*data\.mat"):
         datasets.load_football(tmp_path / "nowhere")
     (tmp_path / "other.mat").write_bytes(b"")
     with pytest.raises(FileNotFoundError, match=r"data\.mat not found.*\(found: other\.mat\)"):
