@@ -398,7 +398,7 @@ def test_train_command_prints_the_course_costs() -> None:
         (["train", "cats", "--plot", "b.png"], "--curve costs.png"),
         (["train", "planar", "--curve", "c.png", "--iterations", "0"], "at least one iteration"),
         (["train", "cats", "--data", "/no/such/folder"], "train_catvnoncat.h5"),
-        (["train", "planar", "--data", "x"], "--data is for cats only"),
+        (["train", "planar", "--data", "x"], "--data is for cats and football only"),
         (["train", "planar", "--engine", "gpu"], "invalid choice"),
         (["train", "cats", "--engine", "compiled"], "use --engine vectorized"),
         (["train", "planar", "--layers", "3,x"], "--layers"),
