@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -28,6 +29,14 @@ def bench() -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(autouse=True)
+def numpys_global_state() -> Iterator[None]:
+    """The course's code seeds NumPy's global generator: put it back for the other tests."""
+    state = np.random.get_state()
+    yield
+    np.random.set_state(state)
 
 
 def test_every_run_computes_the_courses_costs(bench: ModuleType, tmp_path: Path) -> None:
