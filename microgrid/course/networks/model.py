@@ -220,6 +220,14 @@ class NeuralNetwork:
     >>> model = NeuralNetwork([2, 4, 1], iterations=1001, print_every=0).fit(X, Y)
     >>> round(model.costs_[0], 6), round(model.costs_[1000], 6), model.score(X, Y) > 0.85
     (0.693048, 0.288083, True)
+
+    Course 2's optimization assignment, one epoch of Adam on its moons:
+
+    >>> from microgrid.course.datasets import course_moons
+    >>> X, Y = course_moons()
+    >>> model = NeuralNetwork([2, 5, 2, 1], "relu", 0.0007, init="he", seed=3, epochs=1,
+    ...                       mini_batch_size=64, optimizer="adam", print_every=1).fit(X, Y)
+    Cost after epoch 0: 0.702166
     """
 
     def __init__(
