@@ -44,6 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Long runs (course 2's full trainings): `make test` and CI run them; `-m "not slow"` skips.
+    config.addinivalue_line("markers", "slow: a test that takes seconds of CPU (full trainings)")
     threads = config.getoption("--blas-threads")
     if threads is None:
         return

@@ -19,6 +19,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+# Course 2's data (circles, moons, the football file) lives in course2_data.py.
+from microgrid.course.course2_data import FootballData as FootballData
+from microgrid.course.course2_data import circles as circles
+from microgrid.course.course2_data import course_moons as course_moons
+from microgrid.course.course2_data import load_football as load_football
+
 # The course's .h5 files are read in coursefiles.py; their names are this module's too.
 from microgrid.course.coursefiles import MAX_H5_BYTES as MAX_H5_BYTES
 from microgrid.course.coursefiles import CatData as CatData

@@ -20,8 +20,12 @@ def progress_bar(count: int, engine: str) -> Any:
     return tqdm(range(count), desc=f"gradient descent ({engine})", unit="it", leave=False)
 
 
-def report_cost(bar: Any, i: int, cost: float, print_line: bool, out: TextIO) -> None:
+def report_cost(
+    bar: Any, i: int, cost: float, print_line: bool, out: TextIO, unit: str = "iteration"
+) -> None:
     """Show the cost on the bar; print the course's "Cost after iteration i: J" when asked.
+
+    `unit` is "iteration" (full batch) or "epoch" (mini-batches), as the course prints it.
 
     >>> report_cost(None, 100, 0.6, True, sys.stdout)
     Cost after iteration 100: 0.600000
@@ -29,7 +33,7 @@ def report_cost(bar: Any, i: int, cost: float, print_line: bool, out: TextIO) ->
     if bar is not None:
         bar.set_postfix_str(f"cost {cost:.6f}", refresh=False)
     if print_line:
-        line = f"Cost after iteration {i}: {cost:f}"
+        line = f"Cost after {unit} {i}: {cost:f}"
         if bar is not None:
             bar.write(line, file=out)  # above the bar, which stays at the bottom
         else:

@@ -18,7 +18,11 @@ Initialisation (`init`), always seeded and deterministic:
 - ``"course"``: NumPy's legacy ``np.random.seed(seed)`` then ``randn(n_out, n_in) * 0.01``
   for each layer in order, zero biases (the course's weeks 3 and 4, so its numbers reproduce);
 - ``"scaled"``: ``randn(n_out, n_in) / sqrt(n_in)`` (week 4's L-layer model);
-- ``"uniform"``: uniform(−1, 1) weights and zero biases, as micrograd does.
+- ``"uniform"``: uniform(−1, 1) weights and zero biases, as micrograd does;
+- ``"zeros"``: every weight 0 (course 2's first initialization: every hidden unit stays the
+  same, the symmetry no step can break);
+- ``"large"``: ``randn(n_out, n_in) * 10`` (course 2's "random" initialization, too large);
+- ``"he"``: ``randn(n_out, n_in) * sqrt(2 / n_in)`` (He et al. 2015, course 2's choice for relu).
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from microgrid.engine import Operand, Value
 from microgrid.engine.nary import dot
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
-INITS = ("course", "scaled", "uniform")
+INITS = ("course", "scaled", "uniform", "zeros", "large", "he")
 
 Floats = NDArray[np.float64]
 
@@ -201,6 +205,15 @@ def initial_arrays(
             b = np.zeros((n_out, 1))
         elif init == "scaled":
             W = random.randn(n_out, n_in) / np.sqrt(n_in)
+            b = np.zeros((n_out, 1))
+        elif init == "zeros":
+            W = np.zeros((n_out, n_in))
+            b = np.zeros((n_out, 1))
+        elif init == "large":
+            W = random.randn(n_out, n_in) * 10
+            b = np.zeros((n_out, 1))
+        elif init == "he":
+            W = random.randn(n_out, n_in) * np.sqrt(2.0 / n_in)
             b = np.zeros((n_out, 1))
         else:
             W = random.uniform(-1.0, 1.0, (n_out, n_in))

@@ -2,7 +2,9 @@
 
 - `vectorized`: the course's NumPy code, forward and backward by hand, in its notation;
 - `graph`: the same network built from `microgrid.nn` Values, backprop by the chain rule;
-- `NeuralNetwork(engine=...)`: either one behind `fit` / `predict` / `score`.
+- `optimization`: course 2's mini-batches, momentum, Adam and learning-rate decay;
+- `NeuralNetwork(engine=...)`: any of them behind `fit` / `predict` / `score`, with
+  course 2's initialisations, L2, dropout and optimizers.
 
 >>> from microgrid.course.datasets import planar
 >>> from microgrid.course.networks import NeuralNetwork
@@ -20,19 +22,34 @@ from microgrid.course.networks.graph import (
     graph_gradients,
     one_sample_graph,
 )
-from microgrid.course.networks.model import ENGINES, NeuralNetwork
+from microgrid.course.networks.model import DECAYS, ENGINES, OPTIMIZERS, NeuralNetwork
+from microgrid.course.networks.optimization import (
+    initialize_adam,
+    initialize_velocity,
+    random_mini_batches,
+    schedule_lr_decay,
+    update_lr,
+    update_parameters_with_adam,
+    update_parameters_with_gd,
+    update_parameters_with_momentum,
+)
 from microgrid.course.networks.vectorized import (
     Cache,
     backward_propagation,
     compute_cost,
+    course_loss_sum,
+    dropout_masks,
     forward_propagation,
     initialize_parameters,
+    l2_sum,
     update_parameters,
     vectorized_gradients,
 )
 
 __all__ = [
+    "DECAYS",
     "ENGINES",
+    "OPTIMIZERS",
     "Cache",
     "Gradients",
     "NetworkGraph",
@@ -40,10 +57,21 @@ __all__ = [
     "backward_propagation",
     "compute_cost",
     "cost_graph",
+    "course_loss_sum",
+    "dropout_masks",
     "forward_propagation",
     "graph_gradients",
+    "initialize_adam",
     "initialize_parameters",
+    "initialize_velocity",
+    "l2_sum",
     "one_sample_graph",
+    "random_mini_batches",
+    "schedule_lr_decay",
+    "update_lr",
     "update_parameters",
+    "update_parameters_with_adam",
+    "update_parameters_with_gd",
+    "update_parameters_with_momentum",
     "vectorized_gradients",
 ]

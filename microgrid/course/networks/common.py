@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -80,3 +81,21 @@ def check_parameters(parameters: Mapping[str, ArrayLike], n_x: int | None = None
             "(n_y = 1) for 0/1 labels (use nn.MLP with cross_entropy for several classes)"
         )
     return checked
+
+
+_local = threading.local()
+
+
+def legacy_random(seed: int) -> np.random.RandomState:
+    """NumPy's legacy generator after ``seed(seed)``: the course's ``np.random.seed`` stream.
+
+    One generator per thread is re-seeded (making a new RandomState costs about
+    0.4 ms, 50 times a re-seed: the dropout assignment seeds at every iteration);
+    NumPy's global state is left alone.
+    """
+    random: np.random.RandomState | None = getattr(_local, "random", None)
+    if random is None:
+        random = _local.random = np.random.RandomState(seed)
+    else:
+        random.seed(seed)
+    return random

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from microgrid.course.networks.common import (
     Floats,
@@ -30,9 +30,8 @@ from microgrid.course.networks.common import (
     check_data,
     check_parameters,
 )
-from microgrid.engine import Value
-from microgrid.engine.nary import binary_cross_entropy, binary_cross_entropy_with_logits
-from microgrid.engine.nary import sum as value_sum
+from microgrid.engine import Operand, Value, binary_cross_entropy, binary_cross_entropy_with_logits
+from microgrid.engine import sum as value_sum
 from microgrid.nn import MLP
 
 
@@ -65,16 +64,38 @@ class NetworkGraph:
 
 
 def build_cost_graph(
-    columns: Sequence[Sequence[float]], labels: Sequence[float], model: MLP
+    columns: Sequence[Sequence[float]],
+    labels: Sequence[float],
+    model: MLP,
+    masks: Sequence[NDArray[np.bool_]] | None = None,
+    keep_prob: float = 1.0,
+    l2: float = 0.0,
 ) -> NetworkGraph:
-    """J for samples given as columns (lists of floats) on the leaves of `model`."""
+    """J for samples given as columns (lists of floats) on the leaves of `model`.
+
+    `masks` (one (n_l, m) array per hidden layer) drops unit j of layer l for sample
+    i where ``masks[l − 1][j, i]`` is False: the next layer reads the number 0 in its
+    place (no edge from it), and a kept unit is divided by `keep_prob`. `l2` adds
+    λ/(2m) · Σ w² over every weight (the course's L2 term) to J.
+    """
     zs, losses = [], []
+    hidden, output = model.layers[:-1], model.layers[-1]
     for i, (x, y) in enumerate(zip(columns, labels, strict=True), start=1):
-        (z,) = model.outputs(x)
+        a: Sequence[Operand] = x
+        for l, layer in enumerate(hidden):  # noqa: E741 - the course's layer index, from 0
+            a = layer(a)
+            if masks is not None:
+                kept = masks[l][:, i - 1].tolist()
+                a = [a_j / keep_prob if keep else 0.0 for a_j, keep in zip(a, kept, strict=True)]
+        (z,) = output(a)
         zs.append(z)
         losses.append(binary_cross_entropy_with_logits(z, y).named(f"L({i})"))
-    J = (value_sum(losses) / len(losses)).named("J")
-    return NetworkGraph(J, model, zs, losses)
+    m = len(losses)
+    J = value_sum(losses) / m
+    if l2:
+        weights = [w for layer in model.layers for neuron in layer.neurons for w in neuron.w]
+        J = J + (l2 / (2 * m)) * value_sum([w * w for w in weights])
+    return NetworkGraph(J.named("J"), model, zs, losses)
 
 
 def cost_graph(
