@@ -40,7 +40,6 @@ from numpy.typing import NDArray
 
 from microgrid.engine import Value
 from microgrid.engine.walks import topological_order
-from microgrid.show.explain import children_of
 
 __all__ = ["Layer", "LayerError", "Network", "find_layers", "layer_number"]
 
@@ -101,7 +100,14 @@ class Layer:
         if key not in grid:
             raise ValueError(f"array() takes W, b, Z, A, dW, db, dZ or dA, got {what!r}")
         if what == key:
-            return np.array([[node.value for node in row] for row in grid[key]], dtype=float)
+            values = np.array([[node.value for node in row] for row in grid[key]], dtype=float)
+            if key == "A" and self.activation == "σ (in the loss)":
+                return np.asarray(
+                    1 / (1 + np.exp(-values)), dtype=float
+                )  # σ is inside the loss node: A = σ(Z)
+            return values
+        if what == "dA" and self.activation == "σ (in the loss)":
+            raise ValueError(f"layer {self.index}: A = σ(Z) is inside the loss node: no dA")
         scale = m if key in ("Z", "A") else 1
         return np.array(
             [[scale * delta_number(node) for node in row] for row in grid[key]], dtype=float
@@ -164,7 +170,7 @@ def _parameters(
     """{l: ({(j, k): W leaf}, {j: b leaf})} from the leaves' labels."""
     found: dict[int, tuple[dict[tuple[int, int], Value], dict[int, Value]]] = {}
     for node in order:
-        if node.parents:
+        if node.parents or node.label[:1] not in ("W", "b"):
             continue
         weight, bias = WEIGHT.match(node.label), BIAS.match(node.label)
         if weight:
@@ -188,19 +194,19 @@ def _grid(weights: dict[tuple[int, int], Value], l: int) -> list[list[Value]]:  
     return [[weights[(j, k)] for k in range(cols)] for j in range(rows)]
 
 
-def _boundary(start: Value, layer_of: dict[Value, int], parameter: set[Value]) -> list[Value]:
+def _boundary(start: Value, layer_of: dict[int, int], parameter: set[int]) -> list[Value]:
     """The nodes of earlier layers that `start`'s layer reads: a walk up its own nodes."""
-    level = layer_of[start]
+    level = layer_of[id(start)]
     found: list[Value] = []
     seen = {start}
     stack = [start]
     while stack:
         node = stack.pop()
         for parent in node.parents:
-            if parent in seen or parent in parameter:
+            if parent in seen or id(parent) in parameter:
                 continue
             seen.add(parent)
-            if layer_of[parent] < level:
+            if layer_of[id(parent)] < level:
                 found.append(parent)
             else:
                 stack.append(parent)
@@ -227,9 +233,7 @@ def find_layers(root: Value) -> Network:
     if sorted(found) != expected:
         missing = sorted(set(expected) - set(found))[0]
         raise LayerError(f"the graph has W{L} but no parameters of layer {missing}")
-    parameter = {
-        node for weights, biases in found.values() for node in (*weights.values(), *biases.values())
-    }
+    parameter = {id(node) for ws, bs in found.values() for node in (*ws.values(), *bs.values())}
     layers: list[Layer] = []
     for l in expected:  # noqa: E741
         weights, biases = found[l]
@@ -251,23 +255,32 @@ def find_layers(root: Value) -> Network:
             )
 
     # A node's layer: the highest layer among the parameters it depends on (one pass).
-    layer_of: dict[Value, int] = {}
+    # Keyed by id(): a graph of 250,000 nodes (the cats' first layer) is walked quickly.
+    layer_of: dict[int, int] = {}
+    weight_ids = {id(w) for layer in layers for row in layer.W for w in row}
+    children: dict[int, list[Value]] = {}
     for node in order:
-        if node in parameter:
+        key = id(node)
+        if key in parameter:
             match = WEIGHT.match(node.label) or BIAS.match(node.label)
-            layer_of[node] = int(match.group(1)) if match else 0
-        else:
-            layer_of[node] = max((layer_of[p] for p in node.parents), default=0)
-    children = children_of(order)
-    position = {node: index for index, node in enumerate(order)}
+            layer_of[key] = int(match.group(1)) if match else 0
+            continue
+        level = 0
+        for parent in node.parents:
+            parent_key = id(parent)
+            level = max(level, layer_of[parent_key])
+            if parent_key not in weight_ids:  # nobody asks for a weight's users
+                children.setdefault(parent_key, []).append(node)
+        layer_of[key] = level
+    position = {id(node): index for index, node in enumerate(order)}
 
     # Z[l][j, ·]: the nodes that add b[l][j], one per sample.
     for layer in layers:
         per_unit = []
         for bias in layer.b:
             users = sorted(
-                {child for child, _ in children[bias] if layer_of[child] == layer.index},
-                key=position.__getitem__,
+                {c for c in children.get(id(bias), []) if layer_of[id(c)] == layer.index},
+                key=lambda node: position[id(node)],
             )
             per_unit.append(users)
         counts = {len(users) for users in per_unit}
@@ -290,34 +303,39 @@ def find_layers(root: Value) -> Network:
     if len(layers[-1].Z) > 1 and L > 1:
         layers[-1].Z = _align(layers[-1].Z, layer_of, parameter)
     for lower, upper in zip(reversed(layers[:-1]), reversed(layers[1:]), strict=True):
-        lower.A, lower.Z = _activations(lower, upper, layer_of, parameter, children)
+        lower.A, lower.Z = _activations(lower, upper, layer_of, parameter)
     last = layers[-1]
-    last.A, last.activation, loss = _output(last, children, layer_of)
+    last.A, last.activation, loss = _output(last, children)
 
     # Each node's group: the layer it belongs to, the inputs, or the cost.
-    cost_set: set[Value] = set()
-    after = {node for row in last.A for node in row}
+    cost_set: set[int] = set()
+    after = {id(node) for row in last.A for node in row}
+    top = max(layer_of.values())
     for node in order:  # parents first: everything downstream of A[L] is the cost
-        if node not in after and any(p in after or p in cost_set for p in node.parents):
-            cost_set.add(node)
+        key = id(node)
+        if layer_of[key] < top or key in after or not node.parents:
+            continue
+        if any(id(p) in after or id(p) in cost_set for p in node.parents):
+            cost_set.add(key)
     by_layer: dict[int, list[Value]] = {layer.index: [] for layer in layers}
     inputs: list[Value] = []
     for node in order:
-        if node in cost_set:
+        key = id(node)
+        if key in cost_set:
             continue
-        if layer_of[node] == 0:
+        if layer_of[key] == 0:
             inputs.append(node)
-        elif node not in parameter:
-            by_layer[layer_of[node]].append(node)
+        elif key not in parameter:
+            by_layer[layer_of[key]].append(node)
     for layer in layers:
         params = [w for row in layer.W for w in row] + list(layer.b)
         layer.nodes = params + by_layer[layer.index]
-    cost = [node for node in order if node in cost_set]
+    cost = [node for node in order if id(node) in cost_set]
     return Network(root, m, len(layers[0].W[0]), layers, inputs, cost, loss, order)
 
 
 def _align(
-    Z: list[list[Value]], layer_of: dict[Value, int], parameter: set[Value]
+    Z: list[list[Value]], layer_of: dict[int, int], parameter: set[int]
 ) -> list[list[Value]]:
     """Unit j's Z nodes in unit 0's sample order: the same sample reads the same A below."""
     keys = [frozenset(_boundary(z, layer_of, parameter)) for z in Z[0]]
@@ -337,9 +355,8 @@ def _align(
 def _activations(
     lower: Layer,
     upper: Layer,
-    layer_of: dict[Value, int],
-    parameter: set[Value],
-    children: dict[Value, list[tuple[Value, int]]],
+    layer_of: dict[int, int],
+    parameter: set[int],
 ) -> tuple[list[list[Value]], list[list[Value]]]:
     """A[l] (what layer l + 1 reads, per sample) and Z[l] in the same sample order."""
     n, m = len(lower.W), len(upper.Z[0])
@@ -349,7 +366,7 @@ def _activations(
     kinds = set()
     for i, z_upper in enumerate(upper.Z[0]):
         for a in _boundary(z_upper, layer_of, parameter):
-            if layer_of[a] != lower.index:
+            if layer_of[id(a)] != lower.index:
                 continue
             z, kind = _z_under(a, z_unit, lower.index, layer_of, parameter)
             j = z_unit[z]
@@ -375,8 +392,8 @@ def _z_under(
     a: Value,
     z_unit: dict[Value, int],
     level: int,
-    layer_of: dict[Value, int],
-    parameter: set[Value],
+    layer_of: dict[int, int],
+    parameter: set[int],
 ) -> tuple[Value, str]:
     """The Z node that A = g(Z) was computed from, and g's name."""
     if a in z_unit:
@@ -389,15 +406,13 @@ def _z_under(
         for parent in node.parents:
             if parent in z_unit:
                 return parent, "g"
-            if parent not in seen and parent not in parameter and layer_of[parent] == level:
+            if parent not in seen and id(parent) not in parameter and layer_of[id(parent)] == level:
                 seen.add(parent)
                 stack.append(parent)
     raise LayerError(f"cannot find the Z{level} that {a.label or 'a node'} is computed from")
 
 
-def _output(
-    last: Layer, children: dict[Value, list[tuple[Value, int]]], layer_of: dict[Value, int]
-) -> tuple[list[list[Value]], str, str]:
+def _output(last: Layer, children: dict[int, list[Value]]) -> tuple[list[list[Value]], str, str]:
     """A[L], the output activation, and the loss ("cross-entropy" or "")."""
     A: list[list[Value]] = []
     kinds = set()
@@ -405,12 +420,13 @@ def _output(
     for row in last.Z:
         out = []
         for z in row:
-            users = [child for child, _ in children[z]]
+            users = children.get(id(z), [])
             activated = [u for u in users if u.op in ACTIVATIONS and len(u.parents) == 1]
             if len(users) == 1 and len(activated) == 1:
                 a = activated[0]
                 kinds.add(str(a.op))
-                if a.op == "sigmoid" and all(c.op == "bce" for c, _ in children[a]) and children[a]:
+                readers = children.get(id(a), [])
+                if a.op == "sigmoid" and readers and all(c.op == "bce" for c in readers):
                     loss = "cross-entropy"
             else:
                 a = z
