@@ -299,8 +299,10 @@ def _expanded(
     precision: int,
 ) -> None:
     """Layer `layer` as a cluster of its scalar nodes, wired to the boxes around it."""
-    ids = {node: f"n{index}" for index, node in enumerate(layer.nodes)}
     members = set(layer.nodes)
+    # The ids draw(J) gives (n + the place in topological order): the live page writes
+    # new numbers into the picture by them.
+    ids = {node: f"n{index}" for index, node in enumerate(net.order) if node in members}
     parameters = {w for row in layer.W for w in row} | set(layer.b)
     m = net.m
     shapes = (

@@ -220,7 +220,10 @@ def graph_answer(
     ``values`` ({name: number}; a name the expression uses but ``values`` lacks
     starts at 1, a name it does not use is dropped), ``show_local`` (∂child/∂parent
     on the edges), ``step`` (draw backprop's frame k, 1 = the root; 0 or absent:
-    the finished graph), ``svg`` (false: numbers only, no picture), ``h`` (the nudge).
+    the finished graph), ``svg`` (false: numbers only, no picture), ``h`` (the nudge),
+    ``layers`` (true: the layer view, one box per layer, for a network whose parameters
+    are labelled W1[j,k], b1[j]; the answer's ``layers`` lists the layers it found) and
+    ``expand`` (a layer's number to open into its scalar nodes; 0: none).
     """
     if not isinstance(request, Mapping):
         raise RequestError("the request must be a JSON object")
@@ -232,6 +235,8 @@ def graph_answer(
         "h": _option(request, "h", float, 1e-3),
         "precision": _option(request, "precision", int, 4),
         "max_nodes": max_nodes,
+        "layers": _option(request, "layers", bool, False),
+        "expand": _option(request, "expand", int, 0),
     }
     if not 1 <= options["precision"] <= 17:
         raise RequestError(f'"precision" must be from 1 to 17, got {options["precision"]}')
@@ -272,6 +277,8 @@ def answer_for(
     precision: int = 4,
     max_nodes: int = MAX_NODES,
     rankdir: str = "LR",
+    layers: bool = False,
+    expand: int = 0,
 ) -> dict[str, Any]:
     """The answer for a graph built in Python (its nodes' deltas are overwritten)."""
     return _answer(
@@ -284,6 +291,8 @@ def answer_for(
         precision=precision,
         max_nodes=max_nodes,
         rankdir=rankdir,
+        layers=layers,
+        expand=expand,
     )
 
 
@@ -304,6 +313,8 @@ def _answer(
     max_nodes: int,
     rankdir: str = "LR",
     nudges: bool = True,
+    layers: bool = False,
+    expand: int = 0,
 ) -> dict[str, Any]:
     if len(order) > max_nodes:
         raise RequestError(
@@ -401,10 +412,45 @@ def _answer(
         "explain": str(explanation),
         "step": step,
         "svg": None,
+        "layers": layer_names(root),
     }
+    if svg and (layers or expand) and not answer["layers"]:
+        raise RequestError(
+            "the layer view needs a network whose parameters are labelled W1[j,k] and b1[j] "
+            "(as nn.MLP names them); this graph has none"
+        )
+    if svg and expand and not 1 <= expand <= len(answer["layers"]):
+        raise RequestError(f'"expand" must be from 0 to {len(answer["layers"])}, got {expand}')
     if svg:
-        answer["svg"] = _picture(root, show_local, step, precision, max_nodes, rankdir)
+        if layers or expand:
+            answer["svg"] = _layer_picture(root, expand, precision, max_nodes)
+        else:
+            answer["svg"] = _picture(root, show_local, step, precision, max_nodes, rankdir)
     return answer
+
+
+def layer_names(root: Value) -> list[str]:
+    """The layers the layer view finds under `root` ("layer 1", …); [] for other graphs."""
+    from microgrid.show.layers import LayerError, find_layers
+
+    try:
+        return [layer.name for layer in find_layers(root).layers]
+    except LayerError:
+        return []
+
+
+def _layer_picture(root: Value, expand: int, precision: int, max_nodes: int) -> str:
+    from microgrid.show.render import draw
+
+    root.zero_grad()
+    root.backward()
+    try:
+        graph = draw(
+            root, layers=True, expand=expand or None, precision=precision, max_nodes=max_nodes
+        )
+    except ValueError as error:
+        raise RequestError(str(error)) from None
+    return svg_of(graph)
 
 
 def _picture(
