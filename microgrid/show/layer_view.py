@@ -81,7 +81,7 @@ def _g(layer: Layer) -> tuple[str, str]:
     Z, A = f"Z{layer.index}", f"A{layer.index}"
     return {
         "tanh": (f"tanh({Z})", f"(1 − {A}²)"),
-        "relu": (f"relu({Z})", f"({Z} &gt; 0)"),
+        "relu": (f"relu({Z})", f"({Z} > 0)"),
         "sigmoid": (f"σ({Z})", f"{A}(1 − {A})"),
         "linear": (f"{Z}", "1"),
         "σ (in the loss)": (f"σ({Z}), inside the loss", f"{A}(1 − {A})"),
@@ -337,6 +337,9 @@ def _expanded(
             drawn.add((source, ids[node]))
             graph.edge(source, ids[node])
     below = "input" if layer.index == 1 else f"layer{layer.index - 1}"
+    for parameter in (*(w for row in layer.W for w in row), *layer.b):
+        # Not a flow: it only keeps the parameters below the box before them.
+        graph.edge(below, ids[parameter], style="invis")
     if not any(source == below for source, _ in drawn):
         # X is made of constants inside the first products: no edge reaches them.
         for node in layer.nodes:
