@@ -351,6 +351,13 @@ def test_the_layer_view_opens_and_expands_a_layer(page: Page, server: ExplorerSe
     page.wait_for_selector("body[data-picture-layers='off']", timeout=LONG)
     ready(page)
     assert not controls.is_visible()
+    # Without Python: the page's own network button, drawn one box per layer at once.
+    page.click("#load-network")
+    page.wait_for_selector("body[data-picture-layers='0']", timeout=LONG)
+    ready(page)
+    assert "the [2, 4, 1] network, m = 3 samples" in page.inner_text("#graph")
+    assert page.locator('.leaf[data-name="W2[0,3]"]').count() == 1
+    screenshot(page, "explorer_layers.png")
 
 
 def test_two_tabs_do_not_see_each_others_graph(browser: Browser, server: ExplorerServer) -> None:

@@ -233,3 +233,30 @@ def test_the_course_networks_are_readable_at_page_width(flower) -> None:
     assert "W1 (20, 12288)" not in picture.source  # the shape is its own cell
     assert "(20, 12288)" in picture.source and "⋮" in picture.source
     assert smallest_label_px(picture.pipe(format="svg").decode()) >= 9
+
+
+@needs_dot
+def test_the_explorer_api_draws_the_layer_view() -> None:
+    from microgrid.apps.explorer.graph_api import NETWORK, GraphStore, RequestError, graph_answer
+
+    store = GraphStore()
+    answer = graph_answer({"graph": NETWORK, "layers": True}, store=store)
+    assert answer["layers"] == ["layer 1", "layer 2"]
+    assert "layer 1: 4 tanh units" in answer["svg"] and "dW1 = dZ1·Xᵀ / m" in answer["svg"]
+    opened = graph_answer({"graph": NETWORK, "layers": True, "expand": 1}, store=store)["svg"]
+    assert "layer 1, opened" in opened and "W1[0,0]" in opened
+    # A slider's new value reaches the layer view's numbers (and the store's copy is restored).
+    moved = graph_answer(
+        {"graph": NETWORK, "layers": True, "values": {"W2[0,0]": 3.0}}, store=store
+    )
+    assert "W2[0,0]" not in moved["svg"] and moved["svg"] != answer["svg"]
+    assert graph_answer({"graph": NETWORK, "layers": True}, store=store)["svg"] == answer["svg"]
+    # An expression is no network: no layers, and asking for the layer view says why.
+    plain = graph_answer({"expression": "3*(a+b*c)", "svg": False})
+    assert plain["layers"] == []
+    with pytest.raises(RequestError, match="labelled W1"):
+        graph_answer({"expression": "3*(a+b*c)", "layers": True})
+    with pytest.raises(RequestError, match='"expand" must be from 0 to 2, got 3'):
+        graph_answer({"graph": NETWORK, "expand": 3}, store=store)
+    with pytest.raises(RequestError, match='"layers" must be a bool'):
+        graph_answer({"graph": NETWORK, "layers": "yes"}, store=store)

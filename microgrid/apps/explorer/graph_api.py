@@ -33,13 +33,16 @@ __all__ = [
     "DEFAULT_VALUE",
     "DOT_SECONDS",
     "MAX_NODES",
+    "NETWORK",
     "SEED_EXPRESSION",
     "SEED_VALUES",
     "GraphStore",
     "RequestError",
     "answer_for",
     "clipped",
+    "course_network",
     "graph_answer",
+    "layer_names",
     "svg_of",
 ]
 
@@ -56,6 +59,28 @@ DOT_SECONDS = 10.0
 
 MAX_LEAVES = 50
 """One slider per leaf; more than this is not a page a learner can use."""
+
+NETWORK = "network"
+"""The graph id every store knows: the course's [2, 4, 1] network on three of the flower's
+samples (chapter 5b's), for the layer view when no graph came from Python."""
+
+
+def course_network() -> Value:
+    """Chapter 5b's graph: J of the [2, 4, 1] tanh network on the flower's samples 0, 200, 399.
+
+    >>> from microgrid.engine.walks import leaves
+    >>> J = course_network()
+    >>> J.label, len(leaves(J))
+    ('J', 17)
+    """
+    from microgrid.course.datasets import planar
+    from microgrid.course.networks.graph import cost_graph
+    from microgrid.course.networks.vectorized import initialize_parameters
+
+    X, Y = planar()
+    samples = [0, 200, 399]
+    parameters = initialize_parameters([2, 4, 1], init="scaled", seed=1)
+    return cost_graph(X[:, samples], Y[:, samples], parameters).J
 
 
 class RequestError(ValueError):
@@ -114,6 +139,8 @@ class GraphStore:
 
     def answer(self, graph_id: str, values: Mapping[str, float], **options: Any) -> dict[str, Any]:
         with self._lock:
+            if graph_id == NETWORK and graph_id not in self._graphs:
+                self._graphs[NETWORK] = course_network()  # built the first time it is asked for
             root = self._graphs.get(graph_id)
             if root is None:
                 raise RequestError(

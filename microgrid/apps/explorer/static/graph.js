@@ -310,6 +310,20 @@
     changed();
   });
 
+  // The course's [2, 4, 1] network (graph_api.NETWORK, a graph every server knows), drawn
+  // one box per layer.
+  byId("load-network").addEventListener("click", function () {
+    stopPlaying();
+    state.graph = "network";
+    state.values = {};  // its own leaves, at their own values
+    state.step = 0;
+    state.layers = true;
+    state.expand = 0;
+    byId("expression").value = "";
+    byId("expression").placeholder = "the course's network: move its weights, or type an expression";
+    changed();
+  });
+
   // Open on the server's expression, or on the graph from explore(J) (?graph=ID).
   var graphId = new URLSearchParams(window.location.search).get("graph");
   api("GET", "/api/start").then(function (start) {
