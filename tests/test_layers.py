@@ -260,3 +260,24 @@ def test_the_explorer_api_draws_the_layer_view() -> None:
         graph_answer({"graph": NETWORK, "expand": 3}, store=store)
     with pytest.raises(RequestError, match='"layers" must be a bool'):
         graph_answer({"graph": NETWORK, "layers": "yes"}, store=store)
+
+
+@needs_dot
+def test_the_widget_draws_the_layer_view(flower) -> None:
+    pytest.importorskip("anywidget")
+    from microgrid.apps.widget.model import GraphWidget
+
+    X, Y, p = flower
+    graph = cost_graph(X[:, :2], Y[:, :2], p)
+    w = GraphWidget(graph.J)
+    assert w.numbers["layers"] == ["layer 1", "layer 2"]
+    assert "layer 1: 4 tanh units" not in w.svg
+    w.layers = True  # what the check box does
+    assert "layer 1: 4 tanh units" in w.svg and "dA1 = W2ᵀdZ2 (4, m)" in w.svg
+    w.expand = 2
+    assert "layer 2, opened" in w.svg and "W2[0,3]" in w.svg
+    assert ">2<" not in w.svg.replace(" ", "")
+    w.values = {**w.values, "W2[0,3]": 2.0}  # a slider: the opened layer's numbers follow
+    assert ">2<" in w.svg.replace(" ", "")
+    w.layers, w.expand = False, 0
+    assert "layer 2, opened" not in w.svg
