@@ -281,3 +281,15 @@ def test_the_widget_draws_the_layer_view(flower) -> None:
     assert ">2<" in w.svg.replace(" ", "")
     w.layers, w.expand = False, 0
     assert "layer 2, opened" not in w.svg
+
+
+@needs_dot
+def test_render_writes_the_layer_view_and_jupyter_gets_it_in_time(flower, tmp_path) -> None:
+    from microgrid import render
+
+    X, Y, p = flower
+    J = three_graphs(X, Y, p)["nn.MLP"]
+    path = render(J, tmp_path / "layers.svg", layers=True, progress=None)
+    assert "layer 1: 4 tanh units" in path.read_text(encoding="utf-8")
+    picture = draw(J, layers=True)
+    assert "dW1 = dZ1·Xᵀ / m" in picture._repr_image_svg_xml()

@@ -116,7 +116,7 @@ def draw(
             )
         direction = "TB" if rankdir is None else rankdir
         _check_options(root, direction, precision)
-        return draw_layers(
+        layered = draw_layers(
             root,
             expand=expand,
             show_delta=show_delta,
@@ -124,6 +124,9 @@ def draw(
             max_nodes=max_nodes,
             precision=precision,
         )
+        # Jupyter shows it with render's time limit too (an opened layer can be big).
+        layered._repr_image_svg_xml = functools.partial(_svg_in_time, layered)
+        return layered
     rankdir = "LR" if rankdir is None else rankdir
     order = checked_order(root, rankdir, max_nodes, precision)
     # Before backward() every delta is still 0: show "?" rather than a false 0.
