@@ -293,3 +293,22 @@ def test_render_writes_the_layer_view_and_jupyter_gets_it_in_time(flower, tmp_pa
     assert "layer 1: 4 tanh units" in path.read_text(encoding="utf-8")
     picture = draw(J, layers=True)
     assert "dW1 = dZ1·Xᵀ / m" in picture._repr_image_svg_xml()
+
+
+def test_a_penalty_on_the_weights_is_named_beside_dW(flower) -> None:
+    from microgrid.engine.nary import sum as value_sum
+
+    X, Y, p = flower
+    graph = cost_graph(X, Y, p)
+    weights = [w for w in graph.model.parameters() if w.label.startswith("W")]
+    lam, m = 0.7, X.shape[1]
+    J = (graph.J + lam / (2 * m) * value_sum([w * w for w in weights])).named("J")
+    J.backward()
+    net = find_layers(J)
+    assert [layer.other_uses > 0 for layer in net.layers] == [True, True]
+    source = draw(J, layers=True).source
+    assert "dW1 = dZ1·Xᵀ / m + W1&#x27;s other uses" in source
+    # The numbers are the graph's: the course's L2 gradient, dZ1·Xᵀ/m + (λ/m)·W1.
+    expected = closed_form(X, Y, p)["dW1"] + lam / m * p["W1"]
+    np.testing.assert_allclose(net.layers[0].array("dW"), expected, rtol=1e-9)
+    assert net.root in net.cost

@@ -117,9 +117,15 @@ def _rows(
     else:
         times = "" if layer.activation == "linear" else f" ∗ {derivative}"
         dZ = f"dZ{l} = W{l + 1}ᵀdZ{l + 1}{times}"
+    # W used beyond once per sample (a penalty term): its shares are in the numbers too.
+    other = f" + W{l}'s other uses" if layer.other_uses else ""
     backward = [
         (dZ, _shape(layer.shape("dZ"), m), numbers("dZ", _BACKWARD)),
-        (f"dW{l} = dZ{l}·{prev}ᵀ / m", _shape(layer.shape("dW"), m), numbers("dW", _BACKWARD)),
+        (
+            f"dW{l} = dZ{l}·{prev}ᵀ / m{other}",
+            _shape(layer.shape("dW"), m),
+            numbers("dW", _BACKWARD),
+        ),
         (f"db{l} = Σ dZ{l} / m, keepdims", _shape(layer.shape("db"), m), numbers("db", _BACKWARD)),
     ]
     return forward, backward

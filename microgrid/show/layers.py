@@ -73,6 +73,9 @@ class Layer:
     A: list[list[Value]] = field(default_factory=list)
     activation: str = "linear"
     nodes: list[Value] = field(default_factory=list)
+    other_uses: int = 0
+    """How many times W's entries are used beyond once per sample (a penalty such as
+    λ/(2m) Σ W²): their shares are in dW too, beside dZ·A_prevᵀ/m."""
 
     @property
     def name(self) -> str:
@@ -259,6 +262,7 @@ def find_layers(root: Value) -> Network:
     layer_of: dict[int, int] = {}
     weight_ids = {id(w) for layer in layers for row in layer.W for w in row}
     children: dict[int, list[Value]] = {}
+    uses: dict[int, int] = {}
     for node in order:
         key = id(node)
         if key in parameter:
@@ -269,8 +273,10 @@ def find_layers(root: Value) -> Network:
         for parent in node.parents:
             parent_key = id(parent)
             level = max(level, layer_of[parent_key])
-            if parent_key not in weight_ids:  # nobody asks for a weight's users
+            if parent_key not in weight_ids:
                 children.setdefault(parent_key, []).append(node)
+            else:  # a weight's users are only counted: one per sample, unless penalised
+                uses[parent_key] = uses.get(parent_key, 0) + 1
         layer_of[key] = level
     position = {id(node): index for index, node in enumerate(order)}
 
@@ -330,6 +336,7 @@ def find_layers(root: Value) -> Network:
     for layer in layers:
         params = [w for row in layer.W for w in row] + list(layer.b)
         layer.nodes = params + by_layer[layer.index]
+        layer.other_uses = sum(uses.get(id(w), 0) - m for row in layer.W for w in row)
     cost = [node for node in order if id(node) in cost_set]
     return Network(root, m, len(layers[0].W[0]), layers, inputs, cost, loss, order)
 
