@@ -312,3 +312,23 @@ def test_a_penalty_on_the_weights_is_named_beside_dW(flower) -> None:
     expected = closed_form(X, Y, p)["dW1"] + lam / m * p["W1"]
     np.testing.assert_allclose(net.layers[0].array("dW"), expected, rtol=1e-9)
     assert net.root in net.cost
+
+
+def test_the_layer_view_imports_no_numpy_at_module_level() -> None:
+    # The explorer asks find_layers about every graph it answers, and the browser
+    # edition's Python has no NumPy: only Layer.array() may import it, when called.
+    import ast
+    from pathlib import Path
+
+    import microgrid.show
+
+    folder = Path(microgrid.show.__file__).parent
+    for name in ("layers.py", "layer_view.py", "markup.py", "notation.py"):
+        tree = ast.parse((folder / name).read_text(encoding="utf-8"))
+        imported = [
+            alias.name if isinstance(node, ast.Import) else node.module or ""
+            for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for alias in (node.names if isinstance(node, ast.Import) else [node])
+        ]
+        assert not [m for m in imported if m.split(".")[0] == "numpy"], (name, imported)

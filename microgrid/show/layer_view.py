@@ -27,7 +27,6 @@ import itertools
 from collections.abc import Sequence
 
 import graphviz
-import numpy as np
 
 from microgrid.engine import Value
 from microgrid.show.layers import Layer, Network, delta_number, find_layers, layer_number
@@ -44,19 +43,22 @@ _LEAF = "#dbeafe"
 _MAX_SHOWN = 4  # a matrix up to 4 × 4 in full; larger ones by their first entries
 
 
-def matrix_markup(array: np.ndarray, precision: int = 4, colour: str = _FORWARD) -> str:
-    """A matrix as a small table: in full up to 4 × 4, else its first 3 × 3 entries.
+def matrix_markup(
+    array: Sequence[Sequence[float]], precision: int = 4, colour: str = _FORWARD
+) -> str:
+    """A matrix (a list of rows) as a small table: in full up to 4 × 4, else its first
+    3 × 3 entries.
 
-    >>> "⋮" in matrix_markup(np.zeros((20, 3))), "…" in matrix_markup(np.zeros((2, 2)))
+    >>> "⋮" in matrix_markup([[0.0] * 3] * 20), "…" in matrix_markup([[1.0, 2.0], [3.0, 4.0]])
     (True, False)
     """
-    rows, cols = array.shape
+    rows, cols = len(array), len(array[0])
     show_rows = rows if rows <= _MAX_SHOWN else _MAX_SHOWN - 1
     show_cols = cols if cols <= _MAX_SHOWN else _MAX_SHOWN - 1
     lines = []
     for j in range(show_rows):
         cells = [
-            f'<TD ALIGN="RIGHT">{text(format_number(float(array[j, k]), precision))}</TD>'
+            f'<TD ALIGN="RIGHT">{text(format_number(float(array[j][k]), precision))}</TD>'
             for k in range(show_cols)
         ]
         if show_cols < cols:
@@ -99,7 +101,7 @@ def _rows(
     def numbers(what: str, colour: str = _FORWARD) -> str:
         if colour == _BACKWARD and not known:
             return f'<FONT COLOR="{_BACKWARD}">?</FONT>'
-        return matrix_markup(layer.array(what), precision, colour)
+        return matrix_markup(layer.rows(what), precision, colour)
 
     forward = [
         (f"W{l}", _shape(layer.shape("W"), m), numbers("W")),
@@ -279,7 +281,7 @@ def draw_layers(
         else:
             what, label = "dA", f"dA{l} = W{l + 1}ᵀdZ{l + 1}"
         numbers = (
-            matrix_markup(layer.array(what), precision, _BACKWARD)
+            matrix_markup(layer.rows(what), precision, _BACKWARD)
             if known
             else f'<FONT COLOR="{_BACKWARD}">?</FONT>'
         )

@@ -31,12 +31,11 @@ and puts it into dW = dZ·A_prevᵀ/m), dW = ∂J/∂W, db = ∂J/∂b.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, Any
 
 from microgrid.engine import Value
 from microgrid.engine.walks import topological_order
@@ -48,7 +47,13 @@ BIAS = re.compile(r"^b(\d+)\[(\d+)(?:,\s*0)?\]$")
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 LOSSES = ("bce", "bce_with_logits")
 
-Floats = NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Floats = NDArray[np.float64]
+else:
+    Floats = Any
 
 
 class LayerError(ValueError):
@@ -91,11 +96,12 @@ class Layer:
             return rows, 1
         return rows, len(self.Z[0]) if self.Z else 0
 
-    def array(self, what: str) -> Floats:
-        """The course's array, read from the nodes: W, b, Z, A (values) or dW, db, dZ, dA.
+    def rows(self, what: str) -> list[list[float]]:
+        """The course's array as a list of rows (no NumPy: the browser edition has none).
 
-        dZ and dA are m · ∂J/∂node (the course's dZ = A − Y, without 1/m), dW and db
-        ∂J/∂node (the course's dW = dZ·A_prevᵀ/m). Deltas are those the graph holds.
+        W, b, Z, A are values; dZ and dA are m · ∂J/∂node (the course's dZ = A − Y,
+        without 1/m), dW and db ∂J/∂node (the course's dW = dZ·A_prevᵀ/m). Deltas are
+        those the graph holds.
         """
         m = len(self.Z[0]) if self.Z else 1
         grid = {"W": self.W, "Z": self.Z, "A": self.A, "b": [[b] for b in self.b]}
@@ -103,18 +109,27 @@ class Layer:
         if key not in grid:
             raise ValueError(f"array() takes W, b, Z, A, dW, db, dZ or dA, got {what!r}")
         if what == key:
-            values = np.array([[node.value for node in row] for row in grid[key]], dtype=float)
             if key == "A" and self.activation == "σ (in the loss)":
-                return np.asarray(
-                    1 / (1 + np.exp(-values)), dtype=float
-                )  # σ is inside the loss node: A = σ(Z)
-            return values
+                # σ is inside the loss node: A = σ(Z), computed here from Z.
+                return [[_sigmoid(node.value) for node in row] for row in grid[key]]
+            return [[float(node.value) for node in row] for row in grid[key]]
         if what == "dA" and self.activation == "σ (in the loss)":
             raise ValueError(f"layer {self.index}: A = σ(Z) is inside the loss node: no dA")
         scale = m if key in ("Z", "A") else 1
-        return np.array(
-            [[scale * delta_number(node) for node in row] for row in grid[key]], dtype=float
-        )
+        return [[scale * delta_number(node) for node in row] for row in grid[key]]
+
+    def array(self, what: str) -> Floats:
+        """The course's array as NumPy's (see `rows`): ``layer.array("dW")`` is its dW."""
+        import numpy as np  # here, not at the top: the browser edition has no NumPy
+
+        return np.array(self.rows(what), dtype=float)
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1 / (1 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1 + e)
 
 
 @dataclass

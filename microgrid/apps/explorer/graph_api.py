@@ -73,9 +73,15 @@ def course_network() -> Value:
     >>> J.label, len(leaves(J))
     ('J', 17)
     """
-    from microgrid.course.datasets import planar
-    from microgrid.course.networks.graph import cost_graph
-    from microgrid.course.networks.vectorized import initialize_parameters
+    try:
+        from microgrid.course.datasets import planar
+        from microgrid.course.networks.graph import cost_graph
+        from microgrid.course.networks.vectorized import initialize_parameters
+    except ImportError as error:  # the browser edition's Python has no NumPy
+        raise RequestError(
+            f"the course's network needs NumPy ({error.name or 'numpy'} is missing here): "
+            "run it with the installed microgrid, microgrid play"
+        ) from None
 
     X, Y = planar()
     samples = [0, 200, 399]
