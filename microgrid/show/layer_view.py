@@ -232,16 +232,9 @@ def draw_layers(
         lines.append(f"leaves: {shown}{', …' if len(inputs) > 6 else ''}")
     graph.node("input", label=html_label(_simple_box("input", lines, _LEAF)), **_BOX)
 
-    group: dict[Value, str] = {node: "input" for node in net.inputs}
-    for layer in net.layers:
-        group.update({node: f"layer{layer.index}" for node in layer.nodes})
-    group.update({node: "cost" for node in net.cost})
-    names = node_names(net.root) if opened is not None else {}
-    top = d_name(names[net.root]) if names else "J"
-
     for layer in net.layers:
         if layer is opened:
-            _expanded(graph, net, layer, group, names, top, known, precision)
+            _expanded(graph, net, layer, known, precision)
         else:
             box = _layer_box(net, layer, known, precision)
             graph.node(f"layer{layer.index}", label=html_label(box), **_BOX)
@@ -262,10 +255,7 @@ def draw_layers(
         boxes.append("cost")
     for position, (lower, upper) in enumerate(itertools.pairwise(boxes)):
         l = position  # noqa: E741 - A[l] flows from box l to box l + 1
-        opened_ends = {
-            f"layer{opened.index}" if opened is not None else "",
-        } & {lower, upper}
-        if opened_ends:
+        if opened is not None and f"layer{opened.index}" in (lower, upper):
             continue  # the scalar edges show the flow into and out of an opened layer
         name = "X" if l == 0 else f"A{l}"
         shape = _shape((net.sizes[l], m), m)
@@ -297,16 +287,15 @@ def draw_layers(
 
 
 def _expanded(
-    graph: graphviz.Digraph,
-    net: Network,
-    layer: Layer,
-    group: dict[Value, str],
-    names: dict[Value, str],
-    top: str,
-    known: bool,
-    precision: int,
+    graph: graphviz.Digraph, net: Network, layer: Layer, known: bool, precision: int
 ) -> None:
     """Layer `layer` as a cluster of its scalar nodes, wired to the boxes around it."""
+    group: dict[Value, str] = {node: "input" for node in net.inputs}
+    for other in net.layers:
+        group.update({node: f"layer{other.index}" for node in other.nodes})
+    group.update({node: "cost" for node in net.cost})
+    names = node_names(net.root)
+    top = d_name(names[net.root])
     members = set(layer.nodes)
     # The ids draw(J) gives (n + the place in topological order): the live page writes
     # new numbers into the picture by them.
