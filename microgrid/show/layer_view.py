@@ -44,15 +44,18 @@ _MAX_SHOWN = 4  # a matrix up to 4 × 4 in full; larger ones by their first entr
 
 
 def matrix_markup(
-    array: Sequence[Sequence[float]], precision: int = 4, colour: str = _FORWARD
+    array: Sequence[Sequence[float]],
+    precision: int = 4,
+    colour: str = _FORWARD,
+    shape: tuple[int, int] | None = None,
 ) -> str:
     """A matrix (a list of rows) as a small table: in full up to 4 × 4, else its first
-    3 × 3 entries.
+    3 × 3 entries. `shape`: the whole matrix's, when `array` is only its corner.
 
     >>> "⋮" in matrix_markup([[0.0] * 3] * 20), "…" in matrix_markup([[1.0, 2.0], [3.0, 4.0]])
     (True, False)
     """
-    rows, cols = len(array), len(array[0])
+    rows, cols = shape if shape is not None else (len(array), len(array[0]))
     show_rows = rows if rows <= _MAX_SHOWN else _MAX_SHOWN - 1
     show_cols = cols if cols <= _MAX_SHOWN else _MAX_SHOWN - 1
     lines = []
@@ -71,6 +74,11 @@ def matrix_markup(
         f'<TR><TD><FONT COLOR="{colour}"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
         f'CELLPADDING="1">{"".join(lines)}</TABLE></FONT></TD></TR></TABLE>'
     )
+
+
+def _corner(layer: Layer, what: str, precision: int, colour: str) -> str:
+    """The matrix `what` of `layer` as matrix_markup shows it, reading only its corner."""
+    return matrix_markup(layer.rows(what, _MAX_SHOWN), precision, colour, layer.shape(what))
 
 
 def _shape(shape: tuple[int, int], m: int) -> str:
@@ -101,7 +109,7 @@ def _rows(
     def numbers(what: str, colour: str = _FORWARD) -> str:
         if colour == _BACKWARD and not known:
             return f'<FONT COLOR="{_BACKWARD}">?</FONT>'
-        return matrix_markup(layer.rows(what), precision, colour)
+        return _corner(layer, what, precision, colour)
 
     forward = [
         (f"W{l}", _shape(layer.shape("W"), m), numbers("W")),
@@ -271,7 +279,7 @@ def draw_layers(
         else:
             what, label = "dA", f"dA{l} = W{l + 1}ᵀdZ{l + 1}"
         numbers = (
-            matrix_markup(layer.rows(what), precision, _BACKWARD)
+            _corner(layer, what, precision, _BACKWARD)
             if known
             else f'<FONT COLOR="{_BACKWARD}">?</FONT>'
         )

@@ -96,18 +96,21 @@ class Layer:
             return rows, 1
         return rows, len(self.Z[0]) if self.Z else 0
 
-    def rows(self, what: str) -> list[list[float]]:
+    def rows(self, what: str, corner: int | None = None) -> list[list[float]]:
         """The course's array as a list of rows (no NumPy: the browser edition has none).
 
         W, b, Z, A are values; dZ and dA are m · ∂J/∂node (the course's dZ = A − Y,
         without 1/m), dW and db ∂J/∂node (the course's dW = dZ·A_prevᵀ/m). Deltas are
-        those the graph holds.
+        those the graph holds. ``corner=4``: only the first 4 rows and columns (a picture
+        of W1 (20, 12288) reads 16 numbers, not 245,760).
         """
         m = len(self.Z[0]) if self.Z else 1
         grid = {"W": self.W, "Z": self.Z, "A": self.A, "b": [[b] for b in self.b]}
         key = what[1:] if what.startswith("d") else what
         if key not in grid:
             raise ValueError(f"array() takes W, b, Z, A, dW, db, dZ or dA, got {what!r}")
+        if corner is not None:
+            grid = {k: [row[:corner] for row in g[:corner]] for k, g in grid.items()}
         if what == key:
             if key == "A" and self.activation == "σ (in the loss)":
                 # σ is inside the loss node: A = σ(Z), computed here from Z.
@@ -190,13 +193,15 @@ def _parameters(
     for node in order:
         if node.parents or node.label[:1] not in ("W", "b"):
             continue
-        weight, bias = WEIGHT.match(node.label), BIAS.match(node.label)
+        weight = WEIGHT.match(node.label)
         if weight:
-            l, j, k = (int(g) for g in weight.groups())  # noqa: E741
-            found.setdefault(l, ({}, {}))[0][(j, k)] = node
-        elif bias:
-            l, j = int(bias.group(1)), int(bias.group(2))  # noqa: E741
-            found.setdefault(l, ({}, {}))[1][j] = node
+            l, j, k = weight.groups()  # noqa: E741
+            found.setdefault(int(l), ({}, {}))[0][(int(j), int(k))] = node
+            continue
+        bias = BIAS.match(node.label)
+        if bias:
+            l, j = bias.group(1), bias.group(2)  # noqa: E741
+            found.setdefault(int(l), ({}, {}))[1][int(j)] = node
     return found
 
 
@@ -274,16 +279,18 @@ def find_layers(root: Value) -> Network:
 
     # A node's layer: the highest layer among the parameters it depends on (one pass).
     # Keyed by id(): a graph of 250,000 nodes (the cats' first layer) is walked quickly.
-    layer_of: dict[int, int] = {}
+    layer_of: dict[int, int] = {
+        id(node): layer.index
+        for layer in layers
+        for node in (*(w for row in layer.W for w in row), *layer.b)
+    }
     weight_ids = {id(w) for layer in layers for row in layer.W for w in row}
     children: dict[int, list[Value]] = {}
     uses: dict[int, int] = {}
     for node in order:
         key = id(node)
         if key in parameter:
-            match = WEIGHT.match(node.label) or BIAS.match(node.label)
-            layer_of[key] = int(match.group(1)) if match else 0
-            continue
+            continue  # its layer is its label's
         level = 0
         for parent in node.parents:
             parent_key = id(parent)
