@@ -53,6 +53,7 @@ CHAPTERS = [
     "04-logistic-m-examples.md",
     "04b-why-this-loss.md",
     "05-vectorization.md",
+    "05b-from-one-path-to-a-matrix.md",
     "06-gradient-checking.md",
     "07-your-own-primitive.md",
     "10-check-your-own-backprop.md",

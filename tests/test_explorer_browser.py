@@ -306,6 +306,60 @@ def test_a_hostile_label_is_shown_as_text(page: Page, server: ExplorerServer) ->
     assert page.locator("img").count() == 0  # and the page fixture saw no alert()
 
 
+def network_graph() -> Value:
+    """The course's [2, 4, 1] network on two of the flower's samples, as nn.MLP labels it."""
+    from microgrid import datasets
+    from microgrid.networks import cost_graph, initialize_parameters
+
+    X, Y = datasets.planar()
+    return cost_graph(X[:, :2], Y[:, :2], initialize_parameters([2, 4, 1], seed=2)).J
+
+
+def test_the_layer_view_opens_and_expands_a_layer(page: Page, server: ExplorerServer) -> None:
+    page.goto(server.add_graph(network_graph()))
+    ready(page)
+    controls = page.locator("fieldset.mg-layers")
+    assert controls.is_visible()
+    assert page.locator("select.mg-expand option").all_text_contents() == [
+        "no layer (all closed)", "layer 1, as its scalar nodes", "layer 2, as its scalar nodes",
+    ]  # fmt: skip
+    assert "layer 1: 4 tanh units" not in page.inner_text("#graph")
+    page.check("input.mg-layers-check")
+    page.wait_for_selector("body[data-picture-layers='0']", timeout=LONG)
+    ready(page)
+    picture = page.inner_text("#graph")
+    assert "layer 1: 4 tanh units" in picture and "dW1 = dZ1·Xᵀ / m" in picture
+    assert "dA1 = W2ᵀdZ2 (4, m)" in picture and "W1[0,0]" not in picture
+    # Opening layer 1: its scalar nodes, with layer 2 still one box.
+    page.select_option("select.mg-expand", "1")
+    page.wait_for_selector("body[data-picture-layers='1']", timeout=LONG)
+    ready(page)
+    picture = page.inner_text("#graph")
+    assert "layer 1, opened" in picture and "W1[0,0]" in picture
+    assert "dW2 = dZ2·A1ᵀ / m" in picture
+    # A slider moves the numbers in the layer view too: W1[0,0] is a leaf of the page.
+    old = picture
+    page.focus('.leaf[data-name="W1[0,0]"] input[type=range]')
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "old => document.querySelector('#graph').innerText !== old", arg=old, timeout=LONG
+    )
+    ready(page)
+    # A graph that is no network hides the controls and draws the scalar graph again.
+    page.fill("#expression", "3*(a+b*c)")
+    page.press("#expression", "Enter")
+    page.wait_for_selector("body[data-picture-layers='off']", timeout=LONG)
+    ready(page)
+    assert not controls.is_visible()
+    # Without Python: the page's own network button, drawn one box per layer at once.
+    page.click("#load-network")
+    page.wait_for_selector("body[data-picture-layers='0']", timeout=LONG)
+    ready(page)
+    assert "the [2, 4, 1] network, m = 3 samples" in page.inner_text("#graph")
+    assert page.locator('.leaf[data-name="W2[0,3]"]').count() == 1
+    screenshot(page, "explorer_layers.png")
+
+
 def test_two_tabs_do_not_see_each_others_graph(browser: Browser, server: ExplorerServer) -> None:
     context = browser.new_context()
     try:

@@ -346,6 +346,26 @@ def test_the_widget_in_jupyterlab(page: Page) -> None:
         page.mouse.up()
         viewport.screenshot(path=str(FIGURES / "widget_network.png"))
 
+    # The layer view of the same network: one box per layer, then layer 1 opened.
+    page.locator(f"{big} >> button:has-text('fit')").click()
+    assert page.locator(f"{big} >> fieldset.mg-layers").is_visible()
+    assert page.locator(f"{small} >> fieldset.mg-layers").is_hidden()  # J = 3(a + bc): none
+    page.locator(f"{big} >> input.mg-layers-check").check()
+    page.locator(big).and_(page.locator("[data-picture-layers='0']")).wait_for(timeout=LONG)
+    wait_state(page, big)
+    boxes = page.locator(f"{big} >> .mg-viewport svg").text_content() or ""
+    assert "layer 1: 6 tanh units" in boxes and "dW1 = dZ1·Xᵀ / m" in boxes
+    assert "dA1 = W2ᵀdZ2 (6, 1)" in boxes and "W1[0,0]" not in boxes
+    page.locator(f"{big} >> select.mg-expand").select_option("1")
+    page.locator(big).and_(page.locator("[data-picture-layers='1']")).wait_for(timeout=LONG)
+    wait_state(page, big)
+    opened = page.locator(f"{big} >> .mg-viewport svg").text_content() or ""
+    assert "layer 1, opened" in opened and "W1[0,0]" in opened and "dW2 = dZ2·A1ᵀ / m" in opened
+    page.locator(f"{big} >> input.mg-layers-check").uncheck()
+    page.locator(big).and_(page.locator("[data-picture-layers='off']")).wait_for(timeout=LONG)
+    wait_state(page, big)
+    assert page.locator(f"{big} >> .mg-viewport svg g.node").count() == 63
+
     # The exercise: wrong, then right, judged by the engine.
     quiz = widget_root(page, 2)
     answer = page.locator(f"{quiz} >> .mg-answer")

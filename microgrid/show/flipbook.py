@@ -21,16 +21,15 @@ from microgrid.engine import Value
 from microgrid.show import flipbook_page
 from microgrid.show.explain import BackwardRow, backward_deltas, chain_rule, children_of
 from microgrid.show.layout import DEFAULT_TIMEOUT, require_dot
+from microgrid.show.markup import CONTROL_CHARACTERS, visible
 from microgrid.show.notation import d_name, format_number, node_names
 from microgrid.show.render import (
-    CONTROL_CHARACTERS,
     Deadline,
     checked_order,
     digraph,
     pipe,
     quiet_after_first,
     to_stderr,
-    visible,
 )
 
 __all__ = ["draw_backward_steps", "flipbook_html", "write_flipbook", "write_steps"]

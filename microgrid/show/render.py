@@ -17,8 +17,6 @@ Drawing SVG/PNG/PDF needs Graphviz's ``dot`` program; DOT source does not.
 from __future__ import annotations
 
 import functools
-import html
-import re
 import sys
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -42,6 +40,8 @@ from microgrid.show.layout import (
     far_uses,
     run_dot,
 )
+from microgrid.show.markup import html_label as _html
+from microgrid.show.markup import text as _text
 from microgrid.show.notation import d_name, format_number, formula, node_names, number_in_formula
 
 __all__ = [
@@ -68,39 +68,6 @@ _HIGHLIGHT = "#dc2626"
 _DELTA_COLOUR = "#b91c1c"
 _UNKNOWN = "?"
 
-# Characters XML (and so graphviz's HTML-like labels) cannot carry, even escaped.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\ud800-\udfff]")
-
-
-# ---------------------------------------------------------------------------
-# Escaping: every piece of text in a label goes through `_text`.
-# ---------------------------------------------------------------------------
-
-
-def _text(text: str) -> str:
-    """Text as graphviz HTML-label content: entities escaped, newlines as <BR/>."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = CONTROL_CHARACTERS.sub(lambda m: visible(m.group()), text).split("\n")
-    # Graphviz expands \N, \G, … (node and graph names) even in HTML-like labels;
-    # a doubled backslash comes out as one literal backslash.
-    escaped = (html.escape(line, quote=True).replace("\\", "\\\\") for line in lines)
-    return '<BR ALIGN="CENTER"/>'.join(escaped)
-
-
-def visible(char: str) -> str:
-    """A control character as its escape (``\\t``, ``\\x00``), so it is seen, not lost."""
-    if char == "\t":
-        return "\\t"
-    if "\ud800" <= char <= "\udfff":
-        return "\ufffd"
-    return f"\\x{ord(char):02x}"
-
-
-def _html(label_markup: str) -> str:
-    """Wrap label markup so the graphviz package passes it to DOT as an HTML string."""
-    return f"<{label_markup}>"
-
-
 # ---------------------------------------------------------------------------
 # draw()
 # ---------------------------------------------------------------------------
@@ -110,10 +77,12 @@ def draw(
     root: Value,
     show_delta: bool = True,
     show_local: bool = False,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     max_nodes: int | None = 500,
     precision: int = 4,
     highlight: Value | None = None,
+    layers: bool = False,
+    expand: int | str | None = None,
 ) -> graphviz.Digraph:
     """The graph under `root` as a ``graphviz.Digraph`` (shows itself in Jupyter).
 
@@ -122,13 +91,43 @@ def draw(
     named dJ/dnode when ``backward()`` started at this root (J is the root's name).
     ``show_local=True`` writes ∂child/∂parent on every edge, and with deltas
     also the delta flowing along it (``← 3 · 1 = 3``). ``highlight=leaf`` marks the
-    paths from that node to the root.
+    paths from that node to the root. `rankdir` is "LR" (left to right) unless given.
+
+    ``layers=True`` draws a network one box per layer instead (`draw_layers`):
+    shapes, the course's forward and backward formulas with the graph's numbers,
+    dA flowing between the boxes; layers are found from the parameters' labels
+    W1[j,k], b1[j], … (as `nn.MLP` and `NeuralNetwork` name them).
+    ``expand=1`` (or ``"layer 1"``) opens that layer into its scalar nodes and
+    implies ``layers=True``; the other boxes stay closed. Top to bottom unless
+    `rankdir` says otherwise.
 
     >>> from microgrid import Value
     >>> x = Value(2.0, label="x")
     >>> "?" in draw((x * x).named("y")).source  # before backward: deltas unknown
     True
     """
+    if layers or expand is not None:
+        from microgrid.show.layer_view import draw_layers
+
+        if show_local or highlight is not None:
+            raise ValueError(
+                "the layer view draws no edges between scalar nodes: show_local= and "
+                "highlight= are for draw(J) without layers=True"
+            )
+        direction = "TB" if rankdir is None else rankdir
+        _check_options(root, direction, precision)
+        layered = draw_layers(
+            root,
+            expand=expand,
+            show_delta=show_delta,
+            rankdir=direction,
+            max_nodes=max_nodes,
+            precision=precision,
+        )
+        # Jupyter shows it with render's time limit too (an opened layer can be big).
+        layered._repr_image_svg_xml = functools.partial(_svg_in_time, layered)
+        return layered
+    rankdir = "LR" if rankdir is None else rankdir
     order = checked_order(root, rankdir, max_nodes, precision)
     # Before backward() every delta is still 0: show "?" rather than a false 0.
     # (After backward(create_graph=True) a delta is a Value: its number is drawn.)
@@ -168,13 +167,17 @@ def delta_number(node: Value) -> float:
     return delta.value if isinstance(delta, Value) else delta
 
 
-def checked_order(root: Value, rankdir: str, max_nodes: int | None, precision: int) -> list[Value]:
+def _check_options(root: Value, rankdir: str, precision: int) -> None:
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value as its root, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
         raise ValueError(f"precision must be a whole number from 1 to 17, got {precision!r}")
+
+
+def checked_order(root: Value, rankdir: str, max_nodes: int | None, precision: int) -> list[Value]:
+    _check_options(root, rankdir, precision)
     order = topological_order(root)
     if max_nodes is not None and len(order) > max_nodes:
         count = len(order)

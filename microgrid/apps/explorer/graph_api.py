@@ -33,13 +33,16 @@ __all__ = [
     "DEFAULT_VALUE",
     "DOT_SECONDS",
     "MAX_NODES",
+    "NETWORK",
     "SEED_EXPRESSION",
     "SEED_VALUES",
     "GraphStore",
     "RequestError",
     "answer_for",
     "clipped",
+    "course_network",
     "graph_answer",
+    "layer_names",
     "svg_of",
     "use_layout",
 ]
@@ -57,6 +60,34 @@ DOT_SECONDS = 10.0
 
 MAX_LEAVES = 50
 """One slider per leaf; more than this is not a page a learner can use."""
+
+NETWORK = "network"
+"""The graph id every store knows: the course's [2, 4, 1] network on three of the flower's
+samples (chapter 5b's), for the layer view when no graph came from Python."""
+
+
+def course_network() -> Value:
+    """Chapter 5b's graph: J of the [2, 4, 1] tanh network on the flower's samples 0, 200, 399.
+
+    >>> from microgrid.engine.walks import leaves
+    >>> J = course_network()
+    >>> J.label, len(leaves(J))
+    ('J', 17)
+    """
+    try:
+        from microgrid.course.datasets import planar
+        from microgrid.course.networks.graph import cost_graph
+        from microgrid.course.networks.vectorized import initialize_parameters
+    except ImportError as error:  # the browser edition's Python has no NumPy
+        raise RequestError(
+            f"the course's network needs NumPy ({error.name or 'numpy'} is missing here): "
+            "run it with the installed microgrid, microgrid play"
+        ) from None
+
+    X, Y = planar()
+    samples = [0, 200, 399]
+    parameters = initialize_parameters([2, 4, 1], init="scaled", seed=1)
+    return cost_graph(X[:, samples], Y[:, samples], parameters).J
 
 
 class RequestError(ValueError):
@@ -115,6 +146,8 @@ class GraphStore:
 
     def answer(self, graph_id: str, values: Mapping[str, float], **options: Any) -> dict[str, Any]:
         with self._lock:
+            if graph_id == NETWORK and graph_id not in self._graphs:
+                self._graphs[NETWORK] = course_network()  # built the first time it is asked for
             root = self._graphs.get(graph_id)
             if root is None:
                 raise RequestError(
@@ -222,7 +255,10 @@ def graph_answer(
     starts at 1, a name it does not use is dropped), ``show_local`` (∂child/∂parent
     on the edges), ``step`` (draw backprop's frame k, 1 = the root; 0 or absent:
     the finished graph), ``svg`` (false: numbers only, no picture), ``h`` (the nudge),
-    ``gradcheck`` (true: `gradcheck()`'s table too).
+    ``gradcheck`` (true: `gradcheck()`'s table too),
+    ``layers`` (true: the layer view, one box per layer, for a network whose parameters
+    are labelled W1[j,k], b1[j]; the answer's ``layers`` lists the layers it found) and
+    ``expand`` (a layer's number to open into its scalar nodes; 0: none).
     """
     if not isinstance(request, Mapping):
         raise RequestError("the request must be a JSON object")
@@ -235,6 +271,8 @@ def graph_answer(
         "precision": _option(request, "precision", int, 4),
         "gradcheck": _option(request, "gradcheck", bool, False),
         "max_nodes": max_nodes,
+        "layers": _option(request, "layers", bool, False),
+        "expand": _option(request, "expand", int, 0),
     }
     if not 1 <= options["precision"] <= 17:
         raise RequestError(f'"precision" must be from 1 to 17, got {options["precision"]}')
@@ -275,6 +313,8 @@ def answer_for(
     precision: int = 4,
     max_nodes: int = MAX_NODES,
     rankdir: str = "LR",
+    layers: bool = False,
+    expand: int = 0,
 ) -> dict[str, Any]:
     """The answer for a graph built in Python (its nodes' deltas are overwritten)."""
     return _answer(
@@ -287,6 +327,8 @@ def answer_for(
         precision=precision,
         max_nodes=max_nodes,
         rankdir=rankdir,
+        layers=layers,
+        expand=expand,
     )
 
 
@@ -308,6 +350,8 @@ def _answer(
     rankdir: str = "LR",
     nudges: bool = True,
     gradcheck: bool = False,
+    layers: bool = False,
+    expand: int = 0,
 ) -> dict[str, Any]:
     if len(order) > max_nodes:
         raise RequestError(
@@ -405,11 +449,22 @@ def _answer(
         "explain": str(explanation),
         "step": step,
         "svg": None,
+        "layers": layer_names(root),
     }
     if gradcheck:
         answer["gradcheck"] = _gradcheck(root)
+    if svg and (layers or expand) and not answer["layers"]:
+        raise RequestError(
+            "the layer view needs a network whose parameters are labelled W1[j,k] and b1[j] "
+            "(as nn.MLP names them); this graph has none"
+        )
+    if svg and expand and not 1 <= expand <= len(answer["layers"]):
+        raise RequestError(f'"expand" must be from 0 to {len(answer["layers"])}, got {expand}')
     if svg:
-        answer["svg"] = _picture(root, show_local, step, precision, max_nodes, rankdir)
+        if layers or expand:
+            answer["svg"] = _layer_picture(root, expand, precision, max_nodes)
+        else:
+            answer["svg"] = _picture(root, show_local, step, precision, max_nodes, rankdir)
     return answer
 
 
@@ -422,6 +477,30 @@ def _gradcheck(root: Value) -> dict[str, Any]:
     except (ValueError, ZeroDivisionError, OverflowError) as error:
         return {"ok": False, "text": f"gradcheck could not run: {clipped(str(error), 300)}"}
     return {"ok": report.ok, "text": str(report)}
+
+
+def layer_names(root: Value) -> list[str]:
+    """The layers the layer view finds under `root` ("layer 1", …); [] for other graphs."""
+    from microgrid.show.layers import LayerError, find_layers
+
+    try:
+        return [layer.name for layer in find_layers(root).layers]
+    except LayerError:
+        return []
+
+
+def _layer_picture(root: Value, expand: int, precision: int, max_nodes: int) -> str:
+    from microgrid.show.render import draw
+
+    root.zero_grad()
+    root.backward()
+    try:
+        graph = draw(
+            root, layers=True, expand=expand or None, precision=precision, max_nodes=max_nodes
+        )
+    except ValueError as error:
+        raise RequestError(str(error)) from None
+    return svg_of(graph)
 
 
 def _picture(

@@ -55,6 +55,10 @@ class GraphWidget(anywidget.AnyWidget):
     values = traitlets.Dict().tag(sync=True)
     step = traitlets.Int(0).tag(sync=True)
     show_local = traitlets.Bool(False).tag(sync=True)
+    layers = traitlets.Bool(False).tag(sync=True)
+    """The layer view: one box per layer (for a network labelled W1[j,k], b1[j], …)."""
+    expand = traitlets.Int(0).tag(sync=True)
+    """The layer the layer view opens into its scalar nodes (0: none)."""
     numbers = traitlets.Dict().tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)
     nudges = traitlets.Dict().tag(sync=True)
@@ -89,6 +93,7 @@ class GraphWidget(anywidget.AnyWidget):
             self._update_exercise()
         self._quiet = False  # set while a browser message sets several traits at once
         self.observe(self._on_change, names=["values", "step", "show_local"])
+        self.observe(self._on_layers, names=["layers", "expand"])
         self.on_msg(self._on_message)
 
     # -- the graph ----------------------------------------------------------------------------
@@ -97,6 +102,9 @@ class GraphWidget(anywidget.AnyWidget):
         if not self._quiet:  # set from Python: no browser will ask for the rest
             self._update_numbers()
             self.update_picture()
+
+    def _on_layers(self, _change: dict[str, Any]) -> None:
+        self.update_picture()  # the numbers do not change: only the picture
 
     def update(
         self, values: dict[str, Any], step: int | None = None, show_local: bool | None = None
@@ -138,7 +146,13 @@ class GraphWidget(anywidget.AnyWidget):
         once the numbers are on screen: dot and two replays per leaf take longer)."""
         if self.session is None:
             return
-        key = (tuple(sorted(self.values.items())), self.step, self.show_local)
+        key = (
+            tuple(sorted(self.values.items())),
+            self.step,
+            self.show_local,
+            self.layers,
+            self.expand,
+        )
         if key == self._picture_key:
             return
         try:
@@ -147,7 +161,9 @@ class GraphWidget(anywidget.AnyWidget):
                     "values": self.session.complete(self.values),  # what they are the nudges of
                     "leaves": self.session.nudges(self.values),
                 }
-                self.svg = self.session.picture(self.values, self.step, self.show_local)
+                self.svg = self.session.picture(
+                    self.values, self.step, self.show_local, self.layers, self.expand
+                )
         except (RequestError, ValueError, TypeError) as error:
             self.error = str(error)
             return

@@ -88,8 +88,16 @@ class GraphSession:
             for leaf in answer["leaves"]
         }
 
-    def picture(self, values: Mapping[str, float], step: int = 0, show_local: bool = False) -> str:
-        """`draw()`'s SVG for these values (backprop's frame `step`, 0 = the finished graph)."""
+    def picture(
+        self,
+        values: Mapping[str, float],
+        step: int = 0,
+        show_local: bool = False,
+        layers: bool = False,
+        expand: int = 0,
+    ) -> str:
+        """`draw()`'s SVG for these values (backprop's frame `step`, 0 = the finished graph);
+        ``layers=True``: the layer view, with layer `expand` opened (0: none)."""
         answer = self._store.answer(
             self._id,
             self.complete(values),
@@ -99,6 +107,8 @@ class GraphSession:
             h=self.h,
             precision=self.precision,
             max_nodes=MAX_NODES,
+            layers=layers,
+            expand=expand,
         )
         return str(answer["svg"])
 

@@ -64,7 +64,14 @@ function render({ model, el }) {
   var status = make("p", "mg-hint mg-status");
   var error = make("p", "mg-error");
   error.hidden = true;
-  side.append(result, error, leaves, stepper, localLabel, status);
+  // The layer view (graphview.js's controls, shared with the page): the kernel redraws.
+  var layerControls = view.layerControls(function (layers, expand) {
+    root.setAttribute("data-state", "loading");
+    model.set("layers", layers);
+    model.set("expand", expand);
+    model.save_changes();
+  });
+  side.append(result, error, leaves, stepper, localLabel, layerControls.element, status);
 
   var picture = make("div", "mg-picture");
   var zoomBar = make("div", "mg-row mg-zoom");
@@ -128,6 +135,12 @@ function render({ model, el }) {
     var isKnown = view.known(numbers, step);
     rootName.textContent = numbers.root;
     rootValue.textContent = numbers.value_text;
+    var choice = layerControls.show(numbers, model.get("layers"), model.get("expand"));
+    if (choice.layers !== model.get("layers") || choice.expand !== model.get("expand")) {
+      model.set("layers", choice.layers);
+      model.set("expand", choice.expand);
+      model.save_changes();
+    }
     showLeaves(numbers, isKnown);
     showTable(numbers, isKnown, step);
     var words = view.stepText(numbers, step);
@@ -138,7 +151,8 @@ function render({ model, el }) {
     next.disabled = step === numbers.steps.length;
     root.setAttribute("data-step", String(step));
     root.setAttribute("data-steps", String(numbers.steps.length));
-    if (state.pictureOf === view.structure(numbers)) {
+    var boxes = model.get("layers") && !model.get("expand");  // redrawn, not patched
+    if (!boxes && state.pictureOf === view.structure(numbers)) {
       view.patchPicture(viewport, numbers, isKnown);
       viewport.classList.add("mg-updating");
     }
@@ -161,6 +175,7 @@ function render({ model, el }) {
     var svg = model.get("svg");
     if (!svg) { return; }
     panZoom.show(svg, true);
+    root.setAttribute("data-picture-layers", model.get("layers") ? String(model.get("expand")) : "off");
     var numbers = model.get("numbers");
     state.pictureOf = numbers && numbers.nodes ? view.structure(numbers) : "";
     viewport.classList.remove("mg-updating");

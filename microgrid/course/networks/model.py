@@ -443,6 +443,29 @@ class NeuralNetwork:
             raise RuntimeError("this NeuralNetwork is not trained yet: call fit(X, Y) first")
         return self.parameters_
 
+    def cost_graph(self, X: ArrayLike, Y: ArrayLike) -> NetworkGraph:
+        """J on X, Y as Values at the trained parameters, after ``backward()``: the graph
+        ``engine="graph"`` builds at every iteration (draw it: ``draw(g.J, layers=True)``).
+
+        >>> from microgrid.course.datasets import planar
+        >>> X, Y = planar()
+        >>> model = NeuralNetwork([2, 4, 1], iterations=10, print_every=0).fit(X, Y)
+        >>> g = model.cost_graph(X[:, :3], Y[:, :3])
+        >>> g.J.label, [p.label for p in g.model.parameters()][:2]
+        ('J', ['W1[0,0]', 'W1[0,1]'])
+        """
+        features, labels = check_data(X, Y)
+        parameters = self._fitted()
+        if features.shape[0] != self.layer_sizes[0]:
+            raise ValueError(
+                f"X has {features.shape[0]} features (rows) but layer_sizes starts with "
+                f"{self.layer_sizes[0]}"
+            )
+        model = MLP.from_arrays(parameters, self.hidden_activation)
+        graph = build_cost_graph(features.T.tolist(), labels[0].tolist(), model)
+        graph.backward()
+        return graph
+
     def predict_proba(self, X: ArrayLike) -> Floats:
         """A[L] = the network's σ output for each sample: the probability of label 1, (1, m)."""
         parameters = self._fitted()

@@ -14,6 +14,8 @@
     step: 0,           // 0: the finished graph; k: backprop's step k (1 = the root)
     answer: null,      // the last numbers from the server
     playing: null,     // the timer of Play
+    layers: false,     // the layer view: one box per layer (for a network)
+    expand: 0,         // the layer opened into its scalar nodes (0: none)
     changedAt: 0       // when the learner last changed something (for the latency figure)
   };
 
@@ -25,7 +27,9 @@
       svg: withPicture,
       // gradcheck() replays the graph twice per leaf: only when its box is open, and
       // with the picture (after the numbers).
-      gradcheck: withPicture && byId("gradcheck-box").open
+      gradcheck: withPicture && byId("gradcheck-box").open,
+      layers: state.layers,
+      expand: state.expand
     };
     if (state.graph) { body.graph = state.graph; } else { body.expression = state.expression; }
     return api("POST", "/api/graph", body);
@@ -48,12 +52,14 @@
   });
 
   var updatePicture = window.microgrid.coalesced(function () {
+    var shown = state.layers ? String(state.expand) : "off";
     return request(true).then(function (answer) {
       view.showSvg(byId("graph"), answer.svg);
       if (answer.gradcheck) {
         byId("gradcheck").textContent = answer.gradcheck.text;
         document.body.setAttribute("data-gradcheck", answer.gradcheck.ok ? "ok" : "failed");
       }
+      document.body.setAttribute("data-picture-layers", shown);
       state.pictureOf = view.structure(answer);
       byId("graph").classList.remove("updating");
       document.body.setAttribute("data-picture-step", String(answer.step));
@@ -92,8 +98,20 @@
     return view.known(answer, state.step);
   }
 
+  var layerControls = view.layerControls(function (layers, expand) {
+    state.layers = layers;
+    state.expand = expand;
+    document.body.setAttribute("data-state", "loading");
+    updatePicture();
+  });
+  byId("layer-controls").appendChild(layerControls.element);
+
   function showNumbers(answer) {
     state.answer = answer;
+    var choice = layerControls.show(answer, state.layers, state.expand);
+    state.layers = choice.layers;
+    state.expand = choice.expand;
+    document.body.setAttribute("data-layers", state.layers ? String(state.expand) : "off");
     if (state.step > answer.steps.length) { state.step = answer.steps.length; }
     var isKnown = known(answer);
     byId("root-name").textContent = answer.root;
@@ -113,6 +131,7 @@
   function patchPicture(answer, isKnown) {
     var container = byId("graph");
     if (state.pictureOf !== view.structure(answer)) { return; }
+    if (state.layers && !state.expand) { return; }  // the boxes' numbers wait for the redraw
     view.patchPicture(container, answer, isKnown);
     container.classList.add("updating");
   }
@@ -298,6 +317,20 @@
     state.expression = byId("expression").value;
     state.graph = null;
     state.step = 0;
+    changed();
+  });
+
+  // The course's [2, 4, 1] network (graph_api.NETWORK, a graph every server knows), drawn
+  // one box per layer.
+  byId("load-network").addEventListener("click", function () {
+    stopPlaying();
+    state.graph = "network";
+    state.values = {};  // its own leaves, at their own values
+    state.step = 0;
+    state.layers = true;
+    state.expand = 0;
+    byId("expression").value = "";
+    byId("expression").placeholder = "the course's network: move its weights, or type an expression";
     changed();
   });
 

@@ -178,8 +178,57 @@ var microgridView = (function () {
     return b;
   }
 
+  // The layer view's controls, for a network (answer.layers lists its layers): a check box
+  // for one box per layer, and a choice of the layer to open into its scalar nodes.
+  // `onChange(layers, expand)` is called with the new choice (expand 0: none open).
+  function layerControls(onChange) {
+    var box = make("fieldset", "mg-layers");
+    box.appendChild(make("legend", "", "The network, layer by layer"));
+    var label = make("label", "mg-check");
+    var check = make("input");
+    check.type = "checkbox";
+    check.className = "mg-layers-check";
+    label.append(check, " one box per layer: shapes, the course's formulas, dA between layers");
+    var openLabel = make("label", "mg-open");
+    var select = make("select", "mg-expand");
+    select.setAttribute("aria-label", "the layer to open into its scalar nodes");
+    openLabel.append("open ", select);
+    box.append(label, openLabel);
+    box.hidden = true;
+    var names = "";
+    function changed() {
+      select.disabled = !check.checked;
+      onChange(check.checked, check.checked ? Number(select.value) : 0);
+    }
+    check.addEventListener("change", changed);
+    select.addEventListener("change", changed);
+    // Show the controls for this answer; returns the choice, reset when it is not a network.
+    function show(answer, layers, expand) {
+      var found = answer.layers || [];
+      box.hidden = found.length === 0;
+      if (found.join(",") !== names) {
+        names = found.join(",");
+        var options = [make("option", "", "no layer (all closed)")];
+        options[0].value = "0";
+        found.forEach(function (name, index) {
+          var option = make("option", "", name + ", as its scalar nodes");
+          option.value = String(index + 1);
+          options.push(option);
+        });
+        select.replaceChildren.apply(select, options);
+      }
+      if (!found.length) { layers = false; expand = 0; }
+      if (expand > found.length) { expand = 0; }
+      check.checked = layers;
+      select.value = String(expand);
+      select.disabled = !layers;
+      return { layers: layers, expand: expand };
+    }
+    return { element: box, show: show };
+  }
+
   return { showSvg: showSvg, known: known, structure: structure, patchPicture: patchPicture,
            sliderRange: sliderRange, nudgeText: nudgeText, stepText: stepText, panZoom: panZoom,
-           make: make, button: button };
+           make: make, button: button, layerControls: layerControls };
 })();
 if (typeof window !== "undefined") { window.microgridView = microgridView; }
