@@ -64,7 +64,7 @@ from microgrid.show.render import (
     draw,
     render,
 )
-from microgrid.verify import testing
+from microgrid.verify import escapes, testing
 from microgrid.verify.gradcheck import (
     GradcheckError,
     GradcheckReport,
@@ -81,6 +81,10 @@ from microgrid.verify.learner_backprop import (
 
 # `import microgrid.logistic`, `microgrid.optim`, ... (the 0.1.0 paths) still work.
 _old_paths.install()
+
+# float(v), math.exp(v), ... on a Value while recording warn at the learner's line:
+# the engine calls a hook, registered here, so that any import of microgrid has it.
+escapes.install()
 
 __version__ = "0.1.0"
 
