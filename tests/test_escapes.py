@@ -297,7 +297,7 @@ def test_in_the_repl_the_advice_names_the_learners_own_expression() -> None:
     names: dict[str, Any] = {"math": math, "x": Value(0.5), "w": Value(2.0, label="w")}
     (text,) = _run_as_the_repl("y = float(x)", names)
     assert "float(x) turns the Value x into" in text
-    assert "Use the Value x in the expression" in text
+    assert "Use the Value x in the expression" in text and "the gradient of x misses" in text
     assert "a leaf" not in text and "Value x\n" not in text
     (text,) = _run_as_the_repl("y = math.exp(2 * w)", names)
     assert "math.exp(2 * w) turns the Value 2 · w into" in text and "(2 * w).exp()" in text

@@ -90,6 +90,8 @@ class Escape:
     # (id, value, op) of the converted nodes (never dereferenced: no graph is kept alive).
     nodes: list[tuple[int, float, str]] = field(repr=False, default_factory=list)
     count: int = 1  # conversions merged into this one (np.array of many Values)
+    # The learner's names for the first unlabelled leaves ('x' after x = Value(0.5)).
+    own_names: dict[int, str] = field(repr=False, default_factory=dict)
 
     def where(self) -> str:
         """'line 3 of train (train.py)'."""
@@ -97,7 +99,8 @@ class Escape:
 
     def leaf_names(self) -> str:
         """'w' or 'w, b and 3 more', the leaves whose deltas miss this path."""
-        names = [leaf.label for leaf in self.leaves if leaf.label]
+        names = [leaf.label or self.own_names.get(id(leaf), "") for leaf in self.leaves]
+        names = [name for name in names if name]
         if not names:
             return "the leaves under it"
         if len(names) <= 3:
@@ -517,6 +520,9 @@ def _recorded(node: Value, method: str, frame: FrameType | None, call: str) -> E
     )
     fresh = _Burst(frame, frame.f_lasti, escape, set(), {}) if frame is not None else None
     _walk(fresh or _Burst(sys._getframe(), 0, escape, set(), {}), node)
+    for leaf in escape.leaves[:4]:
+        if not leaf.label and (own := _own_name(leaf, frame)):
+            escape.own_names[id(leaf)] = own
     if method != "item":  # .item() is meant: gradcheck(J) does not count it
         _remembered.append(escape)
     _burst.set(fresh)
