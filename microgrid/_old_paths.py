@@ -1,8 +1,9 @@
-"""Module paths from before the layered layout still import (0.1.0 pickles name them).
+"""The module paths a 0.1.0 pickle names, from before the layered layout, still import.
 
-``import microgrid.logistic`` gives ``microgrid.course.logistic``, the same
-module object (so a class is the same class under either name), and likewise
-for every module that moved into a layer. Used by ``microgrid/__init__.py``.
+``import microgrid.optim`` gives ``microgrid.nn.optim``, the same module object
+(so a class is the same class under either name), and likewise for
+``microgrid.primitives`` and ``microgrid.losses``: what a graph or a model
+pickled by microgrid 0.1.0 names. Used by ``microgrid/__init__.py``.
 """
 
 from __future__ import annotations
@@ -16,30 +17,12 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, ...: not at run time
     from importlib.abc import Loader
 
-# Old name -> new name, for each module or package that moved (submodules follow).
+# Old name -> new name: only the paths that tests/data/released_layout.pickle (written
+# by microgrid 0.1.0, before the layers) names. Code imports the layer paths.
 MOVED = {
     "microgrid.primitives": "microgrid.engine.primitives",
-    "microgrid.evaluate": "microgrid.engine.evaluate",
-    "microgrid.modes": "microgrid.engine.modes",
-    "microgrid.nary": "microgrid.engine.nary",
-    "microgrid.graph": "microgrid.engine.walks",
-    "microgrid.optim": "microgrid.nn.optim",
     "microgrid.losses": "microgrid.nn.losses",
-    "microgrid.flipbook_page": "microgrid.show.flipbook_page",
-    "microgrid.layout": "microgrid.show.layout",
-    "microgrid.plotting": "microgrid.show.plotting",
-    "microgrid.install_hint": "microgrid.show.install_hint",
-    "microgrid.ownbackprop": "microgrid.verify.learner_backprop",
-    "microgrid.testing": "microgrid.verify.testing",
-    "microgrid.logistic": "microgrid.course.logistic",
-    "microgrid.networks": "microgrid.course.networks",
-    "microgrid.datasets": "microgrid.course.datasets",
-    "microgrid.checks": "microgrid.course.arguments",
-    "microgrid.progress": "microgrid.course.progress",
-    "microgrid.cli": "microgrid.apps.cli",
-    "microgrid.explorer": "microgrid.apps.explorer",
-    "microgrid.expr": "microgrid.apps.expression",
-    "microgrid.syntax_slips": "microgrid.apps.syntax_slips",
+    "microgrid.optim": "microgrid.nn.optim",
 }
 
 
