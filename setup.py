@@ -66,8 +66,22 @@ class BuildEngine(build_ext):
             raise
 
 
+def plain_python_asked() -> bool:
+    """MICROGRID_ENGINE=python, in any case, as microgrid/engine/which.py reads it."""
+    asked = os.environ.get("MICROGRID_ENGINE", "")
+    if asked.lower() == "python":
+        return True
+    if asked:
+        print(
+            f"microgrid: MICROGRID_ENGINE={asked!r} is not understood and is ignored: the only "
+            "value is python (build no compiled engine)",
+            file=sys.stderr,
+        )
+    return False
+
+
 def engine_extensions() -> list[object]:
-    if os.environ.get("MICROGRID_ENGINE") == "python":
+    if plain_python_asked():
         return []  # asked for the plain-Python engine: nothing to compile
     try:
         from mypyc.build import mypycify

@@ -294,7 +294,7 @@ MEASURED["vectorization_speed.txt"] = vectorization_speed_text
 @functools.cache
 def network_sample() -> tuple[list[float], int, dict[str, np.ndarray], dict[str, Value]]:
     """The flower's first sample, the course's starting weights, and the whole graph's nodes."""
-    from microgrid.networks import initialize_parameters, one_sample_graph
+    from microgrid.course.networks import initialize_parameters, one_sample_graph
 
     X, Y = datasets.planar()
     x, y = X[:, 0].round(3).tolist(), int(Y[0, 0])

@@ -228,7 +228,7 @@ HIDDEN_ITERATIONS = 5000
 @figure("network_2_4_1")
 def network_2_4_1() -> graphviz.Digraph:
     """The course's [2, 4, 1] tanh network on the flower's first sample, after backward."""
-    from microgrid.networks import initialize_parameters, one_sample_graph
+    from microgrid.course.networks import initialize_parameters, one_sample_graph
 
     X, Y = datasets.planar()
     parameters = initialize_parameters([2, 4, 1], init="course", seed=2)
@@ -265,14 +265,14 @@ SLOW_NUMBERS["planar_hidden_sizes.txt"] = hidden_sizes_text
 
 
 def _planar_learning_curves(path: Path) -> object:
-    from microgrid.networks.pictures import plot_learning_curves
+    from microgrid.course.networks.pictures import plot_learning_curves
 
     curves = {f"n_h = {size}": model.costs_ for size, model in _hidden_sizes().items()}
     return plot_learning_curves(curves, path, "the flower: one hidden layer of n_h tanh units")
 
 
 def _planar_boundary(path: Path) -> object:
-    from microgrid.networks.pictures import plot_decision_boundary
+    from microgrid.course.networks.pictures import plot_decision_boundary
 
     X, Y = datasets.planar()
     model = _hidden_sizes()[4]
@@ -280,9 +280,9 @@ def _planar_boundary(path: Path) -> object:
 
 
 def _moons_boundary(path: Path) -> object:
-    from microgrid.networks.moons_demo import train_moons
-    from microgrid.networks.pictures import plot_decision_boundary
-    from microgrid.networks.vectorized import forward_propagation
+    from microgrid.course.networks.moons_demo import train_moons
+    from microgrid.course.networks.pictures import plot_decision_boundary
+    from microgrid.course.networks.vectorized import forward_propagation
 
     result = train_moons(steps=100, engine="compiled")
     X, Y = datasets.moons(100, 0.1, seed=0)

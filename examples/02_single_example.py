@@ -19,7 +19,7 @@ import math
 import sys
 
 from microgrid import explain, render, topological_order
-from microgrid.logistic import single_example
+from microgrid.course.logistic import single_example
 
 
 def main(argv: list[str] | None = None) -> int:

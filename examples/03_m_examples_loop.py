@@ -14,8 +14,8 @@ import argparse
 import math
 import sys
 
-from microgrid.datasets import toy_2d
-from microgrid.logistic import LogisticRegression, cost_graph, loop_gradients
+from microgrid.course.datasets import toy_2d
+from microgrid.course.logistic import LogisticRegression, cost_graph, loop_gradients
 
 
 def sigmoid(z: float) -> float:

@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 
-from microgrid.datasets import flatten_images, synthetic_cats
-from microgrid.logistic import loop_gradients, vectorized_gradients
+from microgrid.course.datasets import flatten_images, synthetic_cats
+from microgrid.course.logistic import loop_gradients, vectorized_gradients
 
 
 def best_time(function: object, repeats: int) -> float:

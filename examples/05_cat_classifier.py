@@ -16,8 +16,8 @@ import sys
 
 import numpy as np
 
-from microgrid.datasets import flatten_images, load_catvnoncat, synthetic_catvnoncat
-from microgrid.logistic import LogisticRegression, plot_costs, save_weights_image
+from microgrid.course.datasets import flatten_images, load_catvnoncat, synthetic_catvnoncat
+from microgrid.course.logistic import LogisticRegression, plot_costs, save_weights_image
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,8 +15,8 @@ import argparse
 import sys
 
 from microgrid import LogisticRegression
-from microgrid.datasets import planar
-from microgrid.networks import NeuralNetwork
+from microgrid.course.datasets import planar
+from microgrid.course.networks import NeuralNetwork
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             net = NeuralNetwork([2, size, 1], "tanh", args.lr, args.iterations, print_every=0)
             print(f"  {size:>3} hidden units: {100 * net.fit(X, Y).score(X, Y):.2f} %")
     if args.plot:
-        from microgrid.networks.pictures import plot_decision_boundary
+        from microgrid.course.networks.pictures import plot_decision_boundary
 
         plot_decision_boundary(model, X, Y, args.plot, f"hidden layer of size {args.hidden}")
         print(f"decision boundary written to {args.plot}")

@@ -17,7 +17,7 @@ import numpy as np
 
 from microgrid import hinge, nn, optim
 from microgrid import sum as value_sum
-from microgrid.datasets import moons
+from microgrid.course.datasets import moons
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"step {k} loss {loss.value:.6f}, accuracy {100 * accuracy:.0f}%")
 
     if args.plot:
-        from microgrid.networks.pictures import plot_decision_boundary
-        from microgrid.networks.vectorized import forward_propagation
+        from microgrid.course.networks.pictures import plot_decision_boundary
+        from microgrid.course.networks.vectorized import forward_propagation
 
         def predict(points: np.ndarray) -> np.ndarray:
             # The trained weights as the course's arrays: 40,000 grid points at NumPy speed.

@@ -17,8 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from microgrid.datasets import flatten_pixels, load_catvnoncat, synthetic_catvnoncat
-from microgrid.networks import NeuralNetwork
+from microgrid.course.datasets import flatten_pixels, load_catvnoncat, synthetic_catvnoncat
+from microgrid.course.networks import NeuralNetwork
 
 MODELS = {
     # The course's two_layer_model: np.random.seed(1), W = randn · 0.01.

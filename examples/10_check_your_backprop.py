@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from microgrid import check_backprop, gradient_difference
-from microgrid.datasets import flatten_images, synthetic_cats
+from microgrid.course.datasets import flatten_images, synthetic_cats
 
 
 def section(title: str) -> None:

@@ -1,45 +1,28 @@
-"""Module paths from before the layered layout still import (0.1.0 pickles name them).
+"""The module paths a 0.1.0 pickle names, from before the layered layout, still import.
 
-``import microgrid.logistic`` gives ``microgrid.course.logistic``, the same
-module object (so a class is the same class under either name), and likewise
-for every module that moved into a layer. Used by ``microgrid/__init__.py``.
+``import microgrid.optim`` gives ``microgrid.nn.optim``, the same module object
+(so a class is the same class under either name), and likewise for
+``microgrid.primitives`` and ``microgrid.losses``: what a graph or a model
+pickled by microgrid 0.1.0 names. Used by ``microgrid/__init__.py``.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 from types import ModuleType
+from typing import TYPE_CHECKING, cast
 
-# Old name -> new name, for each module or package that moved (submodules follow).
+if TYPE_CHECKING:  # importlib.abc imports importlib.resources, tempfile, ...: not at run time
+    from importlib.abc import Loader
+
+# Old name -> new name: only the paths that tests/data/released_layout.pickle (written
+# by microgrid 0.1.0, before the layers) names. Code imports the layer paths.
 MOVED = {
     "microgrid.primitives": "microgrid.engine.primitives",
-    "microgrid.evaluate": "microgrid.engine.evaluate",
-    "microgrid.modes": "microgrid.engine.modes",
-    "microgrid.nary": "microgrid.engine.nary",
-    "microgrid.graph": "microgrid.engine.walks",
-    "microgrid.optim": "microgrid.nn.optim",
     "microgrid.losses": "microgrid.nn.losses",
-    "microgrid.explain": "microgrid.show.explain",
-    "microgrid.render": "microgrid.show.render",
-    "microgrid.flipbook_page": "microgrid.show.flipbook_page",
-    "microgrid.layout": "microgrid.show.layout",
-    "microgrid.plotting": "microgrid.show.plotting",
-    "microgrid.install_hint": "microgrid.show.install_hint",
-    "microgrid.gradcheck": "microgrid.verify.gradcheck",
-    "microgrid.ownbackprop": "microgrid.verify.learner_backprop",
-    "microgrid.testing": "microgrid.verify.testing",
-    "microgrid.logistic": "microgrid.course.logistic",
-    "microgrid.networks": "microgrid.course.networks",
-    "microgrid.datasets": "microgrid.course.datasets",
-    "microgrid.checks": "microgrid.course.arguments",
-    "microgrid.progress": "microgrid.course.progress",
-    "microgrid.cli": "microgrid.apps.cli",
-    "microgrid.explorer": "microgrid.apps.explorer",
-    "microgrid.expr": "microgrid.apps.expression",
-    "microgrid.syntax_slips": "microgrid.apps.syntax_slips",
+    "microgrid.optim": "microgrid.nn.optim",
 }
 
 
@@ -51,8 +34,8 @@ def new_name(old: str) -> str | None:
     return None
 
 
-class _SameModule(importlib.abc.Loader):
-    """Loads an old name as the already-imported module under its new name."""
+class _SameModule:
+    """Loads an old name as the module under its new name (an importlib Loader)."""
 
     def __init__(self, new: str) -> None:
         self.new = new
@@ -66,7 +49,7 @@ class _SameModule(importlib.abc.Loader):
         module.__spec__ = self.own_spec  # already executed under its new name
 
 
-class OldPathFinder(importlib.abc.MetaPathFinder):
+class OldPathFinder:
     """Finds ``microgrid.<old path>`` and hands back the moved module."""
 
     def find_spec(
@@ -75,19 +58,11 @@ class OldPathFinder(importlib.abc.MetaPathFinder):
         new = new_name(fullname)
         if new is None:
             return None
-        return importlib.machinery.ModuleSpec(fullname, _SameModule(new))
+        return importlib.machinery.ModuleSpec(fullname, cast("Loader", _SameModule(new)))
 
 
 def install() -> None:
-    """Register the moved modules already imported under their old names; find the rest.
-
-    Registering matters for the names that are also functions of ``microgrid``
-    (``gradcheck``, ``render``, ``explain``): importing an old path through the
-    finder would set ``microgrid.gradcheck`` to the module, hiding the function.
-    """
-    for old, new in MOVED.items():
-        if new in sys.modules:
-            sys.modules.setdefault(old, sys.modules[new])
+    """Find the old paths when they are imported (by a pickle), and not before."""
     if not any(isinstance(finder, OldPathFinder) for finder in sys.meta_path):
         # First, so an old package path never finds its files a second time.
         sys.meta_path.insert(0, OldPathFinder())

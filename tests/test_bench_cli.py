@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from microgrid import cli
+from microgrid.apps import cli
 from microgrid.apps.cli.bench import speed_ratio
 
 

@@ -12,7 +12,8 @@ from expression_graphs import Ops, Recipe, build, recipes, seed_graph
 from hypothesis import HealthCheck, given, settings
 
 import microgrid
-from microgrid import Value, logistic, primitive, primitives, topological_order
+from microgrid import Value, logistic, primitive, topological_order
+from microgrid.engine import primitives
 
 
 def rebuilt_gradients(recipe: Recipe, leaf_values: list[float]) -> tuple[float, list[float]]:

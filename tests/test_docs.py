@@ -37,7 +37,7 @@ from pathlib import Path
 import pytest
 
 import microgrid
-from microgrid import cli
+from microgrid.apps import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

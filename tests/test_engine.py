@@ -24,13 +24,13 @@ from microgrid import (
     binary_cross_entropy_with_logits,
     dot,
     graph_stats,
-    nary,
     no_grad,
     primitive,
     replay,
     topological_order,
 )
 from microgrid import engine as E
+from microgrid.engine import nary
 
 EPS = sys.float_info.epsilon
 

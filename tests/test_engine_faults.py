@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import microgrid
 from microgrid import Value, dot, nn
 from microgrid.engine.primitives import exact_sum
-from microgrid.optim import SGD
+from microgrid.nn.optim import SGD
 
 # Interrupts land on Python lines: the compiled engine has none (Makefile runs this
 # file again with MICROGRID_ENGINE=python, where every engine line is interrupted).

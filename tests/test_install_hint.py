@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from microgrid import install_hint
+from microgrid.show import install_hint
 from microgrid.show.plotting import pyplot
 
 CLONE = Path(__file__).resolve().parent.parent

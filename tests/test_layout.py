@@ -1,4 +1,4 @@
-"""The package layout: old public paths keep working, and layers import one way.
+"""The package layout: one import path per module, and layers import one way.
 
 ``tests/data/released_layout.pickle`` was written by microgrid 0.1.0 before the
 package was split into layers (its nodes name ``microgrid.engine``,
@@ -41,17 +41,37 @@ def test_a_pickle_written_by_the_released_layout_loads_and_backpropagates() -> N
     [
         "microgrid.engine",
         "microgrid.nn",
-        "microgrid.optim",
-        "microgrid.datasets",
-        "microgrid.gradcheck",
-        "microgrid.logistic",
-        "microgrid.networks",
-        "microgrid.testing",
+        "microgrid.nn.optim",
+        "microgrid.course.datasets",
+        "microgrid.course.logistic",
+        "microgrid.course.networks",
+        "microgrid.verify.gradcheck",
+        "microgrid.verify.testing",
     ],
 )
-def test_the_public_module_paths_import(path: str) -> None:
+def test_the_layer_paths_import(path: str) -> None:
     module = importlib.import_module(path)
-    assert module.__name__.startswith("microgrid.")
+    assert module.__name__ == path
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("microgrid.primitives", "microgrid.engine.primitives"),
+        ("microgrid.losses", "microgrid.nn.losses"),
+        ("microgrid.optim", "microgrid.nn.optim"),
+    ],
+)
+def test_the_old_paths_the_stored_pickle_names_are_the_same_modules(old: str, new: str) -> None:
+    assert importlib.import_module(old) is importlib.import_module(new)
+
+
+def test_other_old_paths_are_gone_but_their_names_are_not() -> None:
+    for old in ("logistic", "datasets", "networks", "testing", "gradcheck", "explain"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(f"microgrid.{old}.nothing_here")
+    assert microgrid.logistic is importlib.import_module("microgrid.course.logistic")
+    assert microgrid.datasets is importlib.import_module("microgrid.course.datasets")
 
 
 def test_everything_in_all_is_there() -> None:
@@ -80,25 +100,26 @@ def test_no_module_is_longer_than_a_reader_can_hold() -> None:
     assert not too_long, too_long
 
 
-def test_an_old_submodule_path_is_the_same_module_not_a_copy() -> None:
-    old = importlib.import_module("microgrid.networks.pictures")
-    new = importlib.import_module("microgrid.course.networks.pictures")
+def test_an_old_path_is_the_same_module_not_a_copy() -> None:
+    old = importlib.import_module("microgrid.optim")
+    new = importlib.import_module("microgrid.nn.optim")
     assert old is new
-    assert new.__spec__ is not None and new.__spec__.name == "microgrid.course.networks.pictures"
-    from microgrid.logistic import LogisticRegression
+    assert new.__spec__ is not None and new.__spec__.name == "microgrid.nn.optim"
+    from microgrid.optim import Adam
 
-    assert LogisticRegression is microgrid.LogisticRegression
+    assert Adam is microgrid.nn.optim.Adam
 
 
 def test_a_path_that_never_existed_is_still_an_import_error() -> None:
     with pytest.raises(ModuleNotFoundError):
-        importlib.import_module("microgrid.logistic.no_such_module")
+        importlib.import_module("microgrid.optim.no_such_module")
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("microgrid.no_such_layer")
 
 
 def test_importing_an_old_path_keeps_the_functions_of_the_same_name() -> None:
-    for name in ("gradcheck", "render", "explain", "testing"):
-        importlib.import_module(f"microgrid.{name}")
+    for name in ("gradcheck", "render", "explain", "testing"):  # old module paths, now gone
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(f"microgrid.{name}")
     assert callable(microgrid.gradcheck) and microgrid.gradcheck.__name__ == "gradcheck"
     assert callable(microgrid.render) and callable(microgrid.explain)

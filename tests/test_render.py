@@ -21,13 +21,13 @@ from microgrid import (
     draw_backward_steps,
     explain,
     flipbook_html,
-    layout,
     render,
     topological_order,
     write_flipbook,
     write_steps,
 )
 from microgrid import sum as msum
+from microgrid.show import layout
 from microgrid.show.notation import node_names
 from microgrid.show.render import RenderTimeoutError
 

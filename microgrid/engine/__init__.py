@@ -4,8 +4,8 @@ Read it in this order: `value.py` (the node, how an operator records it, and
 `backward`), `backprop.py` (the graph in order, and the chain rule as one loop),
 then `primitives.py` (each op's value
 and local derivatives, side by side), then `nary.py` (one node with many
-parents: `sum`, `dot`), `modes.py` (`no_grad`), `escapes.py` (a Value
-that becomes a plain number while recording: said at the line), `walks.py` (`leaves`,
+parents: `sum`, `dot`), `modes.py` (`no_grad`), `escapes.py` (the hook that
+float(v) calls: microgrid/verify/escapes.py warns), `walks.py` (`leaves`,
 `replay`, `graph_stats`), `evaluate.py` (one op on numbers, its errors named)
 and `pickling.py`.
 

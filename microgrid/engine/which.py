@@ -5,8 +5,11 @@ Python. Where a C compiler was found at install, mypyc compiled them into C
 extensions that sit beside the .py files; Python would import those first.
 This module decides before any of them is imported, and says why:
 
-- ``MICROGRID_ENGINE=python`` in the environment: the .py files run;
+- ``MICROGRID_ENGINE=python`` in the environment (any case): the .py files run;
+  any other value is a mistake (``pyhton``, ``" python"``): a warning, and it is ignored;
 - no compiled modules: the .py files run (nothing to choose);
+- compiled modules whose shared library (``…__mypyc….so``, beside the package) is
+  missing: a warning, and the .py files run instead of a failed import;
 - an edited source: the .py files differ from those the extensions were
   built from (``compiled.sha256``): a warning, and the .py files run, so an
   edit is never silently ignored (rebuild with ``make engine``);
@@ -22,6 +25,7 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -29,7 +33,7 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["COMPILED_MODULES", "ENGINE", "REASON", "describe_engine"]
+__all__ = ["COMPILED_MODULES", "ENGINE", "REASON", "describe_engine", "plain_python_asked"]
 
 FOLDER = Path(__file__).parent
 COMPILED_MODULES = ("primitives", "evaluate", "modes", "node", "backprop", "value")
@@ -62,17 +66,65 @@ def _edited() -> list[str]:
     return edited
 
 
+def plain_python_asked() -> bool:
+    """Whether MICROGRID_ENGINE asks for the .py files; a value it cannot mean, a warning.
+
+    setup.py applies the same rule (it cannot import this module while it builds it).
+    """
+    asked = os.environ.get("MICROGRID_ENGINE", "")
+    if asked.lower() == "python":
+        return True
+    if asked:
+        warnings.warn(
+            f"microgrid: MICROGRID_ENGINE={asked!r} is not understood and is ignored: the only "
+            "value is python (MICROGRID_ENGINE=python runs the engine's .py files); unset it "
+            "to run the compiled engine where there is one",
+            stacklevel=4,
+        )
+    return False
+
+
+# The library the compiled modules share: its name is written in each of them.
+_SHARED_NAME = re.compile(rb"([A-Za-z0-9_]{1,64}__mypyc)(?=[\x00.])")
+
+
+def _missing_shared_library(extensions: Sequence[Path]) -> str | None:
+    """The name of the shared library the compiled modules import, if Python cannot find it."""
+    names: set[str] = set()
+    for path in extensions:
+        try:
+            names.update(m.group(1).decode() for m in _SHARED_NAME.finditer(path.read_bytes()))
+        except OSError:
+            continue
+    for name in sorted(names):
+        try:
+            if importlib.util.find_spec(name) is None:
+                return name
+        except (ImportError, ValueError):
+            return name
+    return None
+
+
 def _choose() -> tuple[str, str]:
     """(engine, why): "compiled" or "python", and the reason in a few words."""
-    if os.environ.get("MICROGRID_ENGINE", "").lower() == "python":
+    if plain_python_asked():
         return "python", "MICROGRID_ENGINE=python"
-    built = [name for name in COMPILED_MODULES if _extension(name) is not None]
-    if not built:
+    extensions = [path for name in COMPILED_MODULES if (path := _extension(name)) is not None]
+    if not extensions:
         return "python", "not compiled: no C compiler at install, or installed without mypy"
-    if len(built) < len(COMPILED_MODULES):
+    if len(extensions) < len(COMPILED_MODULES):
         return "python", "only part of the engine was compiled"
     if not STAMP.exists():
         return "python", "compiled modules with no record of their sources (an unfinished build)"
+    missing = _missing_shared_library(extensions)
+    if missing is not None:
+        warnings.warn(
+            f"microgrid: the compiled engine is incomplete ({missing}, the library its modules "
+            "share, is missing): running the plain-Python engine; reinstall microgrid, or run "
+            "`make engine`, to compile it again",
+            stacklevel=3,
+        )
+        return "python", f"the compiled engine is incomplete: {missing} is missing"
     edited = _edited()
     if edited:
         warnings.warn(

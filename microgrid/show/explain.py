@@ -34,9 +34,10 @@ from dataclasses import dataclass
 
 from microgrid.engine import Value, fresh_deltas
 from microgrid.engine.walks import topological_order
-from microgrid.show.forward_mode import TangentRow, tangent_rows
+from microgrid.show.forward_mode import tangent_rows
 from microgrid.show.notation import (
     MAX_TERMS,
+    ChainRuleRow,
     d_name,
     format_number,
     formula,
@@ -45,7 +46,6 @@ from microgrid.show.notation import (
 )
 
 __all__ = [
-    "BackwardRow",
     "Explanation",
     "ForwardRow",
     "backward_deltas",
@@ -147,30 +147,16 @@ class ForwardRow:
 
 
 @dataclass(frozen=True)
-class BackwardRow:
-    """One node of the backward pass: ``dJ/du = dJ/dv · ∂v/∂u = 3 · 1 = 3``."""
-
-    derivative: str
-    symbols: str
-    numbers: str
-    value: str
-
-    def __str__(self) -> str:
-        parts = [self.derivative, self.symbols, self.numbers, self.value]
-        return " = ".join(part for part in parts if part)
-
-
-@dataclass(frozen=True)
 class Explanation:
     """The forward pass, then the backward pass, one line per node. ``str()`` it or show it
     in a notebook (an HTML table)."""
 
     root: str
     forward: tuple[ForwardRow, ...]
-    backward: tuple[BackwardRow, ...]
+    backward: tuple[ChainRuleRow, ...]
     # mode="forward": d(node)/d(wrt) from wrt up to the root, instead of `backward`.
     wrt: str = ""
-    tangents: tuple[TangentRow, ...] = ()
+    tangents: tuple[ChainRuleRow, ...] = ()
 
     def lines(self) -> list[str]:
         """Every line of ``str(self)``."""
@@ -275,7 +261,7 @@ def explain(
     for node in reversed(order):
         symbols, numbers = chain_rule(node, root, names, deltas, children, precision)
         backward.append(
-            BackwardRow(
+            ChainRuleRow(
                 f"d{top}/d{d_name(names[node])}",
                 symbols,
                 numbers,

@@ -19,10 +19,10 @@ import graphviz
 
 from microgrid.engine import Value
 from microgrid.show import flipbook_page
-from microgrid.show.explain import BackwardRow, backward_deltas, chain_rule, children_of
+from microgrid.show.explain import backward_deltas, chain_rule, children_of
 from microgrid.show.layout import DEFAULT_TIMEOUT, require_dot
 from microgrid.show.markup import CONTROL_CHARACTERS, visible
-from microgrid.show.notation import d_name, format_number, node_names
+from microgrid.show.notation import ChainRuleRow, d_name, format_number, node_names
 from microgrid.show.render import (
     Deadline,
     checked_order,
@@ -80,7 +80,7 @@ def _frames(
         known.add(node)
         symbols, numbers = chain_rule(node, root, names, deltas, children, precision)
         derivative = f"d{top}/d{d_name(names[node])}"
-        line = BackwardRow(derivative, symbols, numbers, format_number(deltas[node], precision))
+        line = ChainRuleRow(derivative, symbols, numbers, format_number(deltas[node], precision))
         caption = f"Step {step} of {len(steps)}: {line}"
         frame = digraph(
             root,

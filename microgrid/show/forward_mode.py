@@ -18,32 +18,23 @@ Nodes that do not depend on a (b, c, b·c) have d/da = 0 and are left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from microgrid.engine import Value
 from microgrid.engine.walks import topological_order
-from microgrid.show.notation import MAX_TERMS, d_name, format_number, node_names, number_in_formula
+from microgrid.show.notation import (
+    MAX_TERMS,
+    ChainRuleRow,
+    d_name,
+    format_number,
+    node_names,
+    number_in_formula,
+)
 
-__all__ = ["TangentRow", "tangent_rows"]
-
-
-@dataclass(frozen=True)
-class TangentRow:
-    """One node of the forward sweep: ``dJ/da = ∂J/∂v · dv/da = 3 · 1 = 3``."""
-
-    derivative: str
-    symbols: str
-    numbers: str
-    value: str
-
-    def __str__(self) -> str:
-        parts = [self.derivative, self.symbols, self.numbers, self.value]
-        return " = ".join(part for part in parts if part)
+__all__ = ["tangent_rows"]
 
 
 def tangent_rows(
     root: Value, wrt: Value, precision: int = 4, names: dict[Value, str] | None = None
-) -> list[TangentRow]:
+) -> list[ChainRuleRow]:
     """d(node)/d(wrt) for every node between `wrt` and `root`, parents first."""
     order = topological_order(root)
     if wrt not in set(order):
@@ -52,7 +43,7 @@ def tangent_rows(
         names = node_names(root)
     me = d_name(names[wrt])
     tangents: dict[Value, float] = {wrt: 1.0}
-    rows = [TangentRow(f"d{me}/d{me}", "", "", "1")]
+    rows = [ChainRuleRow(f"d{me}/d{me}", "", "", "1")]
     for node in order[order.index(wrt) + 1 :]:
         # Only the edges from parents that depend on wrt carry a change.
         edges = [
@@ -79,7 +70,7 @@ def tangent_rows(
             symbols = [f"Σ over {count} edges: {symbols[0]}", symbols[1], "…", symbols[-1]]
             numbers = [*numbers[:2], "…", numbers[-1]]
         rows.append(
-            TangentRow(
+            ChainRuleRow(
                 f"d{child}/d{me}",
                 " + ".join(symbols),
                 " + ".join(numbers),

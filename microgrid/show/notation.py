@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import dataclass
 
 from microgrid.engine import Primitive, Value, dot_product, power, summation
 from microgrid.engine.walks import topological_order
@@ -23,6 +24,7 @@ from microgrid.engine.walks import topological_order
 __all__ = [
     "MAX_TERMS",
     "MINUS",
+    "ChainRuleRow",
     "d_name",
     "format_number",
     "formula",
@@ -30,6 +32,22 @@ __all__ = [
     "number_in_formula",
     "signed",
 ]
+
+
+@dataclass(frozen=True)
+class ChainRuleRow:
+    """One step of the chain rule, backwards (``dJ/du = dJ/dv · ∂v/∂u = 3 · 1 = 3``) or
+    forwards (``dJ/da = ∂J/∂v · dv/da = 3 · 1 = 3``): the parts that are there, joined by =."""
+
+    derivative: str
+    symbols: str
+    numbers: str
+    value: str
+
+    def __str__(self) -> str:
+        parts = [self.derivative, self.symbols, self.numbers, self.value]
+        return " = ".join(part for part in parts if part)
+
 
 MINUS = "\u2212"
 """The minus sign in numbers and formulas (−), not the hyphen."""

@@ -51,10 +51,6 @@ class BackpropMismatch(AssertionError):
         self.report = report
 
 
-# Tracebacks name it by its public path (microgrid.testing imports it), not the layer's.
-BackpropMismatch.__module__ = "microgrid.testing"
-
-
 def assert_gradients_close(
     f: Callable[..., Value] | Value,
     inputs: Sequence[float | Value] | float | Value | None = None,
@@ -81,7 +77,7 @@ def assert_gradients_close(
     >>> assert_gradients_close(lambda x: x.relu(), [0.0], allow_kinks=False)
     Traceback (most recent call last):
     ...
-    microgrid.gradcheck.GradcheckError: gradcheck of f(x) = 0
+    microgrid.verify.gradcheck.GradcheckError: gradcheck of f(x) = 0
     ...
     """
     __tracebackhide__ = True  # pytest: show the caller's line, not this one
@@ -120,7 +116,7 @@ def assert_backprop_matches(
     ...                         {"dtheta": [[-2.0]]})
     Traceback (most recent call last):
     ...
-    microgrid.testing.BackpropMismatch: check_backprop: 1 of 1 gradients are wrong (dtheta)
+    microgrid.verify.testing.BackpropMismatch: check_backprop: 1 of 1 gradients are wrong (dtheta)
     ...
     """
     __tracebackhide__ = True  # pytest: show the caller's line, not this one

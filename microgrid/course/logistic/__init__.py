@@ -25,24 +25,19 @@ J, dw = dJ/dw and db = dJ/db:
 (5.801545, 5.801545)
 """
 
-from microgrid.course import arguments as checks
-from microgrid.course import progress
 from microgrid.course.logistic.common import ENGINES, Gradients
 from microgrid.course.logistic.descent import Descent, gradient_descent
 from microgrid.course.logistic.graph import (
     CostGraph,
-    build_cost_graph,
     cost_graph,
     graph_gradients,
     single_example,
-    weight_leaves,
 )
 from microgrid.course.logistic.loop import loop_gradients
 from microgrid.course.logistic.model import LogisticRegression
 from microgrid.course.logistic.pictures import plot_costs, save_weights_image
 from microgrid.course.logistic.run import run_logreg
 from microgrid.course.logistic.vectorized import vectorized_gradients
-from microgrid.show import plotting
 
 __all__ = [
     "ENGINES",
@@ -60,17 +55,3 @@ __all__ = [
     "single_example",
     "vectorized_gradients",
 ]
-
-# The names these helpers had when logistic was one module, kept so that code
-# importing them from here (benchmarks, older branches) still works.
-Floats = checks.Floats
-_build_cost_graph = build_cost_graph
-_weight_leaves = weight_leaves
-_as_features = checks.as_features
-_check_data = checks.check_data
-_check_finite = checks.check_finite
-_positive_number = checks.positive_number
-_count = checks.whole_number
-_progress_bar = progress.progress_bar
-_pyplot = plotting.pyplot
-_picture_path = plotting.picture_path

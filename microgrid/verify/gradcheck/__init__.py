@@ -84,10 +84,6 @@ class GradcheckError(AssertionError):
         self.report = report
 
 
-# Tracebacks name it by its public path (microgrid.gradcheck imports it), not the layer's.
-GradcheckError.__module__ = "microgrid.gradcheck"
-
-
 def gradcheck(
     f_or_root: Callable[..., Value] | Value,
     inputs: Sequence[float | Value] | float | Value | None = None,

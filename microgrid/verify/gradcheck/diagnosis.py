@@ -192,10 +192,14 @@ def failure_hints(
 
 
 def escaped_rows(report: GradcheckReport, problem: Problem) -> None:
-    """FAIL each row whose input a Value that left the graph depended on, saying where.
+    """Mark each row whose input a Value that left the graph depended on, saying where.
 
-    For a built graph the numeric column replays the recorded graph, so it agrees
-    with backprop: only the record of the escape shows the missing path.
+    The numbers decide FAIL, never the escape: a row whose numbers agree is not
+    FAIL. Re-running f (gradcheck(f, inputs)) sees the path the escape cut, so there
+    an escape only explains a FAIL. Replaying a built graph cannot see it (the
+    replay follows the same incomplete graph, and agrees with backprop), so there
+    an agreeing row whose input fed the escaped Value says "escaped": not a FAIL,
+    but not ok either, since backprop and the check may both miss that path.
     """
     report.escapes = list(problem.escapes)
     for row, leaf in zip(report.rows, problem.graph.leaves, strict=True):
@@ -209,13 +213,17 @@ def escaped_rows(report: GradcheckReport, problem: Problem) -> None:
         )
         if row.status == "FAIL":
             row.hints.insert(0, said)
-        else:
-            row.status = "FAIL"
+        elif not problem.function_form and row.status == "ok":
+            row.status = "escaped"
             row.reason = (
-                f"the graph is missing a dependency of {row.name}: {escape.node} left it, so "
-                "the derivative through that path is missing from backprop and from the replay"
+                f"the numbers agree, but {escape.node}, computed from {row.name}, left the "
+                "graph while it was recorded: if the graph used that number, backprop and this "
+                "replay both miss that path (gradcheck(f, inputs), which re-runs your code, can "
+                "tell)"
             )
             row.hints.insert(0, said)
+    if problem.function_form and not report.failures:
+        report.escapes = []  # a look that fed nothing: the numbers agree
 
 
 def add_delta_notes(report: GradcheckReport, problem: Problem, settings: Settings) -> None:

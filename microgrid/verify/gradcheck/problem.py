@@ -20,9 +20,9 @@ from typing import Any
 
 from microgrid.engine import Primitive, Value, modes, no_grad, set_local_derivatives
 from microgrid.engine import fresh_deltas as engine_fresh_deltas
-from microgrid.engine.escapes import Escape, collect_escapes, escapes_into
 from microgrid.engine.walks import replay, topological_order
 from microgrid.show.notation import node_names
+from microgrid.verify.escapes import Escape, collect_escapes, escapes_into
 from microgrid.verify.gradcheck.formatting import fmt, unique_names
 from microgrid.verify.gradcheck.roundoff import roundoff_of_rows
 from microgrid.verify.gradcheck.settings import is_number, same
@@ -47,7 +47,7 @@ class Problem:
     all_leaves: list[Value] = field(default_factory=list)  # every leaf (graph form)
     # Per row: the round-off of one evaluation, and the node it mostly comes from.
     roundoff: list[tuple[float, Value | None]] = field(default_factory=list)
-    # Values that left the graph while it was recorded (float(), math.*: escapes.py).
+    # Values that left the graph while it was recorded (float(), math.*: verify/escapes.py).
     escapes: list[Escape] = field(default_factory=list)
 
     def session(self) -> AbstractContextManager[None]:
@@ -317,7 +317,7 @@ def graph_problem(root: Value, inputs: Any, wrt: Any) -> Problem:
         function_form=False,
         root_delta=delta_number(root),
         all_leaves=all_leaves,
-        escapes=escapes_into(root, set(all_leaves)),
+        escapes=escapes_into(root, order),
     )
 
 

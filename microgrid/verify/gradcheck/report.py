@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from microgrid.engine import Value
-from microgrid.engine.escapes import Escape
+from microgrid.verify.escapes import Escape
 from microgrid.verify.gradcheck.formatting import align, clip, fmt, fmt_error, printable
 from microgrid.verify.gradcheck.problem import Problem
 from microgrid.verify.gradcheck.settings import is_number
@@ -31,8 +31,8 @@ class GradcheckRow:
     numeric: float
     abs_error: float
     rel_error: float
-    status: str  # "ok", "FAIL", "kink" or "undecided"
-    reason: str = ""  # why it is FAIL, kink or undecided
+    status: str  # "ok", "FAIL", "kink", "undecided" or "escaped"
+    reason: str = ""  # why it is FAIL, kink, undecided or escaped
     notes: list[str] = field(default_factory=list)  # how the numeric value was found
     hints: list[str] = field(default_factory=list)  # likely causes of a FAIL
     left: float | None = None  # one-sided slopes (J(x) − J(x−h))/h ...
@@ -41,8 +41,12 @@ class GradcheckRow:
 
     @property
     def ok(self) -> bool:
-        """True unless the row FAILed (a kink or an undecided row is not a failure)."""
-        return self.status != "FAIL"
+        """True unless the row FAILed or escaped (a kink or an undecided row is not a failure).
+
+        "escaped": the numbers agree, but a Value computed from this input left the
+        recorded graph, so the check cannot vouch for the gradient.
+        """
+        return self.status not in ("FAIL", "escaped")
 
 
 @dataclass
@@ -99,7 +103,7 @@ class GradcheckReport:
 
     @property
     def ok(self) -> bool:
-        """True when no row FAILed."""
+        """True when no row FAILed or escaped."""
         return all(row.ok for row in self.rows)
 
     @property
@@ -143,7 +147,10 @@ class GradcheckReport:
             parts.append(f"{len(self.kinks)} kink (not a failure)")
         if self.undecided:
             parts.append(f"{len(self.undecided)} undecided (cannot tell; not a failure)")
-        if not self.failures and not self.kinks and not self.undecided:
+        escaped = sum(row.status == "escaped" for row in self.rows)
+        if escaped:
+            parts.append(f"{escaped} escaped (a Value computed from it left the graph; not ok)")
+        if not self.failures and not self.kinks and not self.undecided and not escaped:
             parts.append("all ok")
         return ": ".join(parts[:1]) + ": " + ", ".join(parts[1:])
 
@@ -229,7 +236,13 @@ class GradcheckReport:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        colour = {"ok": "#1a7f37", "FAIL": "#cf222e", "kink": "#9a6700", "undecided": "#57606a"}
+        colour = {
+            "ok": "#1a7f37",
+            "FAIL": "#cf222e",
+            "kink": "#9a6700",
+            "undecided": "#57606a",
+            "escaped": "#9a6700",
+        }
         head = "".join(
             f"<th>{h}</th>"
             for h in ("input", "value", "analytic", "numeric", "abs error", "rel error", "status")
@@ -281,11 +294,12 @@ def escape_lines(escapes: Sequence[Escape], source: str) -> list[str]:
     replayed = (
         ""
         if source.startswith("analytic: backward() through the graph that f")
-        else (" (the numeric column replays the recorded graph, so it misses the path too)")
+        else (" (the numeric column replays the recorded graph, so it would miss the path too)")
     )
+    verdict = "is" if not replayed else "may be"
     lines = [
-        "the graph is missing a dependency: backprop sees only recorded ops, and a Value "
-        f"left the graph while it was recorded{replayed}:"
+        f"the graph {verdict} missing a dependency: backprop sees only recorded ops, and a "
+        f"Value left the graph while it was recorded{replayed}:"
     ]
     for escape in escapes[:3]:
         lines.append(f"    {escape.short()}")

@@ -8,7 +8,7 @@ NumPy's: that line.
 
 `float(v)` and `v.item()` work on a Value but give a plain number, which leaves
 the graph. `watch_float_calls` collects every such call with the learner's
-line that made it (the engine's escape record, escapes.py), so the report can
+line that made it (the escape record, verify/escapes.py), so the report can
 say "line 12: ``cost = float(np.squeeze(cost))``".
 """
 
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from microgrid.engine import Value
-from microgrid.engine.escapes import Escape, collect_escapes
+from microgrid.verify.escapes import Escape, collect_escapes
 
 # Frames from these are never the learner's: NumPy, the engine, and this package.
 # (Other microgrid modules, logistic say, can be the code under check.)
@@ -178,7 +178,7 @@ class FloatCall:
 def watch_float_calls() -> Iterator[list[FloatCall]]:
     """Note every float(), int(), math.* and .item() on a Value made while the block runs.
 
-    The engine reports them (microgrid/engine/escapes.py, the same record behind
+    The engine reports them (microgrid/verify/escapes.py, the same record behind
     the GraphEscapeWarning); here each one keeps its Value and the learner's line.
     """
     calls: list[FloatCall] = []
