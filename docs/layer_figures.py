@@ -14,7 +14,7 @@ import numpy as np
 
 from microgrid import datasets, draw, nn
 from microgrid.course.networks.graph import build_cost_graph
-from microgrid.networks import cost_graph, initialize_parameters
+from microgrid.course.networks import cost_graph, initialize_parameters
 
 GRAPHS: dict[str, Callable[[], graphviz.Digraph]] = {}
 

@@ -100,7 +100,9 @@ _LAZY = {
     "gradgradcheck": "microgrid.verify.gradcheck",
     "BackpropReport": "microgrid.verify.learner_backprop",
     "GradientDifference": "microgrid.verify.learner_backprop",
+    "UpdateReport": "microgrid.verify.learner_backprop",
     "check_backprop": "microgrid.verify.learner_backprop",
+    "check_update": "microgrid.verify.learner_backprop",
     "gradient_difference": "microgrid.verify.learner_backprop",
 }
 # Modules that are public names: microgrid.nn, microgrid.optim, microgrid.datasets, ...
@@ -168,7 +170,9 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr_
     from microgrid.verify.learner_backprop import (
         BackpropReport,
         GradientDifference,
+        UpdateReport,
         check_backprop,
+        check_update,
         gradient_difference,
     )
 
@@ -189,10 +193,12 @@ __all__ = [
     "Primitive",
     "RenderError",
     "RenderTimeoutError",
+    "UpdateReport",
     "Value",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "check_backprop",
+    "check_update",
     "cross_entropy",
     "datasets",
     "dot",

@@ -309,7 +309,7 @@ def test_a_hostile_label_is_shown_as_text(page: Page, server: ExplorerServer) ->
 def network_graph() -> Value:
     """The course's [2, 4, 1] network on two of the flower's samples, as nn.MLP labels it."""
     from microgrid import datasets
-    from microgrid.networks import cost_graph, initialize_parameters
+    from microgrid.course.networks import cost_graph, initialize_parameters
 
     X, Y = datasets.planar()
     return cost_graph(X[:, :2], Y[:, :2], initialize_parameters([2, 4, 1], seed=2)).J

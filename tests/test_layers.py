@@ -198,7 +198,7 @@ def test_a_graph_without_labelled_parameters_is_refused_with_the_reason() -> Non
 
 
 def test_one_sample_graph_with_input_leaves(flower) -> None:
-    from microgrid.networks import one_sample_graph
+    from microgrid.course.networks import one_sample_graph
 
     _, _, p = flower
     L = one_sample_graph([1.0, 2.0], 1, p)
