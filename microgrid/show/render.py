@@ -64,6 +64,13 @@ _LEAF = {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbeafe", "col
 _COMPUTED = {"shape": "box", "style": "filled", "fillcolor": "#f3f4f6", "color": "#4b5563"}
 _ROOT = {"shape": "box", "style": "filled,bold", "fillcolor": "#fde68a", "color": "#92400e"}
 _COPY = {"shape": "box", "style": "rounded,dashed", "color": "#6b7280", "fontsize": "10"}
+# A dimmed node (a unit dropout switched off): faded, dashed, still in its place.
+_DIMMED = {
+    "style": "dashed,filled",
+    "fillcolor": "#f9fafb",
+    "color": "#d1d5db",
+    "fontcolor": "#9ca3af",
+}
 _HIGHLIGHT = "#dc2626"
 _DELTA_COLOUR = "#b91c1c"
 _UNKNOWN = "?"
@@ -114,6 +121,7 @@ def draw(
     max_nodes: int | None = 500,
     precision: int = 4,
     highlight: Value | None = None,
+    dimmed: Collection[Value] = (),
 ) -> graphviz.Digraph:
     """The graph under `root` as a ``graphviz.Digraph`` (shows itself in Jupyter).
 
@@ -122,7 +130,8 @@ def draw(
     named dJ/dnode when ``backward()`` started at this root (J is the root's name).
     ``show_local=True`` writes ∂child/∂parent on every edge, and with deltas
     also the delta flowing along it (``← 3 · 1 = 3``). ``highlight=leaf`` marks the
-    paths from that node to the root.
+    paths from that node to the root. ``dimmed``: nodes drawn faded and dashed, with
+    the edges out of them (the units dropout switched off, say).
 
     >>> from microgrid import Value
     >>> x = Value(2.0, label="x")
@@ -151,7 +160,20 @@ def draw(
         precision=precision,
         on_path=on_path,
         derivative_names=derivative_names,
+        dimmed=_dimmed_nodes(order, dimmed),
     )
+
+
+def _dimmed_nodes(order: Sequence[Value], dimmed: Collection[Value]) -> set[Value]:
+    """`dimmed` as a set of nodes of the graph; a clear error for anything else."""
+    nodes, under_root = set(), set(order)
+    for node in dimmed:
+        if not isinstance(node, Value):
+            raise TypeError(f"dimmed must hold Values, got {type(node).__name__}")
+        if node not in under_root:
+            raise ValueError(f"dimmed: {node!r} is not a node of the graph under the root")
+        nodes.add(node)
+    return nodes
 
 
 def _one_backward_from(root: Value, order: Sequence[Value]) -> bool:
@@ -227,10 +249,12 @@ def digraph(
     caption: str = "",
     id_prefix: str = "",
     derivative_names: bool = True,
+    dimmed: Collection[Value] = (),
 ) -> graphviz.Digraph:
     """Build the Digraph. `known`: the nodes whose delta is shown (None: all of them).
 
     `derivative_names`: call each delta dJ/dnode (J the root) rather than "delta".
+    `dimmed`: nodes drawn faded, with the edges out of them.
     """
     names = node_names(root)
     ids = {node: f"n{index}" for index, node in enumerate(order)}
@@ -272,6 +296,8 @@ def digraph(
             style.update(color=_HIGHLIGHT, penwidth="2.5")
         if node is current:
             style.update(color=_HIGHLIGHT, penwidth="3.5", fillcolor="#fecaca")
+        if node in dimmed:
+            style.update(_DIMMED)
         if id_prefix:
             style["id"] = f"{id_prefix}{ids[node]}"
         graph.node(ids[node], label=_html(label), **style)
@@ -296,6 +322,8 @@ def digraph(
                 )
             if parent in on_path and node in on_path:
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+            if parent in dimmed:
+                attrs.update(color=_DIMMED["color"], style="dashed")
             if current is not None and parent is current:
                 # The edges whose flows just summed into the current node's delta.
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)
