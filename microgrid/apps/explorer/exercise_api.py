@@ -12,7 +12,7 @@ serves one learner; a new tab pushes out the one unseen longest).
 >>> session.submit("2").right, session.submit("6").right
 (False, True)
 >>> session.state(picture=False)["progress"]
-'1 of 22 solved (1 tried)'
+'1 of 31 solved (1 tried)'
 """
 
 from __future__ import annotations

@@ -14,14 +14,14 @@ Not quite: you gave 2, the engine says 6.
 You gave 2 = ∂u/∂b; the delta also needs dJ/du = 3: 3 · 2 = 6.
 The chain rule (explain()): dJ/db = dJ/du · ∂u/∂b = 3 · 2 = 6
 The nudge: b + 0.001 moves J from 33 to 33.006; slope 6, beside dJ/db = 6.
-Progress: 0 of 22 solved (1 tried).
+Progress: 0 of 31 solved (1 tried).
 >>> bool(ex.answer(6)), str(exercises.progress)
-(True, '1 of 22 solved (1 tried)')
+(True, '1 of 31 solved (1 tried)')
 """
 
 from __future__ import annotations
 
-from microgrid.course.exercises import graphs, logistic, shapes
+from microgrid.course.exercises import course2, graphs, logistic, shapes
 from microgrid.course.exercises.core import (
     TOLERANCE,
     Answer,
@@ -49,7 +49,12 @@ __all__ = [
     "restart",
 ]
 
-_BUILDERS = [*graphs.BUILDERS, *logistic.BUILDERS, *shapes.BUILDERS]
+_BUILDERS = [
+    *graphs.BUILDERS,
+    *logistic.BUILDERS,
+    *shapes.BUILDERS,
+    *course2.BUILDERS,  # chapters 9b and 9c (course 2): keep last, renumbered at a merge
+]
 
 progress = Progress(total=len(_BUILDERS))
 """This Python session's progress: ``str(exercises.progress)`` is "3 of 22 solved (4 tried)"."""
