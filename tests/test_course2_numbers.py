@@ -2,7 +2,7 @@
 
 Each run takes 2–6 s of CPU time (about 45 s for the ten), so they are marked ``slow``:
 ``make test`` and CI run them, a quick run leaves them out (``-m "not slow"``).
-Which digits are asserted, and why only those, is in docs/12-initialization-and-regularization.md
+Which digits are asserted, and why only those, is in docs/testing.md ("Course 2's runs")
 (the costs to 1e-9 relative, the 6-decimal printed costs exactly, the accuracies exactly;
 for the "large" initialisation only what does not hang on the last bit of ``exp``).
 """

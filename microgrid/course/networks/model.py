@@ -46,10 +46,14 @@ COMPILED_CONSTANTS_LIMIT = 2_000_000
 
 
 class Step(NamedTuple):
-    """One pass over a batch: Σ of its samples' losses (no L2 term) and the grads dict."""
+    """One pass over a batch: Σ of its samples' losses (no L2 term) and the grads dict.
+
+    ``finite``: the outputs were numbers (no nan): a cheap sign that the parameters are.
+    """
 
     loss_sum: float
     grads: dict[str, Floats]
+    finite: bool = True
 
 
 def _layer_sizes(parameters: Parameters) -> list[int]:
@@ -85,7 +89,8 @@ def step_function(
             grads = vectorized.backward_propagation(
                 AL, Y, caches, hidden_activation, masks, keep_prob, l2
             )
-            return Step(vectorized.course_loss_sum(AL, Y), grads)
+            finite = not np.isnan(AL.sum())  # one sum: nan anywhere makes it nan
+            return Step(vectorized.course_loss_sum(AL, Y), grads, finite)
 
         return by_numpy
     if engine == "graph":
@@ -114,7 +119,7 @@ def step_function(
 def _graph_step(graph: NetworkGraph, parameters: Parameters, m: int, l2: float) -> Step:
     cost, grads = graph.gradients()
     penalty = l2 / 2 * vectorized.l2_sum(parameters) if l2 else 0.0
-    return Step(m * cost - penalty, grads)
+    return Step(m * cost - penalty, grads, not math.isnan(cost))
 
 
 def _compiled_step(
@@ -215,6 +220,14 @@ class NeuralNetwork:
     >>> model = NeuralNetwork([2, 4, 1], iterations=1001, print_every=0).fit(X, Y)
     >>> round(model.costs_[0], 6), round(model.costs_[1000], 6), model.score(X, Y) > 0.85
     (0.693048, 0.288083, True)
+
+    Course 2's optimization assignment, one epoch of Adam on its moons:
+
+    >>> from microgrid.course.datasets import course_moons
+    >>> X, Y = course_moons()
+    >>> model = NeuralNetwork([2, 5, 2, 1], "relu", 0.0007, init="he", seed=3, epochs=1,
+    ...                       mini_batch_size=64, optimizer="adam", print_every=1).fit(X, Y)
+    Cost after epoch 0: 0.702166
     """
 
     def __init__(
@@ -392,21 +405,24 @@ class NeuralNetwork:
                     if full_batch is not None:
                         result = full_batch(parameters)
                         cost = full_batch_cost(result, parameters, m, self.l2)
+                        finite = result.finite
                         parameters = update(parameters, result.grads, rate)
                     else:
-                        total = 0.0
+                        total, finite = 0.0, True
                         batches = optimization.random_mini_batches(
                             features, labels, self.mini_batch_size, SHUFFLE_SEED + i + 1
                         )
                         for batch_X, batch_Y in batches:
                             batch = step_function(self.engine, batch_X, batch_Y, act, **options)
                             result = batch(parameters)
+                            finite = finite and result.finite
                             total += result.loss_sum
                             if self.l2:
                                 total += self.l2 / 2 * vectorized.l2_sum(parameters)
                             parameters = update(parameters, result.grads, rate)
                         cost = total / m
-                    _check_progress(parameters, cost, i, unit, rate)
+                    if not finite or math.isnan(cost):
+                        _check_progress(parameters, math.nan, i, unit, rate)
                     costs.append(cost)
                     if self.decay is not None:
                         rate = self._decayed(i)
@@ -417,6 +433,8 @@ class NeuralNetwork:
             finally:
                 if bar is not None:
                     bar.close()
+            # The outputs were numbers at every step; the last update is checked here.
+            _check_progress(parameters, 0.0, count - 1, unit, rate)
         self.parameters_, self.costs_, self.learning_rates_ = parameters, costs, rates
         return self
 

@@ -209,7 +209,7 @@ def run_train(
     print(
         f"data: {source}: {X.shape[1]} samples, {X.shape[0]} features; network "
         f"{model.layer_sizes}, {model.hidden_activation}, learning rate {model.learning_rate:g}, "
-        f"engine {engine}" + _describe(model),
+        f"engine {engine}" + _describe(model, data in COURSE_2 or model.init != recipe.init),
         file=out,
     )
     model.fit(X, Y, file=out)
@@ -228,9 +228,15 @@ def run_train(
     return model
 
 
-def _describe(model: NeuralNetwork) -> str:
-    """Course 2's settings in force, for the first line: init, L2, dropout, optimizer, batches."""
-    parts = [f"init {model.init}"]
+COURSE_2 = ("circles", "football", "moons")
+
+
+def _describe(model: NeuralNetwork, show_init: bool) -> str:
+    """Course 2's settings in force, for the first line: init, L2, dropout, optimizer, batches.
+
+    Nothing for weeks 3–4's plain runs (their first line stays as it was).
+    """
+    parts = [f"init {model.init}"] if show_init else []
     if model.l2:
         parts.append(f"L2 λ = {model.l2:g}")
     if model.keep_prob != 1:
@@ -241,7 +247,7 @@ def _describe(model: NeuralNetwork) -> str:
         parts.append(f"{model.epochs} epochs of mini-batches of {model.mini_batch_size}")
     if model.decay is not None:
         parts.append(f"learning-rate decay {model.decay!r} (rate {model.decay_rate:g})")
-    return "; " + ", ".join(parts)
+    return "; " + ", ".join(parts) if parts else ""
 
 
 def _load(
