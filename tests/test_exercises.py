@@ -48,7 +48,7 @@ def central_difference(root: Value, leaf: Value, eps: float = 1e-6) -> float:
 def test_there_are_at_least_15_over_chapters_1_to_5() -> None:
     chapters = {exercises.get(n).chapter for n in range(1, exercises.count() + 1)}
     assert exercises.count() >= 15
-    assert chapters == {1, 2, 3, 4, 5}
+    assert {1, 2, 3, 4, 5} <= chapters  # and course 2's "9b", "9c" (test_course2_docs.py)
     assert len(exercises.catalogue()) == exercises.count()
 
 
