@@ -323,7 +323,7 @@ def _l2_cats(path: Path) -> object:
     w_hat, b_hat, X, Y = cats_direction()
     m = X.shape[1]
     separated = bool(np.all(((w_hat.T @ X + b_hat) > 0) == (Y == 1)))
-    ts = np.linspace(0, 40, 161)
+    ts = np.linspace(0, 12, 121)
     cross_entropy = [
         float(logistic.vectorized_gradients(X, Y, t * w_hat, t * b_hat)[0]) for t in ts
     ]
@@ -337,9 +337,10 @@ def _l2_cats(path: Path) -> object:
             axes.plot([ts[k]], [costs[k]], "o", color=line.get_color())
     axes.set_xlabel("t (w = t·ŵ, b = t·b̂)")
     axes.set_ylabel("J + λ/(2m)·‖w‖²")
+    axes.set_ylim(0, 0.75)
     axes.set_title(
-        "the course's cats along the direction descent finds"
-        + (" (it separates all 209)" if separated else "")
+        "the course's cats along descent's direction"
+        + (" (separating all 209)" if separated else "")
     )
     axes.grid(alpha=0.3)
     axes.legend()
