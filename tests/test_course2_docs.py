@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import re
@@ -28,6 +29,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 SEEDS = range(8)
 
 
+@functools.cache
 def _chapter(name: str) -> list[int]:
     return [n for n in range(1, exercises.count() + 1) if exercises.get(n).chapter == name]
 
