@@ -5,23 +5,17 @@ Values and ``backward()``, the optimizer questions by the course's own update
 functions (`microgrid.networks`). Each names the assignments' slips: λ/m for
 λ/(2m), a missing /m, no /keep_prob, the mask forgotten on the way back, β on the
 gradient instead of the velocity, Adam without its bias correction, decay without ⌊ ⌋.
-Seed 0 is the chapters' own numbers; other seeds draw other small ones.
+Seed 0 is the chapters' own numbers; other seeds draw other small ones. The L2 and
+dropout questions are scalar Values only; the optimizer questions import NumPy (through
+the course's functions) when they are built, not when this module is imported.
 """
 
 from __future__ import annotations
 
+import math
 import random
 
-import numpy as np
-
 from microgrid.course.exercises.core import TOLERANCE, Exercise, Mistake, Progress
-from microgrid.course.networks import (
-    initialize_adam,
-    random_mini_batches,
-    schedule_lr_decay,
-    update_parameters_with_adam,
-    update_parameters_with_momentum,
-)
 from microgrid.engine import Value, binary_cross_entropy
 from microgrid.engine import sum as value_sum
 from microgrid.show.notation import format_number
@@ -336,6 +330,10 @@ def _step_setting(seed: int) -> tuple[float, float, float, float]:
 
 
 def momentum_step(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course.networks import update_parameters_with_momentum
+
     theta, grad, velocity, rate = _step_setting(seed)
     beta = 0.9
     new, new_v = update_parameters_with_momentum(
@@ -391,6 +389,10 @@ def momentum_step(number: int, seed: int, progress: Progress | None) -> Exercise
 
 
 def adam_first_step(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course.networks import initialize_adam, update_parameters_with_adam
+
     theta, grad, _, rate = _step_setting(seed)
     parameters = {"W": np.array([[theta]])}
     v, s = initialize_adam(parameters)
@@ -418,16 +420,16 @@ def adam_first_step(number: int, seed: int, progress: Progress | None) -> Exerci
             truth,
             [
                 (
-                    theta - rate * v1 / (np.sqrt(s1) + 1e-8),
+                    theta - rate * v1 / (math.sqrt(s1) + 1e-8),
                     "That is Adam without the bias correction: at t = 1, v and s are 10 and 1000 "
                     "times too small; divide by 1 − β1ᵗ and 1 − β2ᵗ.",
                 ),
                 (
-                    theta - rate * grad / (np.sqrt(s1) + 1e-8),
+                    theta - rate * grad / (math.sqrt(s1) + 1e-8),
                     "That corrects v but not s: ŝ = s / (1 − β2ᵗ) too.",
                 ),
                 (
-                    theta - rate * v1 / (np.sqrt(s1 / 0.001) + 1e-8),
+                    theta - rate * v1 / (math.sqrt(s1 / 0.001) + 1e-8),
                     "That corrects s but not v: v̂ = v / (1 − β1ᵗ) too.",
                 ),
                 (theta - rate * grad, "That is a gradient-descent step, W − α dW."),
@@ -439,6 +441,8 @@ def adam_first_step(number: int, seed: int, progress: Progress | None) -> Exerci
 
 
 def scheduled_rate(number: int, seed: int, progress: Progress | None) -> Exercise:
+    from microgrid.course.networks import schedule_lr_decay
+
     if seed == 0:
         rate0, epoch, decay_rate, interval = 0.1, 2500, 1.0, 1000
     else:
@@ -488,6 +492,10 @@ def scheduled_rate(number: int, seed: int, progress: Progress | None) -> Exercis
 
 
 def last_mini_batch(number: int, seed: int, progress: Progress | None) -> Exercise:
+    import numpy as np
+
+    from microgrid.course.networks import random_mini_batches
+
     if seed == 0:
         m, size = 300, 64
     else:
