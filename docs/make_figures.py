@@ -323,6 +323,12 @@ PLOTS.update(LOSS_FIGURES.PLOTS)
 PLOTS.update(CORRECTIONS.PLOTS)
 NUMBERS.update(LOSS_FIGURES.NUMBERS)
 NUMBERS.update(CORRECTIONS.NUMBERS)
+# Chapters 9b and 9c (course 2): graphs and numbers checked like the rest; the plots train
+# the course's full runs (a minute or two; the football one only where its data.mat is).
+COURSE2 = _load_sibling("course2_figures")
+FIGURES.update(COURSE2.GRAPHS)
+NUMBERS.update(COURSE2.NUMBERS)
+PLOTS.update(COURSE2.PLOTS)
 
 
 def course_numbers() -> dict[str, Callable[[], str]]:

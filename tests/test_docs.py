@@ -56,6 +56,8 @@ CHAPTERS = [
     "05b-from-one-path-to-a-matrix.md",
     "06-gradient-checking.md",
     "07-your-own-primitive.md",
+    "09b-initialization-and-regularization.md",
+    "09c-optimization.md",
     "10-check-your-own-backprop.md",
     "11-second-derivatives.md",
     "glossary.md",

@@ -50,7 +50,7 @@ def central_difference(root: Value, leaf: Value, eps: float = 1e-6) -> float:
     return (up - down) / (2 * eps)
 
 
-CHAPTERS = ["0", "1", "2", "3", "4", "4b", "5", "5b", "6", "7", "8", "9", "10", "11"]
+CHAPTERS = ["0", "1", "2", "3", "4", "4b", "5", "5b", "6", "7", "8", "9", "9b", "9c", "10", "11"]
 
 
 def test_every_chapter_has_exercises_42_in_all() -> None:

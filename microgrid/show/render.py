@@ -64,6 +64,13 @@ _LEAF = {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbeafe", "col
 _COMPUTED = {"shape": "box", "style": "filled", "fillcolor": "#f3f4f6", "color": "#4b5563"}
 _ROOT = {"shape": "box", "style": "filled,bold", "fillcolor": "#fde68a", "color": "#92400e"}
 _COPY = {"shape": "box", "style": "rounded,dashed", "color": "#6b7280", "fontsize": "10"}
+# A dimmed node (a unit dropout switched off): faded, dashed, still in its place.
+_DIMMED = {
+    "style": "dashed,filled",
+    "fillcolor": "#f9fafb",
+    "color": "#d1d5db",
+    "fontcolor": "#9ca3af",
+}
 _HIGHLIGHT = "#dc2626"
 _DELTA_COLOUR = "#b91c1c"
 _UNKNOWN = "?"
@@ -83,6 +90,7 @@ def draw(
     highlight: Value | None = None,
     layers: bool = False,
     expand: int | str | None = None,
+    dimmed: Collection[Value] = (),
 ) -> graphviz.Digraph:
     """The graph under `root` as a ``graphviz.Digraph`` (shows itself in Jupyter).
 
@@ -100,6 +108,8 @@ def draw(
     ``expand=1`` (or ``"layer 1"``) opens that layer into its scalar nodes and
     implies ``layers=True``; the other boxes stay closed. Top to bottom unless
     `rankdir` says otherwise.
+    ``dimmed``: nodes drawn faded and dashed, with the edges out of them (the units
+    dropout switched off, say).
 
     >>> from microgrid import Value
     >>> x = Value(2.0, label="x")
@@ -109,10 +119,10 @@ def draw(
     if layers or expand is not None:
         from microgrid.show.layer_view import draw_layers
 
-        if show_local or highlight is not None:
+        if show_local or highlight is not None or dimmed:
             raise ValueError(
-                "the layer view draws no edges between scalar nodes: show_local= and "
-                "highlight= are for draw(J) without layers=True"
+                "the layer view draws no edges between scalar nodes: show_local=, "
+                "highlight= and dimmed= are for draw(J) without layers=True"
             )
         direction = "TB" if rankdir is None else rankdir
         _check_options(root, direction, precision)
@@ -150,7 +160,20 @@ def draw(
         precision=precision,
         on_path=on_path,
         derivative_names=derivative_names,
+        dimmed=_dimmed_nodes(order, dimmed),
     )
+
+
+def _dimmed_nodes(order: Sequence[Value], dimmed: Collection[Value]) -> set[Value]:
+    """`dimmed` as a set of nodes of the graph; a clear error for anything else."""
+    nodes, under_root = set(), set(order)
+    for node in dimmed:
+        if not isinstance(node, Value):
+            raise TypeError(f"dimmed must hold Values, got {type(node).__name__}")
+        if node not in under_root:
+            raise ValueError(f"dimmed: {node!r} is not a node of the graph under the root")
+        nodes.add(node)
+    return nodes
 
 
 def _one_backward_from(root: Value, order: Sequence[Value]) -> bool:
@@ -230,10 +253,12 @@ def digraph(
     caption: str = "",
     id_prefix: str = "",
     derivative_names: bool = True,
+    dimmed: Collection[Value] = (),
 ) -> graphviz.Digraph:
     """Build the Digraph. `known`: the nodes whose delta is shown (None: all of them).
 
     `derivative_names`: call each delta dJ/dnode (J the root) rather than "delta".
+    `dimmed`: nodes drawn faded, with the edges out of them.
     """
     names = node_names(root)
     ids = {node: f"n{index}" for index, node in enumerate(order)}
@@ -275,6 +300,8 @@ def digraph(
             style.update(color=_HIGHLIGHT, penwidth="2.5")
         if node is current:
             style.update(color=_HIGHLIGHT, penwidth="3.5", fillcolor="#fecaca")
+        if node in dimmed:
+            style.update(_DIMMED)
         if id_prefix:
             style["id"] = f"{id_prefix}{ids[node]}"
         graph.node(ids[node], label=_html(label), **style)
@@ -299,6 +326,8 @@ def digraph(
                 )
             if parent in on_path and node in on_path:
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5")
+            if parent in dimmed:
+                attrs.update(color=_DIMMED["color"], style="dashed")
             if current is not None and parent is current:
                 # The edges whose flows just summed into the current node's delta.
                 attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)

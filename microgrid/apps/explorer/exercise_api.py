@@ -2,7 +2,7 @@
 
 `ExerciseSession` is one learner's walk through `microgrid.exercises`: the
 current exercise (a number and a seed), the last verdict, and the progress
-("n of 49 solved"). The widget counts in the Python session's
+("n of 58 solved"). The widget counts in the Python session's
 `exercises.progress`; each page of `microgrid play` gets a session, and a
 progress, of its own. `ExerciseSessions` keeps at most a few of them (a server
 serves one learner; a new tab pushes out the one unseen longest).
@@ -12,7 +12,7 @@ serves one learner; a new tab pushes out the one unseen longest).
 >>> session.submit("2").right, session.submit("6").right
 (False, True)
 >>> session.state(picture=False)["progress"]
-'1 of 49 solved (1 tried)'
+'1 of 58 solved (1 tried)'
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@ Not quite: you gave 2, the engine says 6.
 You gave 2 = ∂u/∂b; the delta also needs dJ/du = 3: 3 · 2 = 6.
 The chain rule (explain()): dJ/db = dJ/du · ∂u/∂b = 3 · 2 = 6
 The nudge: b + 0.001 moves J from 33 to 33.006; slope 6, beside dJ/db = 6.
-Progress: 0 of 49 solved (1 tried).
+Progress: 0 of 58 solved (1 tried).
 >>> bool(ex.answer(6)), str(exercises.progress)
-(True, '1 of 49 solved (1 tried)')
+(True, '1 of 58 solved (1 tried)')
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 from microgrid.course.exercises import (
     basics,
     checks,
+    course2,
     graphs,
     layers,
     logistic,
@@ -61,7 +62,8 @@ __all__ = [
 
 # An exercise's number is its place in this list, and a page or a widget keeps progress by
 # number: append new exercises at the end, never insert or reorder. 1–22 are the first set
-# (chapters 1–5, then 19–21 moved to 5b); 23–49 cover chapters 0, 4b, 5b, 6–11 in order.
+# (chapters 1–5, then 19–21 moved to 5b); 23–49 cover chapters 0, 4b, 5b, 6–11 in order;
+# 50–58 are course 2's chapters 9b and 9c.
 _BUILDERS = [
     *graphs.BUILDERS,  # 1–10: chapters 1 and 2
     *logistic.BUILDERS,  # 11–18: chapters 3 and 4
@@ -75,10 +77,11 @@ _BUILDERS = [
     *layers.BUILDERS_9,  # 41–43: chapter 9
     *checks.BUILDERS_10,  # 44–46: chapter 10
     *second.BUILDERS,  # 47–49: chapter 11
+    *course2.BUILDERS,  # 50–58: chapters 9b and 9c
 ]
 
 progress = Progress(total=len(_BUILDERS))
-"""This Python session's progress: ``str(exercises.progress)`` is "3 of 49 solved (4 tried)"."""
+"""This Python session's progress: ``str(exercises.progress)`` is "3 of 58 solved (4 tried)"."""
 
 
 def count() -> int:
