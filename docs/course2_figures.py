@@ -31,7 +31,7 @@ import graphviz
 import numpy as np
 
 from microgrid import NeuralNetwork, Value, binary_cross_entropy, datasets, dot, draw, logistic
-from microgrid.networks import (
+from microgrid.course.networks import (
     backward_propagation,
     course_loss_sum,
     forward_propagation,
@@ -44,7 +44,7 @@ from microgrid.networks import (
     update_parameters_with_gd,
     update_parameters_with_momentum,
 )
-from microgrid.networks.pictures import decision_grid
+from microgrid.course.networks.pictures import decision_grid
 
 FIGURES_DIR = Path(__file__).resolve().parent / "figures"
 

@@ -13,8 +13,8 @@ import graphviz
 import numpy as np
 
 from microgrid import datasets, draw, nn
-from microgrid.course.networks.graph import build_cost_graph
 from microgrid.course.networks import cost_graph, initialize_parameters
+from microgrid.course.networks.graph import build_cost_graph
 
 GRAPHS: dict[str, Callable[[], graphviz.Digraph]] = {}
 
