@@ -120,9 +120,12 @@ def l2_mistakes(
         if check.status != "WRONG" or check.yours is None:
             continue
         difference = _entries(check, parameter, check.yours - check.true)
-        r = _multiple(difference, _entries(check, parameter, parameter.values))
+        values = _entries(check, parameter, parameter.values)
+        r = _multiple(difference, values)
         if r is None:
             continue
+        if check.name not in coefficients and _weak_evidence(check, values):
+            continue  # with no L2 in the cost, "a multiple of W" needs more than one entry
         hint = _l2_hint(check, r, coefficients, m)
         if hint is None:
             continue
@@ -139,6 +142,19 @@ def l2_mistakes(
             "λ/(2m)·W instead of (lambd / m) * W"
         ]
     return []
+
+
+def _weak_evidence(check: GradientCheck, values: Floats) -> bool:
+    """True when "yours − true is a multiple of W" says nothing a whole factor does not.
+
+    One nonzero entry is a multiple of anything, and yours = k × true (a stray factor,
+    a missing 1/m) makes the error a multiple of W wherever the truth is one: the
+    factor hint then reads the slip better than an L2 term the cost does not have.
+    """
+    scale = float(np.abs(values).max()) if values.size else 0.0
+    if check.yours is None or int((np.abs(values) > 1e-9 * scale).sum()) < 2:
+        return True
+    return constant_factor(check.yours, check.true) is not None
 
 
 def _lambda(k: float, m: int | None) -> str:
