@@ -255,7 +255,8 @@ def test_an_exercise_wrong_then_right_and_kept(visit: Visit) -> None:
     python_ready(page)
     page.wait_for_selector("body[data-state=ready]", timeout=LONG)
     assert "Your progress is kept in this browser" in page.inner_text("main")
-    assert page.locator("#number option:not([disabled])").count() == 10
+    offered = page.locator("#number option:not([disabled])").count()
+    assert offered >= 10  # chapters 1-2's ten, and the later ones built from scalar Values
     assert "needs NumPy" in text(page, "#number option[value='12']")
     page.select_option("#number", "5")
     page.wait_for_selector("body[data-exercise='5/0'][data-state=ready]", timeout=LONG)
@@ -269,7 +270,7 @@ def test_an_exercise_wrong_then_right_and_kept(visit: Visit) -> None:
     page.fill(".mg-answer", "6")
     page.click("button:has-text('Check')")
     page.wait_for_selector("body[data-verdict=right][data-state=ready]", timeout=LONG)
-    assert "1 of 10 solved (1 tried)" in text(page, ".mg-progress")
+    assert f"1 of {offered} solved (1 tried)" in text(page, ".mg-progress")
     # The progress is kept in the browser: a reload (a new worker, a new Python) has it.
     page.reload()
     python_ready(page)
@@ -279,7 +280,7 @@ def test_an_exercise_wrong_then_right_and_kept(visit: Visit) -> None:
         f"{page.get_attribute('html', 'data-python-steps')}"
     )
     page.wait_for_selector("body[data-state=ready][data-solved='1']", timeout=LONG)
-    assert "1 of 10 solved (1 tried)" in text(page, ".mg-progress")
+    assert f"1 of {offered} solved (1 tried)" in text(page, ".mg-progress")
 
 
 def test_the_training_page_says_it_needs_the_installed_microgrid(visit: Visit) -> None:
