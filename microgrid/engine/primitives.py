@@ -27,8 +27,8 @@ Forward = Callable[..., tuple[float, Sequence[float]]]
 
 
 # ---------------------------------------------------------------------------
-# The Primitive: an op, carrying its math. Compared by identity; it prints
-# (and equals a str) as its name, so ``node.op == "*"`` keeps reading well.
+# The Primitive: an op, carrying its math. An op is itself: compared and
+# hashed by identity, so tables are keyed by the op object.
 # ---------------------------------------------------------------------------
 
 
@@ -38,16 +38,16 @@ class Primitive:
 
     ``forward(*inputs)`` returns the value and one ∂value/∂input per input, and
     ``formula`` writes the op with its inputs, e.g. ``"{0} · {1}"``. An op is
-    itself, not its name: two ops are equal only if they are the same object,
-    so a user's op called ``exp`` is never taken for the built-in one (``built_in``
-    says which are microgrid's). To read well, an op prints as its name and
-    equals that str (``node.op == "*"``). Calling a Primitive on Values records a node:
+    itself, not its name: it equals only itself, so a user's op called ``exp``
+    is never taken for the built-in one (``built_in`` says which are
+    microgrid's); ask ``node.op is mul``, or ``str(node.op) == "*"`` for the name.
+    Calling a Primitive on Values records a node:
 
     >>> from microgrid import Value
     >>> mul(Value(3.0), 2).value
     6.0
-    >>> mul == "*", mul.built_in, str(mul)
-    (True, True, '*')
+    >>> mul, str(mul), mul.built_in, mul == "*"
+    (<op '*'>, '*', True, False)
     """
 
     name: str
@@ -76,30 +76,19 @@ class Primitive:
             raise RuntimeError("import microgrid.engine to record nodes")
         return recorders[0](self, operands)
 
-    # -- an op reads as its name ---------------------------------------------
+    # -- an op prints as its name --------------------------------------------
 
     def __str__(self) -> str:
         return self.name
 
     def __repr__(self) -> str:
-        return repr(self.name)
+        return f"<op {self.name!r}>"
 
     def __format__(self, spec: str) -> str:
         return format(self.name, spec)
 
     def __bool__(self) -> bool:
         return self.name != ""  # only the leaf's "op" is empty
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            return self.name == other
-        return self is other
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        return hash(self.name)  # equal to its name, so hashed as its name
 
     # -- copied and pickled by reference, like a function ---------------------
 
@@ -154,7 +143,7 @@ def primitive(
     ...     return x ** 3, (3 * x ** 2,)
     >>> y = cube(Value(2.0, label="x"))
     >>> y.value, y.op, y.local_derivatives
-    (8.0, 'cube', (12.0,))
+    (8.0, <op 'cube'>, (12.0,))
     """
 
     def make(forward: Forward) -> Primitive:
