@@ -75,8 +75,11 @@ class Node:
 
     # -- what a learner reads and sets: checked, naming the node ------------
 
+    # Typed `float | Any` (and `str | Any`, `Primitive | Any`): compiled, a property's
+    # setter is handed only what its getter's type admits, and the check below must
+    # see what was given, to name the node (mypyc's own words name none).
     @property
-    def value(self) -> float:
+    def value(self) -> float | Any:
         """The number computed in the forward pass (`data` is the same)."""
         return self._value
 
@@ -85,7 +88,7 @@ class Node:
         self._value = value if type(value) is float else _checked_number(self, value, "value")
 
     @property
-    def label(self) -> str:
+    def label(self) -> str | Any:
         """A name for explanations and pictures; "" if none (`named()` sets it)."""
         more = self._more
         return "" if more is None else more.label
@@ -100,7 +103,7 @@ class Node:
             self._more = More(checked)
 
     @property
-    def op(self) -> Primitive:
+    def op(self) -> Primitive | Any:
         """The op that computed this node (`mul`, `exp`, ...); `leaf` for a leaf."""
         return self._op
 
@@ -188,7 +191,7 @@ class Node:
 
     # PyTorch / micrograd spellings.
     @property
-    def data(self) -> float:
+    def data(self) -> float | Any:
         return self._value
 
     @data.setter

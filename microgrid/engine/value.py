@@ -114,8 +114,7 @@ class Value(Node):
         """
         seed = backward_seed(self, delta, create_graph)  # the arguments, checked
         if seed is None:  # create_graph=True: the chain rule with Values (higher.py)
-            recorded_backward[0](self, delta)
-            return
+            return recorded_backward[0](self, delta)
         order = topological_order(self)  # 1. every node under J, parents first
         earlier = set_aside(order)  # 2. earlier deltas kept aside (nothing changed yet)
         try:
