@@ -1,5 +1,7 @@
 """Each primitive's local derivatives written with Values, so they can be differentiated again.
 
+(Read after higher.py, which uses them.)
+
 `primitives.py` gives every op its local derivatives as *numbers* (fast: the
 first-order backward pass multiplies numbers). To differentiate a derivative,
 the local derivative must itself be a node of a graph: ∂(x³)/∂x is not just 27,

@@ -1,5 +1,7 @@
 """Backprop is a program too: record it, and differentiate the derivatives.
 
+(Read after the core, node.py to value.py; then derivative_rules.py and forward.py.)
+
 ``J.backward()`` multiplies numbers. ``J.backward(create_graph=True)`` runs the
 same chain rule with Values, so every delta is itself a node of a graph (the
 derivative's own graph) and can be differentiated again. `grad` does the same

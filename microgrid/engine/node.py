@@ -7,8 +7,8 @@ chain rule), value.py (the operators that record a node, and `backward`).
 >>> from microgrid import Value
 >>> v = Value(11.0, label="v")
 >>> J = 3 * v
->>> str(J.op), J.constants, J.parents, J.local_derivatives
-('*', (3.0, None), (Value('v', value=11, delta=0),), (3.0,))
+>>> J.op, J.constants, J.parents, J.local_derivatives
+(<op '*'>, (3.0, None), (Value('v', value=11, delta=0),), (3.0,))
 
 The same source runs as plain Python and, compiled by mypyc, as a C extension
 (docs/architecture.md, "One source, two runs"): so every slot has one type.

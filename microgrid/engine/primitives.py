@@ -1,5 +1,7 @@
 """The primitive ops: each op's forward value and local derivatives, side by side.
 
+Read after node.py; backprop.py comes next, then value.py.
+
 A primitive is a function from input numbers to (value, local derivatives):
 ``mul_forward(x, y)`` is ``x * y, (y, x)``. This module is only the math; it
 knows nothing about nodes. `Value`'s operators (value.py) call these functions

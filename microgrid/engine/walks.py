@@ -1,5 +1,7 @@
 """Walking the graph: topological order, replay with new leaf values, statistics.
 
+(Read after the core: node.py, primitives.py, backprop.py, value.py.)
+
 Every walk uses an explicit stack, never recursion, so a graph a million
 nodes deep is fine under Python's default recursion limit.
 """
