@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from microgrid.engine import node as node_module
 from microgrid.engine.interrupts import check_interrupts
 from microgrid.engine.node import Node
 
@@ -45,63 +44,43 @@ N = TypeVar("N", bound=Node)
 def nodes_in_order(root: N) -> list[N]:
     """Every node under `root`, each after all of its parents; `root` is last.
 
-    (`topological_order`, in value.py, is this with its argument checked.) The
-    walk keeps its own set of the nodes it has seen and marks nothing on them,
-    so any number of walks can run at once (threads, draw during a backward).
-
-    >>> from microgrid import Value
-    >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    >>> [n.label for n in nodes_in_order((a * b).named("c"))]
-    ['a', 'b', 'c']
+    The walk keeps its own set of the nodes it has seen and marks nothing on them,
+    so walks can run at once (threads; a picture drawn during a backward).
     """
     order: list[N] = []
     seen: set[Node] = set()
-    # An explicit stack, never recursion: a graph 10^6 deep is fine. A None on
-    # the stack means "the node below me has all its parents in `order`: emit it".
-    stack: list[Node | None] = [root]
+    stack: list[Node | None] = [root]  # an explicit stack, never recursion: 10^6 deep is fine
     while stack:
         node = stack.pop()
-        if node is None:
+        if node is None:  # the node below has all its parents in `order`: emit it
             order.append(stack.pop())  # type: ignore[arg-type]  # (every node under an N is an N)
-            continue
-        if node in seen:  # pushed by two children before the walk reached it
-            continue
-        seen.add(node)
-        stack.append(node)
-        stack.append(None)
-        # Parents pushed last-first, so the first parent is emitted first.
-        b = node._b
-        if b is not None and b not in seen:
-            stack.append(b)
-        a = node._a
-        if a is not None and a not in seen:
-            stack.append(a)
-        more = node._more
-        if more is not None and more.parents:  # sum, dot: many parents
-            for parent in reversed(more.parents):
-                if parent not in seen:
-                    stack.append(parent)
+        elif node not in seen:
+            seen.add(node)
+            stack.append(node)
+            stack.append(None)
+            b, a, more = node._b, node._a, node._more  # parents pushed last-first:
+            if b is not None and b not in seen:  # the first parent is emitted first
+                stack.append(b)
+            if a is not None and a not in seen:
+                stack.append(a)
+            if more is not None and more.parents:  # sum, dot: many parents
+                for parent in reversed(more.parents):
+                    if parent not in seen:
+                        stack.append(parent)
     return order
 
 
 def set_aside(order: Sequence[Node]) -> list[float] | None:
-    """The earlier deltas, kept for `add_back` (None if all are 0); nothing is changed.
-
-    A first-order pass cannot add numbers to deltas that are Values: refused here.
-    """
-    if node_module.recorded_deltas_made:  # only once create_graph has been used
-        refuse_recorded_deltas(order)
+    """The earlier deltas, kept for `add_back` (None if all are 0); nothing is changed."""
     earlier = [node._delta for node in order]
     return earlier if any(earlier) else None
 
 
 def propagate(order: Sequence[Node], delta: float) -> None:
-    """The chain rule: every node's delta becomes dJ/dnode, from J = order[-1] down.
+    """The chain rule: every delta becomes dJ/dnode, J = order[-1] getting `delta`.
 
-    `order` is a topological order (parents first); J's delta becomes `delta`.
-    Each node passes its delta to its parents, children before parents, so a
-    node's delta is complete before it is passed on. (Earlier deltas are
-    overwritten: `backward` sets them aside first.)
+    Children before parents (`order` reversed), so a node's delta is complete
+    before it is passed on. (Earlier deltas are overwritten: set them aside first.)
     """
     for node in order:
         node._delta = 0.0

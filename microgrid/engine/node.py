@@ -37,30 +37,22 @@ recorded_deltas_made = False
 class Node:
     """The data of one node of the graph; `Value` (value.py) adds what a learner does with it."""
 
-    # Nine slots, each with one meaning and one type (compiled, a float is a C double):
-    #   _value    the number computed in the forward pass                 (`value`)
-    #   _delta    dJ/d(this node) as a number, what backward() adds to     (`delta`)
-    #   _op       the Primitive that computed it; `leaf` for a leaf        (`op`)
-    #   _a, _da   the op's first input, when it is a node, and ∂node/∂_a
-    #   _b, _db   the same for the second input (None: the op took fewer)
-    #   _constant the input that is a plain number (3 in `3 * v`, `v - 3`): it sits
-    #             where _a or _b is None; None when every input is a node
-    #   _more     what most nodes do without (`More`): a label, the inputs of an op
-    #             with more than two (sum, dot), a delta recorded as a Value
-    # An op allocates one object, the node itself: no tuples (CPython's collector runs
-    # a full collection every ~70,000 tracked allocations). `value`, `label` and `op`
-    # are properties that check what they are given and name the node if it is wrong.
+    # Nine slots, each with one meaning and one type (compiled, a float is a C double).
+    # An op allocates one object, the node: no tuples (CPython's collector runs a full
+    # collection every ~70,000 tracked allocations). The public names are properties.
     __slots__ = ("_value", "_delta", "_op", "_a", "_da", "_b", "_db", "_constant", "_more")  # noqa: RUF023
 
-    _value: float
-    _delta: float
-    _op: Primitive
-    _a: Node | None
-    _da: float
-    _b: Node | None
+    _value: float  # the number computed in the forward pass (read as `value`)
+    _delta: float  # dJ/d(this node) as a number, what backward() adds to (`delta`)
+    _op: Primitive  # the op that computed it; `leaf` for a leaf (`op`)
+    _a: Node | None  # the op's first input, when it is a node, and
+    _da: float  # ∂node/∂_a
+    _b: Node | None  # the same for the second input (None: the op took fewer)
     _db: float
-    _constant: float | None
-    _more: More | None
+    _constant: (
+        float | None
+    )  # an input that is a plain number (3 in `3 * v`): where _a or _b is None
+    _more: More | None  # what most nodes do without: a label, many inputs (sum), a recorded delta
 
     def __init__(self, value: object, label: object = "") -> None:
         self._value = value if type(value) is float else _real_number(value, label)

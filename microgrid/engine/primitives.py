@@ -36,18 +36,12 @@ Forward = Callable[..., tuple[float, Sequence[float]]]
 
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Primitive:
-    """An op: a function from input numbers to (value, local derivatives).
+    """An op: ``forward(*inputs)`` gives the value and one ∂value/∂input per input.
 
-    ``forward(*inputs)`` returns the value and one ∂value/∂input per input, and
-    ``formula`` writes the op with its inputs, e.g. ``"{0} · {1}"``. An op is
-    itself, not its name: it equals only itself, so a user's op called ``exp``
-    is never taken for the built-in one (``built_in`` says which are
-    microgrid's); ask ``node.op is mul``, or ``str(node.op) == "*"`` for the name.
-    Calling a Primitive on Values records a node:
+    ``formula`` writes it with its inputs (``"{0} · {1}"``); ``built_in`` marks
+    microgrid's own. An op equals only itself (``node.op is mul``; its name is
+    ``str(node.op)``), so a user's op called ``exp`` is never the built-in one:
 
-    >>> from microgrid import Value
-    >>> mul(Value(3.0), 2).value
-    6.0
     >>> mul, str(mul), mul.built_in, mul == "*"
     (<op '*'>, '*', True, False)
     """
@@ -56,8 +50,7 @@ class Primitive:
     forward: Forward
     formula: str | None
     built_in: bool
-    # Where `@primitive` put it (e.g. microgrid.engine.primitives, mul): pickle finds it there.
-    module: str
+    module: str  # where `@primitive` put it (pickle finds it there)
     name_in_module: str
 
     def __init__(

@@ -30,12 +30,14 @@ from typing import Any, Final, Union
 
 from mypy_extensions import mypyc_attr
 
+from microgrid.engine import node as node_module
 from microgrid.engine.backprop import (
     add_back,
     fresh_deltas,
     nodes_in_order,
     propagate,
     put_back,
+    refuse_recorded_deltas,
     set_aside,
 )
 from microgrid.engine.evaluate import (
@@ -97,25 +99,20 @@ class Value(Node):
     (4.0, 4.0)
     """
 
-    # The slots are Node's (node.py): what a node holds and how to read it. Value
-    # adds what a learner does with one: arithmetic that records a node, backward.
+    # The slots are Node's (node.py); Value adds what a learner does with a node:
+    # backward, and arithmetic that records a node.
     __slots__ = ()
-
-    # -- backprop ----------------------------------------------------------
 
     def backward(self, delta: object = 1.0, create_graph: object = False) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
-        Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
-        nothing: if the pass fails or is interrupted, every delta is as it was.
-        One backward per graph at a time (walks alongside are fine: `draw`, `explain`).
-        With ``create_graph=True`` each delta is a Value, itself differentiable
-        (higher.py; chapter 11).
+        Calls accumulate, as in PyTorch (`zero_grad()` starts afresh); all or nothing.
+        ``create_graph=True`` makes each delta a Value (higher.py; chapter 11).
         """
         seed = backward_seed(self, delta, create_graph)  # the arguments, checked
         if seed is None:  # create_graph=True: the chain rule with Values (higher.py)
             return recorded_backward[0](self, delta)
-        order = topological_order(self)  # 1. every node under J, parents first
+        order = nodes_in_order(self)  # 1. every node under J, parents first
         earlier = set_aside(order)  # 2. earlier deltas kept aside (nothing changed yet)
         try:
             propagate(order, seed)  # 3. the chain rule: each delta is dJ/dnode now
@@ -338,14 +335,8 @@ def new_node(
     db: float = 0.0,
     constant: object = None,
 ) -> Value:
-    """The node an operator made: `op` of the inputs `a` and `b` (None for a plain
-    number, which is then `constant`), with ∂node/∂a and ∂node/∂b. Under
-    `no_grad()` it is a number with no history. Every slot is filled in here.
-
-    (`constant` is a float or None, typed `object`: compiled, a name tested with
-    `type(x) is float` is read as a C double, and storing it again would allocate a
-    copy; the operators pass the float object as given, 24 bytes less per op.)
-    """
+    """The node `op` made from `a` and `b` (None for the plain number `constant`),
+    with ∂node/∂a and ∂node/∂b; under `no_grad()`, a number with no history."""
     node = new_object(Value) if PLAIN else Value(0.0)  # see PLAIN below
     node._value = value
     node._delta = 0.0
@@ -356,24 +347,23 @@ def new_node(
         node._da = da
         node._b = b
         node._db = db
-        node._constant = constant  # type: ignore[assignment]  # (a float or None)
+        node._constant = constant  # type: ignore[assignment]  # float | None, typed object (*)
     else:  # no_grad(): a number with no history
         node._a = node._b = node._constant = None
         node._da = node._db = 0.0
     return node
 
 
-# How an operator makes its node, whose every slot it then fills in. Compiled, the
-# constructor is a C call (and `object.__new__` refuses a compiled class); as plain
-# Python, `object.__new__` skips `__init__` (its checks are for the user's input),
-# saving a Python call per op. (`Value(0.0)`: a constant needs no check, compiled no box.)
+# (*) Compiled, a float tested by `type(x) is float` is a C double: the operators
+# pass the float object as given (`given`), since storing a double would copy it.
+# A blank node for `new_node`: compiled, `Value(0.0)` (a C call); as plain Python,
+# `object.__new__`, which skips `__init__`'s checks (a Python call per op saved).
 PLAIN: Final = __file__.endswith(".py")
 new_object = object.__new__
 
 
 def is_operand(x: object) -> bool:
-    """A Value or a real number; anything else (a NumPy array of Values, say) gets
-    NotImplemented, so that Python tries its other side or raises its usual TypeError."""
+    """A Value or a real number; anything else (a NumPy array) gets NotImplemented."""
     return isinstance(x, Value) or is_number(x)
 
 
@@ -421,6 +411,8 @@ def backward_seed(node: Value, delta: object, create_graph: object) -> float | N
             f"backward(): node{name} was computed by {str(node._op)!r} under no_grad(), "
             "so it has no recorded inputs to backprop into; build it outside no_grad()"
         )
+    if node_module.recorded_deltas_made and not create_graph:  # once create_graph was used
+        refuse_recorded_deltas(nodes_in_order(node))
     return None if create_graph else real(delta, "backward(delta=...)")
 
 
