@@ -130,8 +130,8 @@ def test_label_and_op_are_checked_and_name_the_node() -> None:
 
 
 def test_walking_a_graph_while_another_thread_backprops_through_its_leaves() -> None:
-    """A walk marked the nodes it reached; another thread's walk then skipped them."""
-    leaves = [Value(0.1 * i, label=f"w{i}") for i in range(30)]
+    """A walk marked the nodes it reached; another thread's walk then took them twice."""
+    leaves = [Value(0.1 * i, label=f"w{i}") for i in range(100)]
 
     def graph() -> Value:
         total = leaves[0] * leaves[1]
@@ -143,12 +143,12 @@ def test_walking_a_graph_while_another_thread_backprops_through_its_leaves() -> 
     for i in range(1, len(leaves)):
         expected[i - 1] += leaves[i].value
         expected[i] += leaves[i - 1].value
+    current = [graph()]
     stop = threading.Event()
 
-    def walker() -> None:
-        J = graph()
+    def walker() -> None:  # as draw() and explain() walk the graph being backpropagated
         while not stop.is_set():
-            topological_order(J)
+            topological_order(current[0])
 
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
@@ -156,11 +156,12 @@ def test_walking_a_graph_while_another_thread_backprops_through_its_leaves() -> 
     thread.start()
     wrong = 0
     try:
-        for _ in range(300):
-            J = graph()
-            J.zero_grad()
+        for _ in range(2000):
+            J = current[0] = graph()
+            for w in leaves:
+                w.delta = 1.0  # earlier deltas, to be added back once each
             J.backward()
-            wrong += [w.delta for w in leaves] != pytest.approx(expected, rel=1e-12)
+            wrong += [w.delta - 1.0 for w in leaves] != pytest.approx(expected, rel=1e-9)
     finally:
         stop.set()
         thread.join()
