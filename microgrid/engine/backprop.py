@@ -54,19 +54,20 @@ def nodes_in_order(root: N) -> list[N]:
         node = stack.pop()
         if node is None:  # the node below has all its parents in `order`: emit it
             order.append(stack.pop())  # type: ignore[arg-type]  # (every node under an N is an N)
-        elif node not in seen:
-            seen.add(node)
-            stack.append(node)
-            stack.append(None)
-            b, a, more = node._b, node._a, node._more  # parents pushed last-first:
-            if b is not None and b not in seen:  # the first parent is emitted first
-                stack.append(b)
-            if a is not None and a not in seen:
-                stack.append(a)
-            if more is not None and more.parents:  # sum, dot: many parents
-                for parent in reversed(more.parents):
-                    if parent not in seen:
-                        stack.append(parent)
+            continue
+        before = len(seen)
+        seen.add(node)  # (one set operation per node reached: `in` and then `add` cost two)
+        if len(seen) == before:  # reached before, by another of its children
+            continue
+        stack.append(node)
+        stack.append(None)
+        b, a, more = node._b, node._a, node._more  # parents pushed last-first:
+        if b is not None:  # the first parent is emitted first
+            stack.append(b)
+        if a is not None:
+            stack.append(a)
+        if more is not None and more.parents:  # sum, dot: many parents
+            stack.extend(reversed(more.parents))
     return order
 
 
