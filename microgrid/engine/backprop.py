@@ -23,6 +23,7 @@ analytic pass and check_backprop's diagnoses all run it (through `fresh_deltas`)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import filterfalse
 from typing import TypeVar
 
 from microgrid.engine.interrupts import check_interrupts
@@ -56,18 +57,18 @@ def nodes_in_order(root: N) -> list[N]:
             order.append(stack.pop())  # type: ignore[arg-type]  # (every node under an N is an N)
             continue
         before = len(seen)
-        seen.add(node)  # (one set operation per node reached: `in` and then `add` cost two)
+        seen.add(node)  # (one set operation, where `in` and then `add` would be two)
         if len(seen) == before:  # reached before, by another of its children
             continue
         stack.append(node)
         stack.append(None)
         b, a, more = node._b, node._a, node._more  # parents pushed last-first:
-        if b is not None:  # the first parent is emitted first
+        if b is not None and b not in seen:  # the first parent is emitted first
             stack.append(b)
-        if a is not None:
+        if a is not None and a not in seen:
             stack.append(a)
-        if more is not None and more.parents:  # sum, dot: many parents
-            stack.extend(reversed(more.parents))
+        if more is not None and more.parents:  # sum, dot: many parents, filtered at C speed
+            stack.extend(filterfalse(seen.__contains__, reversed(more.parents)))
     return order
 
 
