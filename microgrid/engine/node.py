@@ -330,6 +330,8 @@ if __file__.endswith(".py"):  # plain Python: object's own identity hash, run in
 class More:
     """What most nodes do without: a label, many inputs (sum, dot), a recorded delta."""
 
+    __slots__ = ("label", "parents", "derivatives", "constants", "recorded")  # noqa: RUF023
+
     label: str  # "" if none
     parents: tuple[Node, ...]  # an op with more than two inputs: the inputs that are nodes,
     derivatives: tuple[float, ...]  # ∂node/∂parent for each,
