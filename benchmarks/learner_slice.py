@@ -47,7 +47,8 @@ CHECKS = {
 
 def first_line(node: ast.stmt, source: list[str]) -> int:
     """An item's first line: its decorators, and the comment block just above it."""
-    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    first = min([node.lineno] + [d.lineno for d in decorators])
     while first > 1 and source[first - 2].lstrip().startswith("#"):
         first -= 1
     return first
