@@ -42,7 +42,7 @@ pytest: $(VENV)/.test-installed
 
 ENGINE_TESTS := tests/test_engine.py tests/test_primitive.py tests/test_graph.py \
 	tests/test_engine_faults.py tests/test_higher.py tests/test_escapes.py tests/test_forward_mode.py \
-	tests/test_engine_twins.py microgrid/engine
+	tests/test_engine_twins.py tests/test_engine_core.py microgrid/engine
 
 # After editing microgrid/engine/*.py: compile it again (until then the edited .py runs,
 # with a warning). `MICROGRID_ENGINE=python` runs the .py files without compiling.

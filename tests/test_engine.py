@@ -286,7 +286,7 @@ def test_operators_with_numbers_on_either_side() -> None:
     ]
     for node, value, op, constants, local in cases:
         assert node.value == value
-        assert node.op == op
+        assert str(node.op) == op
         assert node.constants == constants
         assert node.parents == (x,)
         assert node.local_derivatives == pytest.approx(local, rel=1e-15)
@@ -328,7 +328,7 @@ def test_unary_methods_record_their_primitive() -> None:
         ("abs", x.abs()),
         ("abs", abs(x)),
     ]:
-        assert node.op == name
+        assert str(node.op) == name
         assert node.parents == (x,)
         expected_value, expected_local = node.op.forward(0.5)  # type: ignore[attr-defined]
         assert node.value == expected_value
@@ -349,7 +349,7 @@ def test_n_ary_sum_and_dot_make_one_node() -> None:
     ws = [Value(float(i), label=f"w{i}") for i in range(1, 4)]
     s = microgrid.sum([ws[0], 2, ws[1], ws[2]])
     assert s.value == 8.0
-    assert s.op == "sum" and s.parents == tuple(ws)
+    assert str(s.op) == "sum" and s.parents == tuple(ws)
     assert s.constants == (None, 2.0, None, None)
     z = dot(ws, [10.0, 20, 30.0])  # Values times numbers: the logistic regression case
     assert z.value == 140.0
@@ -526,7 +526,7 @@ def test_no_grad_records_nothing() -> None:
         update = w - 0.1 * w
     assert microgrid.is_grad_enabled()
     assert update.value == pytest.approx(1.8)
-    assert update.op == "-"  # the op is still known, only the graph is not kept
+    assert str(update.op) == "-"  # the op is still known, only the graph is not kept
     assert (w * 3).parents == (w,)
 
 
@@ -745,7 +745,7 @@ def test_user_primitive_errors_name_the_nodes() -> None:
 
     y = inv(Value(4.0, label="q"))
     y.backward()
-    assert (y.value, y.op, y.parents[0].delta) == (0.25, "inv", -1 / 16)
+    assert (y.value, str(y.op), y.parents[0].delta) == (0.25, "inv", -1 / 16)
     with pytest.raises(ZeroDivisionError, match=r"inv\(q\) \(q = 0\)"):
         inv(Value(0.0, label="q"))
 
@@ -768,12 +768,12 @@ def test_random_graphs_match_finite_differences(recipe: Any) -> None:
     order = topological_order(root)
     assume(all(math.isfinite(node.value) and abs(node.value) < 1e4 for node in order))
     # Finite differences are meaningless across a kink: keep clear of them.
-    assume(all(abs(node.parents[0].value) > 1e-3 for node in order if node.op in KINKS))
+    assume(all(abs(node.parents[0].value) > 1e-3 for node in order if str(node.op) in KINKS))
     root.backward()
     scale = max(1.0, abs(root.value))
 
     def clear_of_kinks() -> bool:
-        return all(abs(node.parents[0].value) > 1e-3 for node in order if node.op in KINKS)
+        return all(abs(node.parents[0].value) > 1e-3 for node in order if str(node.op) in KINKS)
 
     for leaf in leaves:
         if leaf not in order:  # a leaf no step used: J does not depend on it
@@ -816,7 +816,7 @@ def _interrupted_at(line: int, error: BaseException, run: Callable[[], object]) 
     False when `run` finished first (it has fewer lines than that). Compiled, the
     engine runs no Python lines: nothing can interrupt it midway (the test is moot).
     """
-    source = microgrid.engine.value.__file__
+    sources = (microgrid.engine.value.__file__, microgrid.engine.backprop.__file__)
     seen = 0
 
     def on_line(frame: Any, event: str, arg: object) -> Any:
@@ -828,7 +828,7 @@ def _interrupted_at(line: int, error: BaseException, run: Callable[[], object]) 
         return on_line
 
     def on_call(frame: Any, event: str, arg: object) -> Any:
-        return on_line if frame.f_code.co_filename == source else None
+        return on_line if frame.f_code.co_filename in sources else None
 
     sys.settrace(on_call)
     try:
@@ -848,7 +848,7 @@ def test_an_interrupted_backward_puts_every_delta_back(error: BaseException) -> 
     J.backward()  # so that the interrupted calls have earlier deltas to add back
     before = {name: node.delta for name, node in nodes.items()}
     interrupted = 0
-    for line in range(1, 400):
+    for line in range(1, 2000):
         if not _interrupted_at(line, error, J.backward):
             break
         interrupted += 1

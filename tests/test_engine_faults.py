@@ -153,19 +153,19 @@ def test_backward_interrupted_at_any_line_leaves_every_delta_as_it_was(earlier: 
     if not PLAIN_ENGINE:
         pytest.skip("the compiled engine runs no Python lines to interrupt")
     fired = 0
-    for n in range(1, 400):
+    for n in range(1, 2000):
         J, order = small_graph()
         if earlier == "accumulated":
             J.backward()
             J.backward(0.25)
         before = [node.delta for node in order]
-        interrupted = Interrupter(n, ("engine/value.py",)).run(J.backward)
+        interrupted = Interrupter(n, ("engine/value.py", "engine/backprop.py")).run(J.backward)
         if not interrupted:
             break
         fired += 1
         assert [node.delta for node in order] == before, f"interrupt at line {n}"
     else:
-        pytest.fail("backward() was still interrupted at its 399th line")
+        pytest.fail("backward() was still interrupted at its 1999th line")
     assert fired > 20  # the loop reached every line of backward, then it ran to the end
     J, order = small_graph()
     J.backward()

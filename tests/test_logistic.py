@@ -157,7 +157,7 @@ def test_cost_graph_structure() -> None:
     for i in range(1, 6):
         assert {f"z({i})", f"a({i})", f"L({i})", f"wᵀx({i})"} <= labels
     # One dot node per sample, whose parents are exactly the two weight leaves.
-    dots = [node for node in nodes if node.op == "dot"]
+    dots = [node for node in nodes if str(node.op) == "dot"]
     assert len(dots) == 5
     assert all(node.parents == tuple(graph.w) for node in dots)
     # z → a → L: each L's parent is its a, whose parent is its z.

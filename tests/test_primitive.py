@@ -27,7 +27,7 @@ def sigmoid(x: float) -> float:
 
 
 def test_a_primitive_is_an_op_named_after_its_function() -> None:
-    assert isinstance(softplus, Primitive) and softplus == "softplus"
+    assert isinstance(softplus, Primitive) and str(softplus) == "softplus"
     assert microgrid.primitive is primitive
     assert softplus.formula is None and hypot.formula == "hypot({0}, {1})"
 
@@ -35,7 +35,7 @@ def test_a_primitive_is_an_op_named_after_its_function() -> None:
 def test_records_a_node_with_local_derivatives() -> None:
     x = Value(0.7, label="x")
     y = softplus(x)
-    assert y.op == "softplus" and y.parents == (x,)
+    assert str(y.op) == "softplus" and y.parents == (x,)
     assert y.value == pytest.approx(math.log(1 + math.exp(0.7)), rel=1e-15)
     assert y.local_derivatives == (pytest.approx(sigmoid(0.7), rel=1e-15),)
 
@@ -185,7 +185,7 @@ def test_a_primitive_used_many_times_in_one_graph() -> None:
         nodes.append(softplus(nodes[-1]) - 0.5)
     J = nodes[-1]
     J.backward()
-    assert sum(1 for n in topological_order(J) if n.op == "softplus") == 20
+    assert sum(1 for n in topological_order(J) if str(n.op) == "softplus") == 20
     assert gradcheck(J).ok
 
 
@@ -222,7 +222,9 @@ def test_an_op_is_itself_not_its_name() -> None:
     def broken_exp(x: float) -> tuple[float, tuple[None]]:
         return x, (None,)
 
-    assert broken_exp == "exp" and not is_built_in(broken_exp)
+    # An op equals only itself: not its name, not a built-in of the same name.
+    assert str(broken_exp) == "exp" and not is_built_in(broken_exp)
+    assert broken_exp != "exp" and broken_exp != microgrid.engine.exp and exp_is_itself()
     with pytest.raises(TypeError, match=r"primitive 'exp' returned a local derivative None"):
         broken_exp(Value(1.0))
 
@@ -236,15 +238,22 @@ def test_an_op_is_itself_not_its_name() -> None:
     assert report.ok and "kink" not in str(report)
 
 
-def test_the_built_in_list_holds_every_primitive_of_primitives_py() -> None:
-    """A new op in primitives.py must join evaluate.BUILT_IN, or it is checked as a user's op."""
+def exp_is_itself() -> bool:
+    """The built-in exp: equal to itself, found by itself in a dict, equal to no str."""
+    exp = microgrid.engine.exp
+    return exp == exp and {exp: 1}[exp] == 1 and exp != "exp" and "exp" not in {exp: 1}
+
+
+def test_every_primitive_of_primitives_py_is_built_in_by_its_one_flag() -> None:
+    """microgrid's own ops carry built_in=True (one flag: no second list to keep in step)."""
     from microgrid.engine import evaluate
     from microgrid.engine import primitives as P
 
-    defined = {
-        id(obj): name
-        for name, obj in vars(P).items()
+    defined = [
+        obj
+        for obj in vars(P).values()
         if isinstance(obj, Primitive) and obj.module == P.__name__ and obj is not P.leaf
-    }
+    ]
     assert len(defined) == 17
-    assert set(defined) == {id(op) for op in evaluate.BUILT_IN}
+    assert all(op.built_in and evaluate.is_built_in(op) for op in defined)
+    assert not evaluate.is_built_in(softplus) and not evaluate.is_built_in("exp")

@@ -113,7 +113,7 @@ class RegisterWriter:
             inputs[i] = tuple(slots)
             texts[i] = tuple(written)
             constants[i] = node_constants
-            writers[i] = TEMPLATES.get(id(node.op))
+            writers[i] = TEMPLATES.get(node.op)
         root = index[self.root]
         self._nodes = inputs, texts, writers, constants, names
         forward, slopes = self._forward(children, needs_delta, root)
@@ -162,8 +162,8 @@ class RegisterWriter:
             if len(read) > 8:  # a dot of thousands of nodes: membership by hashing
                 read = set(read)  # type: ignore[assignment]
             ops = 1
-            op_id = id(order[i].op)
-            binds, needs = BINDING.get(op_id, _BRACKETED)
+            op = order[i].op
+            binds, needs = BINDING.get(op, _BRACKETED)
             inline: list[str] | None = None  # the inputs' texts, once one is written inline
             for k, s in enumerate(slots):
                 if type(s) is not int:
@@ -173,7 +173,7 @@ class RegisterWriter:
                     continue
                 waiting[s] = None
                 text, held_binds, held_ops = held
-                if expression is None or op_id in READS_INPUT_TWICE or (read and names[s] in read):
+                if expression is None or op in READS_INPUT_TWICE or (read and names[s] in read):
                     lines.append(((f"v{s}",), text))  # it gets its name after all
                     continue
                 # Written inline, bracketed only where Python would group otherwise.

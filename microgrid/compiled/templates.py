@@ -65,7 +65,7 @@ def template(
     the node's own name (some derivatives are written with the result, as
     exp's is), `constants` the node's `constants` (which inputs are numbers).
     """
-    write = TEMPLATES.get(id(op))
+    write = TEMPLATES.get(op)  # type: ignore[call-overload]
     return None if write is None else write(x, out, constants)
 
 
@@ -110,35 +110,35 @@ def _dot(x: Sequence[str], out: str, constants: Sequence[float | None]) -> tuple
     return f"fsum({_tuple(products)})", [*x[n:], *x[:n]]
 
 
-TEMPLATES: dict[int, Template] = {
-    id(P.add): lambda x, out, c: (f"{x[0]} + {x[1]}", ["1", "1"]),
-    id(P.sub): lambda x, out, c: (f"{x[0]} - {x[1]}", ["1", "-1"]),
-    id(P.mul): lambda x, out, c: (f"{x[0]} * {x[1]}", [x[1], x[0]]),
-    id(P.div): lambda x, out, c: (
+TEMPLATES: dict[P.Primitive, Template] = {
+    P.add: lambda x, out, c: (f"{x[0]} + {x[1]}", ["1", "1"]),
+    P.sub: lambda x, out, c: (f"{x[0]} - {x[1]}", ["1", "-1"]),
+    P.mul: lambda x, out, c: (f"{x[0]} * {x[1]}", [x[1], x[0]]),
+    P.div: lambda x, out, c: (
         f"{x[0]} / {x[1]}",
         [f"1 / {x[1]}", f"-{out} / {x[1]}"],  # −(x/y)/y, as the primitive computes it
     ),
-    id(P.power): _power,
-    id(P.neg): lambda x, out, c: (f"-{x[0]}", ["-1"]),
-    id(P.exp): lambda x, out, c: (f"exp({x[0]})", [out]),
-    id(P.log): lambda x, out, c: (f"log({x[0]})", [f"1 / {x[0]}"]),
-    id(P.tanh): lambda x, out, c: (f"tanh({x[0]})", [f"1 - {out} * {out}"]),
-    id(P.sqrt): lambda x, out, c: (f"sqrt({x[0]})", [f"0.5 / {out}"]),
-    id(P.sigmoid): lambda x, out, c: (f"sigmoid({x[0]})", [f"{out} * (1 - {out})"]),
+    P.power: _power,
+    P.neg: lambda x, out, c: (f"-{x[0]}", ["-1"]),
+    P.exp: lambda x, out, c: (f"exp({x[0]})", [out]),
+    P.log: lambda x, out, c: (f"log({x[0]})", [f"1 / {x[0]}"]),
+    P.tanh: lambda x, out, c: (f"tanh({x[0]})", [f"1 - {out} * {out}"]),
+    P.sqrt: lambda x, out, c: (f"sqrt({x[0]})", [f"0.5 / {out}"]),
+    P.sigmoid: lambda x, out, c: (f"sigmoid({x[0]})", [f"{out} * (1 - {out})"]),
     # relu(NaN) is NaN, as the primitive says: `not x <= 0` is true for NaN. The
     # slope is read from the result (out > 0 exactly when x > 0), so x can be dropped.
-    id(P.relu): lambda x, out, c: (f"({x[0]} if not {x[0]} <= 0 else 0.0)", [f"({out} > 0)"]),
-    id(P.absolute): lambda x, out, c: (
+    P.relu: lambda x, out, c: (f"({x[0]} if not {x[0]} <= 0 else 0.0)", [f"({out} > 0)"]),
+    P.absolute: lambda x, out, c: (
         f"abs({x[0]})",
         [f"(1.0 if {x[0]} > 0 else -1.0 if {x[0]} < 0 else 0.0)"],
     ),
-    id(P.summation): lambda x, out, c: (f"fsum({_tuple(x)})", ["1"] * len(x)),
-    id(P.dot_product): _dot,
-    id(P.bce): _bce,
-    id(P.bce_with_logits): _bce_with_logits,
+    P.summation: lambda x, out, c: (f"fsum({_tuple(x)})", ["1"] * len(x)),
+    P.dot_product: _dot,
+    P.bce: _bce,
+    P.bce_with_logits: _bce_with_logits,
 }
 # Ops whose forward expression reads an input twice: that input must be a name.
-READS_INPUT_TWICE = frozenset({id(P.relu)})
+READS_INPUT_TWICE = frozenset({P.relu})
 
 # How tightly a template's result binds (Python's precedence, loosest first), and
 # how tightly an input written into it must bind to need no brackets: the
@@ -146,18 +146,18 @@ READS_INPUT_TWICE = frozenset({id(P.relu)})
 # (a + b + c is (a + b) + c, as the graph adds it; a + (b + c) keeps its brackets).
 SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
 _CALL = (ATOM, None)  # None: any input as it is (an argument needs no brackets)
-BINDING: dict[int, tuple[int, tuple[int, ...] | None]] = {
-    id(P.add): (SUM, (SUM, PRODUCT)),
-    id(P.sub): (SUM, (SUM, PRODUCT)),
-    id(P.mul): (PRODUCT, (PRODUCT, UNARY)),
-    id(P.div): (PRODUCT, (PRODUCT, UNARY)),
-    id(P.neg): (UNARY, (UNARY,)),
-    id(P.power): (POWER, (ATOM, ATOM)),
+BINDING: dict[P.Primitive, tuple[int, tuple[int, ...] | None]] = {
+    P.add: (SUM, (SUM, PRODUCT)),
+    P.sub: (SUM, (SUM, PRODUCT)),
+    P.mul: (PRODUCT, (PRODUCT, UNARY)),
+    P.div: (PRODUCT, (PRODUCT, UNARY)),
+    P.neg: (UNARY, (UNARY,)),
+    P.power: (POWER, (ATOM, ATOM)),
     **{
-        id(op): _CALL
+        op: _CALL
         for op in (P.exp, P.log, P.tanh, P.sqrt, P.sigmoid, P.absolute, P.summation, P.bce)
     },
-    id(P.bce_with_logits): _CALL,
+    P.bce_with_logits: _CALL,
 }
 
 

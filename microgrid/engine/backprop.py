@@ -1,8 +1,11 @@
 """Backprop: the graph in topological order, and the chain rule as one loop.
 
-`Value.backward()` (value.py) is these two steps: `nodes_in_order` lists every
-node under J, each after its parents; `propagate` walks that list backwards and,
-for each node, adds ``local_derivative * node.delta`` to each parent's delta:
+Read after node.py and primitives.py; value.py comes next. `Value.backward()`
+is four steps, each a function here: `nodes_in_order` lists every node under J,
+each after its parents; `set_aside` takes earlier deltas out of the way;
+`propagate` walks the list backwards and, for each node, adds
+``local_derivative * node.delta`` to each parent's delta; `add_back` puts the
+earlier deltas back on top, so that calls accumulate.
 
 >>> from microgrid import Value
 >>> a, b = Value(2.0, label="a"), Value(5.0, label="b")
@@ -13,76 +16,76 @@ for each node, adds ``local_derivative * node.delta`` to each parent's delta:
 >>> fresh_deltas(order)        # dJ/dnode for each: dJ/da = b + 1, dJ/db = a
 [6.0, 2.0, 1.0, 1.0]
 
-Compiled by mypyc with the rest of the engine's core (docs/architecture.md).
+`propagate` is the engine's one numeric chain rule: `backward`, `grad`, gradcheck's
+analytic pass and check_backprop's diagnoses all run it (through `fresh_deltas`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import filterfalse
 from typing import TypeVar
 
+from microgrid.engine.interrupts import check_interrupts
 from microgrid.engine.node import Node
 
-__all__ = ["fresh_deltas", "nodes_in_order", "propagate", "refuse_recorded_deltas"]
+__all__ = [
+    "add_back",
+    "fresh_deltas",
+    "nodes_in_order",
+    "propagate",
+    "put_back",
+    "refuse_recorded_deltas",
+    "set_aside",
+]
 
 N = TypeVar("N", bound=Node)
-
-# Each walk marks the nodes it reaches with a new number (cheaper than a set of
-# visited nodes, and no hashing): a node is visited when its `_walk` is this walk's.
-last_walk: int = 0
 
 
 def nodes_in_order(root: N) -> list[N]:
     """Every node under `root`, each after all of its parents; `root` is last.
 
-    (`topological_order`, in value.py, is this with its argument checked.)
-
-    >>> from microgrid import Value
-    >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    >>> [n.label for n in nodes_in_order((a * b).named("c"))]
-    ['a', 'b', 'c']
+    The walk keeps its own set of the nodes it has seen and marks nothing on them,
+    so walks can run at once (threads; a picture drawn during a backward).
     """
-    global last_walk
-    last_walk += 1
-    walk = last_walk
     order: list[N] = []
-    # An explicit stack, never recursion: a graph 10^6 deep is fine. A None on
-    # the stack means "the node below me has all its parents in `order`: emit it".
-    stack: list[Node | None] = [root]
+    seen: set[Node] = set()
+    stack: list[Node | None] = [root]  # an explicit stack, never recursion: 10^6 deep is fine
     while stack:
         node = stack.pop()
-        if node is None:
-            done = stack.pop()
-            assert done is not None
-            order.append(done)  # type: ignore[arg-type]  # (every node under an N is an N)
-        elif node._walk != walk:
-            node._walk = walk
-            stack.append(node)
-            stack.append(None)
-            # Parents pushed last-first, so the first parent is emitted first.
-            many = node._many
-            if many is not None:
-                for parent in reversed(many.parents):
-                    if parent._walk != walk:
-                        stack.append(parent)
-            else:
-                b = node._b
-                if b is not None and b._walk != walk:
-                    stack.append(b)
-                a = node._a
-                if a is not None and a._walk != walk:
-                    stack.append(a)
+        if node is None:  # the node below has all its parents in `order`: emit it
+            order.append(stack.pop())  # type: ignore[arg-type]  # (every node under an N is an N)
+            continue
+        before = len(seen)
+        seen.add(node)  # (one set operation, where `in` and then `add` would be two)
+        if len(seen) == before:  # reached before, by another of its children
+            continue
+        stack.append(node)
+        stack.append(None)
+        b, a, more = node._b, node._a, node._more  # parents pushed last-first:
+        if b is not None and b not in seen:  # the first parent is emitted first
+            stack.append(b)
+        if a is not None and a not in seen:
+            stack.append(a)
+        if more is not None and more.parents:  # sum, dot: many parents, filtered at C speed
+            stack.extend(filterfalse(seen.__contains__, reversed(more.parents)))
     return order
 
 
-def propagate(order: Sequence[Node], delta: float) -> None:
-    """The chain rule: dJ/dnode into every node's delta, from J = order[-1] down.
+def set_aside(order: Sequence[Node]) -> list[float] | None:
+    """The earlier deltas, kept for `add_back` (None if all are 0); nothing is changed."""
+    earlier = [node._delta for node in order]
+    return earlier if any(earlier) else None
 
-    `order` is a topological order (parents first) whose deltas are all 0; J's
-    delta becomes `delta`. Each node passes its delta to its parents, children
-    before parents, so a node's delta is complete before it is passed on.
+
+def propagate(order: Sequence[Node], delta: float) -> None:
+    """The chain rule: every delta becomes dJ/dnode, J = order[-1] getting `delta`.
+
+    Children before parents (`order` reversed), so a node's delta is complete
+    before it is passed on. (Earlier deltas are overwritten: set them aside first.)
     """
-    # (`_delta` is the number that `delta` reads: node.py.)
+    for node in order:
+        node._delta = 0.0
     order[-1]._delta = delta
     for node in reversed(order):
         node_delta = node._delta
@@ -92,16 +95,35 @@ def propagate(order: Sequence[Node], delta: float) -> None:
         b = node._b
         if b is not None:
             b._delta += node._db * node_delta
-        many = node._many
-        if many is not None:  # sum, dot: every parent at once
-            for parent, local in zip(many.parents, many.derivatives):  # noqa: B905
+        more = node._more
+        if more is not None and more.parents:  # sum, dot: every parent at once
+            for parent, local in zip(more.parents, more.derivatives):  # noqa: B905
                 parent._delta += local * node_delta
+
+
+def add_back(order: Sequence[Node], earlier: list[float] | None) -> None:
+    """Add the earlier deltas back on top of this pass's: repeated calls accumulate."""
+    if earlier is not None:
+        for node, before in zip(order, earlier):  # noqa: B905 - same length
+            node._delta += before
+    check_interrupts()  # compiled, a Ctrl-C during the pass is raised here, inside backward's try
+
+
+def put_back(order: Sequence[Node], earlier: list[float] | None) -> None:
+    """Every delta as it was before `set_aside` (a pass that failed or was interrupted)."""
+    if earlier is None:
+        for node in order:
+            node._delta = 0.0
+    else:
+        for node, before in zip(order, earlier):  # noqa: B905 - same length
+            node._delta = before
 
 
 def fresh_deltas(order: Sequence[Node], delta: float = 1.0) -> list[float]:
     """dJ/dnode for each node of `order` (J is the last), as one backward() from zero gives.
 
-    Every node's own `delta` is left as it was (explain, gradcheck and compile use this).
+    Every node's own `delta` is left as it was (grad, explain, gradcheck and compile
+    use this: the same `propagate`, its deltas set aside and put back).
 
     >>> from microgrid import Value
     >>> x = Value(3.0)
@@ -110,8 +132,6 @@ def fresh_deltas(order: Sequence[Node], delta: float = 1.0) -> list[float]:
     """
     earlier = [node._delta for node in order]
     try:
-        for node in order:
-            node._delta = 0.0
         propagate(order, delta)
         return [node._delta for node in order]
     finally:
@@ -122,7 +142,8 @@ def fresh_deltas(order: Sequence[Node], delta: float = 1.0) -> list[float]:
 def refuse_recorded_deltas(order: Sequence[Node]) -> None:
     """A first-order backward() cannot add numbers to deltas that are Values: say which."""
     for node in order:
-        if node._recorded is not None:
+        more = node._more
+        if more is not None and more.recorded is not None:
             name = f"node {node.label!r}" if node.label else repr(node)
             root = order[-1].label  # its zero_grad() clears every node under it
             clear = (

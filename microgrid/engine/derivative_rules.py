@@ -1,5 +1,7 @@
 """Each primitive's local derivatives written with Values, so they can be differentiated again.
 
+(Read after higher.py, which uses them.)
+
 `primitives.py` gives every op its local derivatives as *numbers* (fast: the
 first-order backward pass multiplies numbers). To differentiate a derivative,
 the local derivative must itself be a node of a graph: ∂(x³)/∂x is not just 27,
@@ -12,7 +14,7 @@ that both forms give the same numbers for every op):
 >>> y = x**3
 >>> (d,) = local_derivative_values(y)
 >>> d.value, d.op, d.parents[0].op
-(27.0, '*', '**')
+(27.0, <op '*'>, <op '**'>)
 
 A rule takes the node and the op's inputs in order (Values and constants) and
 returns one local derivative per input, a Value or a number, like `forward`
@@ -46,7 +48,7 @@ from microgrid.engine.primitives import (
     summation,
     tanh,
 )
-from microgrid.engine.value import Value
+from microgrid.engine.value import Operand, Value
 
 __all__ = [
     "Rule",
@@ -55,12 +57,10 @@ __all__ = [
     "value_derivatives",
 ]
 
-Operand = Value | float
 Rule = Callable[..., Sequence[Value | float | int]]
 
-# id(op) -> (op, rule). By identity (a Primitive is also a str, and two ops may share a
-# name); the op is kept alive with its rule so that its id is never reused.
-_RULES: dict[int, tuple[Primitive, Rule]] = {}
+# Keyed by the op itself (an op is compared by identity: two ops may share a name).
+_RULES: dict[Primitive, Rule] = {}
 
 
 def value_derivatives(op: Primitive) -> Callable[[Rule], Rule]:
@@ -87,7 +87,7 @@ def value_derivatives(op: Primitive) -> Callable[[Rule], Rule]:
     def register(rule: Rule) -> Rule:
         if not callable(rule):
             raise TypeError(f"value_derivatives({op!r}) needs a function, got {rule!r}")
-        _RULES[id(op)] = (op, rule)
+        _RULES[op] = rule
         return rule
 
     return register
@@ -95,14 +95,14 @@ def value_derivatives(op: Primitive) -> Callable[[Rule], Rule]:
 
 def has_value_derivatives(op: Primitive) -> bool:
     """Can create_graph differentiate through `op`?"""
-    return id(op) in _RULES
+    return op in _RULES
 
 
 def local_derivative_values(node: Value) -> tuple[Value | float, ...]:
     """∂node/∂parent for each parent of `node`, as Values (recorded) or constant numbers."""
     op = node.op
-    found = _RULES.get(id(op))
-    if found is None or not isinstance(op, Primitive):
+    rule = _RULES.get(op)
+    if rule is None:
         raise NotImplementedError(
             f"create_graph: the primitive {str(op)!r} "
             f"(defined in {getattr(op, 'module', '?')}) "
@@ -111,7 +111,7 @@ def local_derivative_values(node: Value) -> tuple[Value | float, ...]:
             "(docs/11-second-derivatives.md)"
         )
     operands = node._operands()
-    derivatives = tuple(found[1](node, *operands))
+    derivatives = tuple(rule(node, *operands))
     if len(derivatives) != len(operands):
         raise ValueError(
             f"the Value rule of {str(op)!r} gave {len(derivatives)} derivative(s) "

@@ -10,8 +10,8 @@ Traceback (most recent call last):
   ...
 ValueError: log(x) (x = -1): log is defined only for values > 0
 
-Nothing here builds a node: the engine (recording), `graph.replay` and `compile`
-all call it.
+Nothing here builds a node: the engine (recording), `replay` and `compile` all
+call it. (Read after the four core files: node, primitives, backprop, value.)
 """
 
 from __future__ import annotations
@@ -20,28 +20,7 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from microgrid.engine.primitives import (
-    Primitive,
-    absolute,
-    add,
-    bce,
-    bce_with_logits,
-    div,
-    dot_product,
-    exp,
-    log,
-    mul,
-    neg,
-    power,
-    relu,
-    sigmoid,
-    sqrt,
-    sub,
-    summation,
-    tanh,
-)
-
-Operand = Any  # a Value or a number (Values are read by `.value` and `.label`)
+from microgrid.engine.primitives import Primitive
 
 
 def is_number(x: object) -> bool:
@@ -79,7 +58,7 @@ def beyond_float(n: object) -> str:
 
 
 def evaluate(
-    op: Primitive, inputs: Sequence[float], operands: Sequence[Operand]
+    op: Primitive, inputs: Sequence[float], operands: Sequence[Any]
 ) -> tuple[float, Sequence[float]]:
     """Call the primitive; a domain error is re-raised naming the nodes involved."""
     forward: Any = op.forward  # (Any: compiled, a typed result would be checked before we do)
@@ -120,24 +99,18 @@ def validated(op: Primitive, result: object, count: int) -> tuple[float, tuple[f
     return float(value), derivatives
 
 
-BUILT_IN: tuple[Primitive, ...] = (add, sub, mul, div, power, neg, exp, log, sigmoid, tanh)
-BUILT_IN += (relu, sqrt, absolute, summation, dot_product, bce, bce_with_logits)
-# By identity: a Primitive equals its name (a str), so a user's op named "exp" would
-# be equal to the built-in exp, and skip the checks every user op gets.
-_BUILT_IN_IDS = frozenset(map(id, BUILT_IN))
-
-
 def is_built_in(op: object) -> bool:
-    """True for microgrid's own primitives, by identity: a user's op named ``exp`` is not one.
+    """True for microgrid's own primitives (their one flag): a user's op named ``exp`` is not one.
 
     >>> from microgrid import primitive
+    >>> from microgrid.engine.primitives import exp
     >>> @primitive(name="exp")
     ... def my_exp(x):
     ...     return x, (1.0,)
-    >>> is_built_in(exp), is_built_in(my_exp), my_exp == "exp"
+    >>> is_built_in(exp), is_built_in(my_exp), str(my_exp) == str(exp)
     (True, False, True)
     """
-    return id(op) in _BUILT_IN_IDS
+    return isinstance(op, Primitive) and op.built_in
 
 
 def parents_only(
@@ -148,7 +121,7 @@ def parents_only(
     return tuple(d for d, c in zip(derivatives, constants, strict=True) if c is None)
 
 
-def describe(op: Primitive, operands: Sequence[Operand]) -> str:
+def describe(op: Primitive, operands: Sequence[Any]) -> str:
     """'a / b (a = 1, b = 0)': the op written with its inputs' names and values."""
     names = []
     values = []

@@ -1,5 +1,7 @@
 """Backprop is a program too: record it, and differentiate the derivatives.
 
+(Read after the core, node.py to value.py; then derivative_rules.py and forward.py.)
+
 ``J.backward()`` multiplies numbers. ``J.backward(create_graph=True)`` runs the
 same chain rule with Values, so every delta is itself a node of a graph (the
 derivative's own graph) and can be differentiated again. `grad` does the same
@@ -30,7 +32,7 @@ from microgrid.engine.derivative_rules import local_derivative_values
 from microgrid.engine.evaluate import is_number
 from microgrid.engine.nary import dot
 from microgrid.engine.nary import sum as sum_node
-from microgrid.engine.value import Value, recorded_backward, topological_order
+from microgrid.engine.value import Value, fresh_deltas, recorded_backward, topological_order
 
 __all__ = [
     "backward_recorded",
@@ -77,7 +79,7 @@ def recorded_deltas(root: Value, delta: Value | float = 1.0) -> dict[Value, Valu
     >>> x = Value(3.0, label="x")
     >>> d = recorded_deltas(x * x)[x]
     >>> d.value, d.op
-    (6.0, 'sum')
+    (6.0, <op 'sum'>)
     """
     order = topological_order(root)
     incoming: dict[Value, list[Value | float]] = {root: [delta]}
@@ -115,10 +117,19 @@ def backward_recorded(root: Value, delta: Value | float = 1.0) -> None:
     if not isinstance(delta, Value):
         delta = float(delta)
     deltas = recorded_deltas(root, delta)
-    for node, d in deltas.items():
-        earlier = node.delta
-        new = as_value(d) if type(earlier) is float and earlier == 0.0 else earlier + d
-        node.delta = new  # a Value: node.py keeps it beside the number
+    nodes = list(deltas)
+    earlier = [node.delta for node in nodes]
+    new = [
+        as_value(d) if type(before) is float and before == 0.0 else before + d
+        for before, d in zip(earlier, deltas.values(), strict=True)
+    ]
+    try:  # only assignments from here: undone if interrupted (Ctrl-C)
+        for node, d in zip(nodes, new, strict=True):
+            node.set_delta(d)
+    except BaseException:
+        for node, before in zip(nodes, earlier, strict=True):
+            node.set_delta(before)
+        raise
 
 
 # ---------------------------------------------------------------------------
@@ -183,15 +194,12 @@ def grad(
 
 
 def numeric_deltas(root: Value, delta: float = 1.0) -> dict[Value, float]:
-    """What one fresh ``root.backward(delta)`` puts in each ``.delta``, in a dict instead."""
+    """What one fresh ``root.backward(delta)`` puts in each ``.delta``, in a dict instead.
+
+    backward's own chain rule (`propagate`, through `fresh_deltas`): no second loop.
+    """
     order = topological_order(root)
-    deltas = dict.fromkeys(order, 0.0)
-    deltas[root] = delta
-    for node in reversed(order):
-        node_delta = deltas[node]
-        for parent, local in zip(node.parents, node.local_derivatives, strict=True):
-            deltas[parent] += local * node_delta
-    return deltas
+    return dict(zip(order, fresh_deltas(order, delta), strict=True))
 
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Recording on or off: `with no_grad():` computes values without building a graph.
 
+(Read after the core: node.py, primitives.py, backprop.py, value.py.)
+
 A ContextVar (not a global flag) keeps threads and async tasks independent:
 
 >>> from microgrid import Value

@@ -1,5 +1,7 @@
 """N-ary nodes and the course's losses: one node for many inputs.
 
+(Read after the core: node.py, primitives.py, backprop.py, value.py.)
+
 `sum` and `dot` make ONE node with many parents (z = w·x + b for 12288
 features is one dot node, not 24575 binary nodes):
 

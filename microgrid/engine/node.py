@@ -1,13 +1,14 @@
 """What a node holds: its number, its delta, and how it was made.
 
-`Value` (value.py) is a `Node` that can do arithmetic and backprop; this
-module is only the data and how to read it back:
+Read the engine in this order (docs/architecture.md): this file (the node's
+data), then primitives.py (each op's math), backprop.py (the order and the
+chain rule), value.py (the operators that record a node, and `backward`).
 
 >>> from microgrid import Value
 >>> v = Value(11.0, label="v")
 >>> J = 3 * v
 >>> J.op, J.constants, J.parents, J.local_derivatives
-('*', (3.0, None), (Value('v', value=11, delta=0),), (3.0,))
+(<op '*'>, (3.0, None), (Value('v', value=11, delta=0),), (3.0,))
 
 The same source runs as plain Python and, compiled by mypyc, as a C extension
 (docs/architecture.md, "One source, two runs"): so every slot has one type.
@@ -23,7 +24,7 @@ from microgrid.engine.escapes import escape_hooks
 from microgrid.engine.evaluate import beyond_float, is_number, real
 from microgrid.engine.primitives import Primitive, leaf
 
-__all__ = ["ManyInputs", "Node"]
+__all__ = ["More", "Node"]
 
 N = TypeVar("N", bound="Node")
 
@@ -34,84 +35,107 @@ recorded_deltas_made = False
 
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Node:
-    """The data of one node of the graph; see `Value` for what a learner does with it."""
+    """The data of one node of the graph; `Value` (value.py) adds what a learner does with it."""
 
-    # In reading order, not sorted: the number, its delta, then how it was made.
-    #
-    # How it was made is kept in slots, not tuples, so that an op allocates one
-    # object, the node (CPython's garbage collector runs a full collection every
-    # ~70,000 tracked allocations; a `parents` tuple per node doubled that).
-    # Each slot has one meaning and one type (compiled, a float slot is a C double):
-    #   _delta    dJ/d(this node), the number backward() adds to (read it as `delta`)
-    #   _recorded the same derivative as a Value, after backward(create_graph=True);
-    #             else None (`delta` then gives that Value: chapter 11)
-    #   _a, _da   the op's first input, when it is a node, and ∂node/∂_a
-    #   _b, _db   the same for the second input (None for a one-input op)
-    #   _constant an input that is a plain number: 3 in `3 * v` or `v - 3`
-    #   _inputs   how many inputs the op took: 1 or 2 (0 for a leaf, or under no_grad())
-    #   _many     an op with 0 or 3+ inputs, or two constants (sum, dot): its tuples
-    #   _walk     the last walk that reached this node (`topological_order`'s mark)
-    # `parents`, `local_derivatives` and `constants` read them back as tuples.
-    __slots__ = (  # noqa: RUF023
-        "value", "_delta", "label", "op",
-        "_a", "_da", "_b", "_db", "_constant", "_inputs", "_many", "_walk", "_recorded",
-    )  # fmt: skip
+    # Nine slots, each with one meaning and one type (compiled, a float is a C double).
+    # An op allocates one object, the node: no tuples (CPython's collector runs a full
+    # collection every ~70,000 tracked allocations). The public names are properties.
+    __slots__ = ("_value", "_delta", "_op", "_a", "_da", "_b", "_db", "_constant", "_more")  # noqa: RUF023
 
-    value: float
-    _delta: float
-    label: str
-    op: Primitive
-    _a: Node | None
-    _da: float
-    _b: Node | None
+    _value: float  # the number computed in the forward pass (read as `value`)
+    _delta: float  # dJ/d(this node) as a number, what backward() adds to (`delta`)
+    _op: Primitive  # the op that computed it; `leaf` for a leaf (`op`)
+    _a: Node | None  # the op's first input, when it is a node, and
+    _da: float  # ∂node/∂_a
+    _b: Node | None  # the same for the second input (None: the op took fewer)
     _db: float
-    _constant: float
-    _inputs: int
-    _many: ManyInputs | None
-    _walk: int
-    _recorded: Node | None
+    _constant: (
+        float | None
+    )  # an input that is a plain number (3 in `3 * v`): where _a or _b is None
+    _more: More | None  # what most nodes do without: a label, many inputs (sum), a recorded delta
 
     def __init__(self, value: object, label: object = "") -> None:
-        if type(value) is float:  # the usual case first: a leaf per parameter, each node
-            number: float = value
-        else:
-            number = _real_number(value, label)
-        self.value = number
+        self._value = value if type(value) is float else _real_number(value, label)
         self._delta = 0.0
-        self.label = label if type(label) is str else _plain_label(label)
-        self.op = leaf
+        self._op = leaf
         self._a = None
         self._da = 0.0
         self._b = None
         self._db = 0.0
-        self._constant = 0.0
-        self._inputs = 0
-        self._many = None
-        self._walk = 0
-        self._recorded = None
+        self._constant = None
+        self._more = None if type(label) is str and not label else More(_checked_label(label))
+
+    # -- what a learner reads and sets: checked, naming the node ------------
+
+    # Typed `float | Any` (and `str | Any`, `Primitive | Any`): compiled, a property's
+    # setter is handed only what its getter's type admits, and the check below must
+    # see what was given, to name the node (mypyc's own words name none).
+    @property
+    def value(self) -> float | Any:
+        """The number computed in the forward pass (`data` is the same)."""
+        return self._value
+
+    @value.setter
+    def value(self, value: object) -> None:
+        self._value = value if type(value) is float else _checked_number(self, value, "value")
+
+    @property
+    def label(self) -> str | Any:
+        """A name for explanations and pictures; "" if none (`named()` sets it)."""
+        more = self._more
+        return "" if more is None else more.label
+
+    @label.setter
+    def label(self, label: object) -> None:
+        checked = _checked_label(label)
+        more = self._more
+        if more is not None:
+            more.label = checked
+        elif checked:
+            self._more = More(checked)
+
+    @property
+    def op(self) -> Primitive | Any:
+        """The op that computed this node (`mul`, `exp`, ...); `leaf` for a leaf."""
+        return self._op
+
+    @op.setter
+    def op(self, op: object) -> None:
+        if not isinstance(op, Primitive):
+            raise TypeError(
+                f"op must be a microgrid primitive, got {type(op).__name__} {op!r}"[:200]
+                + f" ({_who(self)}; nothing was changed)"
+            )
+        self._op = op
+
+    def named(self: N, label: object) -> N:
+        """Set the label and return the node: ``u = (b * c).named("u")``."""
+        self.label = label
+        return self
 
     # -- how the node was made, as tuples (read-only) ------------------------
 
     @property
     def parents(self: N) -> tuple[N, ...]:
         """The Values this node was computed from, in the op's input order."""
-        many = self._many
-        if many is not None:
-            return many.parents  # type: ignore[return-value]
         a, b = self._a, self._b
+        if a is None and b is None:
+            more = self._more
+            return () if more is None else more.parents  # type: ignore[return-value]
         if a is None:
-            return () if b is None else (b,)  # type: ignore[return-value]
+            return (b,)  # type: ignore[return-value]
         return (a,) if b is None else (a, b)  # type: ignore[return-value]
 
     @property
     def local_derivatives(self) -> tuple[float, ...]:
         """∂node/∂parent for each parent, computed in the forward pass."""
-        many = self._many
-        if many is not None:
-            return many.derivatives
-        if self._a is None:
-            return () if self._b is None else (self._db,)
-        return (self._da,) if self._b is None else (self._da, self._db)
+        a, b = self._a, self._b
+        if a is None and b is None:
+            more = self._more
+            return () if more is None else more.derivatives
+        if a is None:
+            return (self._db,)
+        return (self._da,) if b is None else (self._da, self._db)
 
     @property
     def constants(self) -> tuple[float | None, ...]:
@@ -119,15 +143,11 @@ class Node:
 
         So `3 * v` keeps (3.0, None). Empty when all inputs are parents.
         """
-        many = self._many
-        if many is not None:
-            return many.constants
-        if self._inputs == 2:
-            if self._a is None:
-                return (self._constant, None)
-            if self._b is None:
-                return (None, self._constant)
-        return ()
+        constant = self._constant
+        if constant is None:
+            more = self._more
+            return () if more is None else more.constants
+        return (constant, None) if self._a is None else (None, constant)
 
     def connect(
         self,
@@ -136,43 +156,39 @@ class Node:
         constants: tuple[float | None, ...],
     ) -> None:
         """Record how this node was made, from tuples (the general path, and unpickling)."""
-        inputs = len(constants) if constants else len(parents)
         if len(parents) != len(derivatives):
             raise ValueError(f"{len(parents)} parent(s) need as many local derivatives")
-        self._a, self._b, self._many = None, None, None
-        self._da = self._db = self._constant = 0.0
-        self._inputs = 0
-        if inputs == 1 and parents:  # f(x): the first input slot
-            self._a, self._da = parents[0], derivatives[0]
-        elif inputs == 2 and parents and len(parents) == 2:  # x * y
+        self._a = self._b = self._constant = None
+        self._da = self._db = 0.0
+        more = self._more
+        if more is not None:
+            more.parents, more.derivatives, more.constants = (), (), ()
+        if not constants and len(parents) == 2:  # x * y
             self._a, self._da, self._b, self._db = (
                 parents[0],
                 derivatives[0],
                 parents[1],
                 derivatives[1],
             )
-        elif inputs == 2 and parents:  # x * 3 or 3 * x
+        elif not constants and len(parents) == 1:  # f(x)
+            self._a, self._da = parents[0], derivatives[0]
+        elif len(constants) == 2 and len(parents) == 1:  # x * 3 or 3 * x
             if constants[0] is None:
-                self._a, self._da = parents[0], derivatives[0]
-                self._constant = _number(constants[1])
+                self._a, self._da, self._constant = parents[0], derivatives[0], constants[1]
             else:
-                self._b, self._db = parents[0], derivatives[0]
-                self._constant = _number(constants[0])
-        elif inputs:  # sum, dot, or an op applied to numbers only: the tuples
-            self._many = ManyInputs(parents, derivatives, constants)
-            return
-        self._inputs = inputs
+                self._b, self._db, self._constant = parents[0], derivatives[0], constants[0]
+        elif parents or constants:  # sum, dot, or an op applied to numbers only: the tuples
+            more = self._more = self._more or More("")
+            more.parents, more.derivatives, more.constants = parents, derivatives, constants
 
     # PyTorch / micrograd spellings.
     @property
-    def data(self) -> float:
-        return self.value
+    def data(self) -> float | Any:
+        return self._value
 
     @data.setter
     def data(self, value: object) -> None:
-        if not is_number(value):
-            raise TypeError(f"data must be a real number, got {type(value).__name__} {value!r}")
-        self.value = real(value, "data")
+        self._value = value if type(value) is float else _checked_number(self, value, "data")
 
     @property
     def delta(self) -> Any:
@@ -181,22 +197,17 @@ class Node:
         After ``backward(create_graph=True)`` it is a Value instead, a node you can
         differentiate again (chapter 11). (Typed Any for that reason.)
         """
-        recorded = self._recorded
-        return self._delta if recorded is None else recorded
+        more = self._more
+        if more is not None and more.recorded is not None:
+            return more.recorded
+        return self._delta
 
     @delta.setter
     def delta(self, delta: object) -> None:
-        if type(delta) is float:  # the usual case: zero_grad, an optimizer
-            self._delta = delta
-        elif isinstance(delta, Node):  # a recorded derivative (higher.py)
-            global recorded_deltas_made
-            recorded_deltas_made = True
-            self._delta = delta.value
-            self._recorded = delta
-            return
-        else:
-            self._delta = _checked_delta(self, delta, "delta")
-        self._recorded = None
+        number = delta if type(delta) is float or isinstance(delta, Node) else None
+        if number is None:
+            number = _checked_number(self, delta, "delta")
+        self.set_delta(number)
 
     @property
     def grad(self) -> Any:
@@ -205,20 +216,31 @@ class Node:
 
     @grad.setter
     def grad(self, delta: object) -> None:
-        if isinstance(delta, Node):  # a recorded derivative, as `delta` takes it
-            self.delta = delta
-            return
-        self._delta = _checked_delta(self, delta, "grad")
-        self._recorded = None
+        number = delta if type(delta) is float or isinstance(delta, Node) else None
+        if number is None:
+            number = _checked_number(self, delta, "grad")
+        self.set_delta(number)
 
-    def named(self: N, label: object) -> N:
-        """Set the label and return the node: ``u = (b * c).named("u")``."""
-        self.label = label if type(label) is str else _plain_label(label)
-        return self
+    def set_delta(self, delta: float | Node) -> None:
+        """The delta as a number, or as a Value (a recorded derivative: higher.py)."""
+        more = self._more
+        if isinstance(delta, Node):
+            global recorded_deltas_made
+            recorded_deltas_made = True
+            if more is None:
+                more = self._more = More("")
+            more.recorded = delta
+            self._delta = 0.0  # the number is the Value's own: nothing kept to drift
+            return
+        self._delta = delta
+        if more is not None:
+            more.recorded = None
 
     def __repr__(self) -> str:
         label = f"{self.label!r}, " if self.label else ""
-        return f"Value({label}value={self.value:g}, delta={self._delta:g})"
+        delta = self.delta
+        number = delta.value if isinstance(delta, Node) else delta
+        return f"Value({label}value={self._value:g}, delta={number:g})"
 
     # -- plain numbers and NumPy ---------------------------------------------
     # NumPy treats a Value as an object: `Value * array` and `array * Value`
@@ -250,32 +272,32 @@ class Node:
 
     # Printing and formatting show the number and never warn: f"{v:.2f}", round(v, 2).
     def __format__(self, spec: str) -> str:
-        return format(self.value, spec) if spec else repr(self)
+        return format(self._value, spec) if spec else repr(self)
 
     def __round__(self, ndigits: SupportsIndex | None = None) -> float | int:
         """round(v, 2) is a float, round(v) an int, as for a float: a number for display."""
-        return round(self.value) if ndigits is None else round(self.value, ndigits)
+        return round(self._value) if ndigits is None else round(self._value, ndigits)
 
     # Comparisons compare values (so masks and np.maximum work); `==` and
     # hashing stay by identity, so Values can be dict keys.
     def __lt__(self, other: object) -> bool:
         number = _compared(other)
-        return NotImplemented if number is None else self.value < number
+        return NotImplemented if number is None else self._value < number
 
     def __le__(self, other: object) -> bool:
         number = _compared(other)
-        return NotImplemented if number is None else self.value <= number
+        return NotImplemented if number is None else self._value <= number
 
     def __gt__(self, other: object) -> bool:
         number = _compared(other)
-        return NotImplemented if number is None else self.value > number
+        return NotImplemented if number is None else self._value > number
 
     def __ge__(self, other: object) -> bool:
         number = _compared(other)
-        return NotImplemented if number is None else self.value >= number
+        return NotImplemented if number is None else self._value >= number
 
     def __hash__(self) -> int:
-        # By identity, written out (compiled, `__hash__ = object.__hash__` would be dropped).
+        # By identity, written out: compiled, a class with comparisons inherits no hash.
         return id(self) >> 4
 
     # -- copying: pickling and deepcopy live in pickling.py ------------------
@@ -283,7 +305,7 @@ class Node:
     def __getstate__(self) -> tuple[Any, ...]:
         """What pickle and copy save: the number, the delta, the label, and how it was made."""
         return (
-            self.value, self.delta, self.label, self.op,
+            self._value, self.delta, self.label, self._op,
             self.parents, self.local_derivatives, self.constants,
         )  # fmt: skip
 
@@ -291,36 +313,38 @@ class Node:
         if len(state) == 8:  # written by microgrid 0.1 to 2.x: eight slots
             state = _from_eight_slots(state)
         value, delta, label, op, parents, derivatives, constants = state
-        self.value, self.label = float(value), str(label)
-        self._recorded = None
+        self._value, self._more = float(value), None
+        self.label = str(label)
         self.delta = delta
-        self.op = leaf if isinstance(op, str) and op == "" else op
-        self._walk = 0
+        self._op = leaf if isinstance(op, str) and op == "" else op
         self.connect(tuple(parents), tuple(derivatives), tuple(constants))
 
     def __copy__(self: N) -> N:
         """A new node with the same slots: same parents, same value and delta."""
-        copied: N = type(self)(self.value, self.label)
+        copied: N = type(self)(self._value)
         copied.__setstate__(self.__getstate__())
         return copied
 
 
-class ManyInputs:
-    """The inputs of an op with many (sum, dot): parents, their local derivatives, constants."""
+if __file__.endswith(".py"):  # plain Python: object's own identity hash, run in C (faster)
+    setattr(Node, "__hash__", object.__hash__)  # noqa: B010 - compiled, the class is fixed
 
-    parents: tuple[Node, ...]
-    derivatives: tuple[float, ...]
-    constants: tuple[float | None, ...]  # empty when every input is a parent
 
-    def __init__(
-        self,
-        parents: tuple[Node, ...],
-        derivatives: tuple[float, ...],
-        constants: tuple[float | None, ...],
-    ) -> None:
-        self.parents = parents
-        self.derivatives = derivatives
-        self.constants = constants
+class More:
+    """What most nodes do without: a label, many inputs (sum, dot), a recorded delta."""
+
+    __slots__ = ("label", "parents", "derivatives", "constants", "recorded")  # noqa: RUF023
+
+    label: str  # "" if none
+    parents: tuple[Node, ...]  # an op with more than two inputs: the inputs that are nodes,
+    derivatives: tuple[float, ...]  # ∂node/∂parent for each,
+    constants: tuple[float | None, ...]  # and every input: a number, or None for a parent
+    recorded: Node | None  # the delta as a Value, after backward(create_graph=True)
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.parents, self.derivatives, self.constants = (), (), ()
+        self.recorded = None
 
 
 def _from_eight_slots(state: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -345,12 +369,8 @@ def _from_eight_slots(state: tuple[Any, ...]) -> tuple[Any, ...]:
     )
 
 
-def _number(constant: float | None) -> float:
-    assert constant is not None
-    return constant
-
-
 def _real_number(value: object, label: object) -> float:
+    """The one check of a node's number (Value(...), node.value = ...), naming the node."""
     shown = f" {label!r}" if label else ""
     if not is_number(value):
         raise TypeError(f"Value{shown} needs a real number, got {type(value).__name__} {value!r}")
@@ -360,8 +380,16 @@ def _real_number(value: object, label: object) -> float:
         raise OverflowError(f"Value{shown}: {beyond_float(value)}") from None
 
 
-def _checked_delta(node: Node, delta: object, name: str) -> float:
-    """A delta set by hand (``node.grad = ...``) must be a real number: say which node's is not."""
+def _checked_label(label: object) -> str:
+    """A label as a plain str (a str subclass's own formatting never reaches code or pictures)."""
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}"[:200])
+    return str.__str__(label)
+
+
+def _checked_number(node: Node, delta: object, name: str) -> float:
+    """A number set by hand (``node.value = ...``, ``node.grad = ...``): a real number, or an
+    error that says which node's is not (the same check in both runs)."""
     if not is_number(delta) or type(delta) is bool:
         shown = f"{type(delta).__name__} {delta!r}"[:200]
         raise TypeError(
@@ -377,17 +405,10 @@ def _who(node: Node) -> str:
     return f"node {node.label!r}" if node.label else repr(node)
 
 
-def _plain_label(label: object) -> str:
-    """A label as a plain str (a str subclass's own formatting never reaches code or pictures)."""
-    if not isinstance(label, str):
-        raise TypeError(f"label must be a str, got {type(label).__name__} {label!r}")
-    return str.__str__(label)
-
-
 def _compared(other: object) -> float | None:
     """The number a Value is compared with; None lets Python try the other side (an array)."""
     if isinstance(other, Node):
-        return other.value
+        return other._value
     if is_number(other):
         return float(other)  # type: ignore[arg-type]
     return None

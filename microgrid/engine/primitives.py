@@ -1,5 +1,7 @@
 """The primitive ops: each op's forward value and local derivatives, side by side.
 
+Read after node.py; backprop.py comes next, then value.py.
+
 A primitive is a function from input numbers to (value, local derivatives):
 ``mul_forward(x, y)`` is ``x * y, (y, x)``. This module is only the math; it
 knows nothing about nodes. `Value`'s operators (value.py) call these functions
@@ -27,35 +29,28 @@ Forward = Callable[..., tuple[float, Sequence[float]]]
 
 
 # ---------------------------------------------------------------------------
-# The Primitive: an op, carrying its math. Compared by identity; it prints
-# (and equals a str) as its name, so ``node.op == "*"`` keeps reading well.
+# The Primitive: an op, carrying its math. An op is itself: compared and
+# hashed by identity, so tables are keyed by the op object.
 # ---------------------------------------------------------------------------
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Primitive:
-    """An op: a function from input numbers to (value, local derivatives).
+    """An op: ``forward(*inputs)`` gives the value and one ∂value/∂input per input.
 
-    ``forward(*inputs)`` returns the value and one ∂value/∂input per input, and
-    ``formula`` writes the op with its inputs, e.g. ``"{0} · {1}"``. An op is
-    itself, not its name: two ops are equal only if they are the same object,
-    so a user's op called ``exp`` is never taken for the built-in one (``built_in``
-    says which are microgrid's). To read well, an op prints as its name and
-    equals that str (``node.op == "*"``). Calling a Primitive on Values records a node:
+    ``formula`` writes it with its inputs (``"{0} · {1}"``); ``built_in`` marks
+    microgrid's own. An op equals only itself (``node.op is mul``; its name is
+    ``str(node.op)``), so a user's op called ``exp`` is never the built-in one:
 
-    >>> from microgrid import Value
-    >>> mul(Value(3.0), 2).value
-    6.0
-    >>> mul == "*", mul.built_in, str(mul)
-    (True, True, '*')
+    >>> mul, str(mul), mul.built_in, mul == "*"
+    (<op '*'>, '*', True, False)
     """
 
     name: str
     forward: Forward
     formula: str | None
     built_in: bool
-    # Where `@primitive` put it (e.g. microgrid.engine.primitives, mul): pickle finds it there.
-    module: str
+    module: str  # where `@primitive` put it (pickle finds it there)
     name_in_module: str
 
     def __init__(
@@ -76,30 +71,19 @@ class Primitive:
             raise RuntimeError("import microgrid.engine to record nodes")
         return recorders[0](self, operands)
 
-    # -- an op reads as its name ---------------------------------------------
+    # -- an op prints as its name --------------------------------------------
 
     def __str__(self) -> str:
         return self.name
 
     def __repr__(self) -> str:
-        return repr(self.name)
+        return f"<op {self.name!r}>"
 
     def __format__(self, spec: str) -> str:
         return format(self.name, spec)
 
     def __bool__(self) -> bool:
         return self.name != ""  # only the leaf's "op" is empty
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            return self.name == other
-        return self is other
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        return hash(self.name)  # equal to its name, so hashed as its name
 
     # -- copied and pickled by reference, like a function ---------------------
 
@@ -154,7 +138,7 @@ def primitive(
     ...     return x ** 3, (3 * x ** 2,)
     >>> y = cube(Value(2.0, label="x"))
     >>> y.value, y.op, y.local_derivatives
-    (8.0, 'cube', (12.0,))
+    (8.0, <op 'cube'>, (12.0,))
     """
 
     def make(forward: Forward) -> Primitive:
@@ -362,6 +346,12 @@ def ieee_pow(x: float, y: float) -> float:
 
 # ---------------------------------------------------------------------------
 # The ops themselves: a name, the math above, and how to write it.
+#
+# Each op's local derivatives are written above once, as numbers. Two more forms
+# exist only because numbers cannot serve there: derivative_rules.py writes them
+# with Values (create_graph must record nodes, and compiled, these typed
+# functions take only floats) and compiled/templates.py as source text (compile()
+# writes code); tests/test_engine_core.py runs every op through all three.
 # ---------------------------------------------------------------------------
 
 

@@ -1,5 +1,8 @@
 """The engine: a `Value` node, the operators that record it, and backprop.
 
+Read after node.py, primitives.py and backprop.py (docs/architecture.md has the
+order and the map); after this file, any of the others.
+
 Every arithmetic operation on Values records a node, so ordinary Python code
 builds the computation graph (the seed's u = bc, v = a + u, J = 3v):
 
@@ -29,10 +32,13 @@ from mypy_extensions import mypyc_attr
 
 from microgrid.engine import node as node_module
 from microgrid.engine.backprop import (
+    add_back,
     fresh_deltas,
     nodes_in_order,
     propagate,
+    put_back,
     refuse_recorded_deltas,
+    set_aside,
 )
 from microgrid.engine.evaluate import (
     beyond_float,
@@ -77,6 +83,8 @@ from microgrid.engine.primitives import (
 
 __all__ = ["Operand", "Value", "fresh_deltas", "propagate", "topological_order"]
 
+# A Value or a plain number, as an op takes them (`3 * v`).
+
 Operand = Union["Value", float, int]
 
 
@@ -91,77 +99,32 @@ class Value(Node):
     (4.0, 4.0)
     """
 
-    # The slots are Node's (node.py): what a node holds and how to read it. Value
-    # adds what a learner does with one: arithmetic that records a node, backward.
+    # The slots are Node's (node.py); Value adds what a learner does with a node:
+    # backward, and arithmetic that records a node.
     __slots__ = ()
-
-    # -- backprop ----------------------------------------------------------
 
     def backward(self, delta: object = 1.0, create_graph: object = False) -> None:
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
-        Calls accumulate, as in PyTorch; use `zero_grad()` to start afresh. All or
-        nothing: if the pass is interrupted, every delta is put back as it was.
-        One graph, one thread at a time (independent graphs in threads are fine).
-        With ``create_graph=True`` each delta is a Value, itself differentiable
-        (higher.py; chapter 11).
+        Calls accumulate, as in PyTorch (`zero_grad()` starts afresh); all or nothing.
+        ``create_graph=True`` makes each delta a Value (higher.py; chapter 11).
         """
-        if type(create_graph) is not bool:  # (typed object: compiled, `bool` refuses 1 cryptically)
-            raise TypeError(
-                f"backward(create_graph=...) must be True or False, got {create_graph!r}"
-            )
-        if not is_number(delta) and not create_graph:
-            raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
-        if self.op and not self.parents:
-            name = f" {self.label!r}" if self.label else ""
-            if self.constants:  # `mul(2, 3)`: recorded, but no input is a Value
-                raise RuntimeError(
-                    f"backward(): node{name} was computed by {str(self.op)!r} from only "
-                    "numbers, no Value: there is nothing under it to backprop into"
-                )
-            raise RuntimeError(
-                f"backward(): node{name} was computed by {str(self.op)!r} under no_grad(), "
-                "so it has no recorded inputs to backprop into; build it outside no_grad()"
-            )
-        if create_graph:
-            recorded_backward[0](self, delta)  # higher.py: the chain rule with Values
-            return
-        seed = real(delta, "backward(delta=...)")
-        order = topological_order(self)
-        if node_module.recorded_deltas_made:  # only once create_graph has been used
-            refuse_recorded_deltas(order)
-        # Deltas from earlier calls are set aside so this pass computes clean
-        # dJ/dnode values, then added back: repeated calls accumulate.
-        earlier = [node._delta for node in order]
-        accumulate = any(earlier)
+        seed = backward_seed(self, delta, create_graph)  # the arguments, checked
+        if seed is None:  # create_graph=True: the chain rule with Values (higher.py)
+            return recorded_backward[0](self, delta)
+        order = nodes_in_order(self)  # 1. every node under J, parents first
+        earlier = set_aside(order)  # 2. earlier deltas kept aside (nothing changed yet)
         try:
-            if accumulate:
-                for node in order:
-                    node._delta = 0.0
-            propagate(order, seed)
-            if accumulate:  # inside the `try`: an interrupt here is undone too
-                for node, before in zip(order, earlier):  # noqa: B905 - same length
-                    node._delta += before
-        except BaseException:  # even KeyboardInterrupt: leave the deltas as they were
-            for node, before in zip(order, earlier):  # noqa: B905 - same length
-                node._delta = before
+            propagate(order, seed)  # 3. the chain rule: each delta is dJ/dnode now
+            add_back(order, earlier)  # 4. earlier deltas added back: calls accumulate
+        except BaseException:  # even Ctrl-C: every delta as it was
+            put_back(order, earlier)
             raise
 
     def zero_grad(self) -> None:
         """Set `delta` to 0 on every node under (and including) this one."""
         for node in topological_order(self):
-            node._delta = 0.0
-            node._recorded = None
-
-    def recompute(self) -> None:
-        """Recompute `value` and `local_derivatives` from the parents' current values.
-
-        `replay` calls this in topological order after leaves change.
-        """
-        if not self.parents:
-            return
-        self.value, derivatives = recomputed(self, {})
-        set_local_derivatives(self, derivatives)
+            node.set_delta(0.0)
 
     def _operands(self) -> tuple[Operand, ...]:
         """Parents and constants in the op's input order."""
@@ -172,7 +135,8 @@ class Value(Node):
 
     # -- operators: each runs its primitive's math and records one node ------
     # `x * y` calls mul_forward(x.value, y.value), which gives 6.0, (2.0, 3.0) for
-    # 3 and 2: the value and the local derivatives, kept in the new node. Exact
+    # 3 and 2: the value and the local derivatives, kept in the new node (`new_node`,
+    # below; `_value` is the slot that `value` reads, node.py). Exact
     # types first (the hot path); anything unusual (NumPy scalars or arrays, bools,
     # Value subclasses) takes the general path, `record`. A binary operator returns
     # `Value | Any`: anything else gets NotImplemented (so that `Value * array` lets
@@ -181,12 +145,13 @@ class Value(Node):
     # subclass's own `__add__` has already run once.
 
     def __add__(self, other: object) -> Value | Any:
+        given: object = other  # see `new_node`: compiled, a float kept as given
         if type(other) is Value:
-            value, (da, db) = add_forward(self.value, other.value)
-            return recorded_two(add, value, self, da, other, db, 0.0)
+            value, (da, db) = add_forward(self._value, other._value)
+            return new_node(add, value, self, da, other, db)
         if type(other) is float:  # a plain number: a constant input, no local derivative kept
-            value, (da, _) = add_forward(self.value, other)
-            return recorded_two(add, value, self, da, None, 0.0, other)
+            value, (da, _) = add_forward(self._value, other)
+            return new_node(add, value, self, da, None, 0.0, given)
         if type(other) is int:
             return Value.__add__(self, int_operand(self, add, other, reflected=False))
         if not is_operand(other):
@@ -194,9 +159,10 @@ class Value(Node):
         return record(add, (self, other))
 
     def __radd__(self, other: object) -> Value | Any:
+        given: object = other  # see `new_node`: compiled, a float kept as given
         if type(other) is float:  # a plain number on the left
-            value, (_, db) = add_forward(other, self.value)
-            return recorded_two(add, value, None, 0.0, self, db, other)
+            value, (_, db) = add_forward(other, self._value)
+            return new_node(add, value, None, 0.0, self, db, given)
         if type(other) is int:
             return Value.__radd__(self, int_operand(self, add, other, reflected=True))
         if not is_operand(other):
@@ -204,12 +170,13 @@ class Value(Node):
         return record(add, (other, self))
 
     def __sub__(self, other: object) -> Value | Any:
+        given: object = other  # see `new_node`: compiled, a float kept as given
         if type(other) is Value:
-            value, (da, db) = sub_forward(self.value, other.value)
-            return recorded_two(sub, value, self, da, other, db, 0.0)
+            value, (da, db) = sub_forward(self._value, other._value)
+            return new_node(sub, value, self, da, other, db)
         if type(other) is float:  # a plain number: a constant input, no local derivative kept
-            value, (da, _) = sub_forward(self.value, other)
-            return recorded_two(sub, value, self, da, None, 0.0, other)
+            value, (da, _) = sub_forward(self._value, other)
+            return new_node(sub, value, self, da, None, 0.0, given)
         if type(other) is int:
             return Value.__sub__(self, int_operand(self, sub, other, reflected=False))
         if not is_operand(other):
@@ -217,9 +184,10 @@ class Value(Node):
         return record(sub, (self, other))
 
     def __rsub__(self, other: object) -> Value | Any:
+        given: object = other  # see `new_node`: compiled, a float kept as given
         if type(other) is float:  # a plain number on the left
-            value, (_, db) = sub_forward(other, self.value)
-            return recorded_two(sub, value, None, 0.0, self, db, other)
+            value, (_, db) = sub_forward(other, self._value)
+            return new_node(sub, value, None, 0.0, self, db, given)
         if type(other) is int:
             return Value.__rsub__(self, int_operand(self, sub, other, reflected=True))
         if not is_operand(other):
@@ -227,12 +195,13 @@ class Value(Node):
         return record(sub, (other, self))
 
     def __mul__(self, other: object) -> Value | Any:
+        given: object = other  # see `new_node`: compiled, a float kept as given
         if type(other) is Value:
-            value, (da, db) = mul_forward(self.value, other.value)
-            return recorded_two(mul, value, self, da, other, db, 0.0)
+            value, (da, db) = mul_forward(self._value, other._value)
+            return new_node(mul, value, self, da, other, db)
         if type(other) is float:  # a plain number: a constant input, no local derivative kept
-            value, (da, _) = mul_forward(self.value, other)
-            return recorded_two(mul, value, self, da, None, 0.0, other)
+            value, (da, _) = mul_forward(self._value, other)
+            return new_node(mul, value, self, da, None, 0.0, given)
         if type(other) is int:
             return Value.__mul__(self, int_operand(self, mul, other, reflected=False))
         if not is_operand(other):
@@ -240,9 +209,10 @@ class Value(Node):
         return record(mul, (self, other))
 
     def __rmul__(self, other: object) -> Value | Any:
+        given: object = other  # see `new_node`: compiled, a float kept as given
         if type(other) is float:  # a plain number on the left
-            value, (_, db) = mul_forward(other, self.value)
-            return recorded_two(mul, value, None, 0.0, self, db, other)
+            value, (_, db) = mul_forward(other, self._value)
+            return new_node(mul, value, None, 0.0, self, db, given)
         if type(other) is int:
             return Value.__rmul__(self, int_operand(self, mul, other, reflected=True))
         if not is_operand(other):
@@ -252,12 +222,12 @@ class Value(Node):
     def __truediv__(self, other: object) -> Value | Any:
         try:
             if type(other) is Value:
-                value, (da, db) = div_forward(self.value, other.value)
-                return recorded_two(div, value, self, da, other, db, 0.0)
+                value, (da, db) = div_forward(self._value, other._value)
+                return new_node(div, value, self, da, other, db)
             if type(other) is float or type(other) is int:
                 number = number_operand(self, div, other, reflected=False)
-                value, (da, _) = div_forward(self.value, number)
-                return recorded_two(div, value, self, da, None, 0.0, number)
+                value, (da, _) = div_forward(self._value, number)
+                return new_node(div, value, self, da, None, 0.0, number)
         except ZeroDivisionError as error:
             raise ZeroDivisionError(f"{describe(div, (self, other))}: {error}") from None
         if not is_operand(other):
@@ -268,10 +238,10 @@ class Value(Node):
         if type(other) is float or type(other) is int:
             number = number_operand(self, div, other, reflected=True)
             try:
-                value, (_, db) = div_forward(number, self.value)
+                value, (_, db) = div_forward(number, self._value)
             except ZeroDivisionError as error:
                 raise ZeroDivisionError(f"{describe(div, (other, self))}: {error}") from None
-            return recorded_two(div, value, None, 0.0, self, db, number)
+            return new_node(div, value, None, 0.0, self, db, number)
         if not is_operand(other):
             return NotImplemented
         return record(div, (other, self))
@@ -280,12 +250,12 @@ class Value(Node):
         check_power(self, other)
         try:
             if type(other) is Value:
-                value, (da, db) = power_forward(self.value, other.value)
-                return recorded_two(power, value, self, da, other, db, 0.0)
+                value, (da, db) = power_forward(self._value, other._value)
+                return new_node(power, value, self, da, other, db)
             if type(other) is float or type(other) is int:
                 number = number_operand(self, power, other, reflected=False)
-                value, (da, _) = power_forward(self.value, number)
-                return recorded_two(power, value, self, da, None, 0.0, number)
+                value, (da, _) = power_forward(self._value, number)
+                return new_node(power, value, self, da, None, 0.0, number)
         except (ValueError, ZeroDivisionError) as error:
             raise type(error)(f"{describe(power, (self, other))}: {error}") from None
         if not is_operand(other):
@@ -297,17 +267,17 @@ class Value(Node):
         if type(other) is float or type(other) is int:
             number = number_operand(self, power, other, reflected=True)
             try:
-                value, (_, db) = power_forward(number, self.value)
+                value, (_, db) = power_forward(number, self._value)
             except (ValueError, ZeroDivisionError) as error:
                 raise type(error)(f"{describe(power, (other, self))}: {error}") from None
-            return recorded_two(power, value, None, 0.0, self, db, number)
+            return new_node(power, value, None, 0.0, self, db, number)
         if not is_operand(other):
             return NotImplemented
         return record(power, (other, self))
 
     def __neg__(self) -> Value:
-        value, (da,) = neg_forward(self.value)
-        return recorded_one(neg, value, self, da)
+        value, (da,) = neg_forward(self._value)
+        return new_node(neg, value, self, da)
 
     def __pos__(self) -> Value:
         return self
@@ -316,38 +286,38 @@ class Value(Node):
         return self.abs()
 
     def abs(self) -> Value:
-        value, (da,) = abs_forward(self.value)
-        return recorded_one(absolute, value, self, da)
+        value, (da,) = abs_forward(self._value)
+        return new_node(absolute, value, self, da)
 
     def exp(self) -> Value:
-        value, (da,) = exp_forward(self.value)
-        return recorded_one(exp, value, self, da)
+        value, (da,) = exp_forward(self._value)
+        return new_node(exp, value, self, da)
 
     def log(self) -> Value:
         try:
-            value, (da,) = log_forward(self.value)
+            value, (da,) = log_forward(self._value)
         except ValueError as error:
             raise ValueError(f"{describe(log, (self,))}: {error}") from None
-        return recorded_one(log, value, self, da)
+        return new_node(log, value, self, da)
 
     def sigmoid(self) -> Value:
-        value, (da,) = sigmoid_forward(self.value)
-        return recorded_one(sigmoid, value, self, da)
+        value, (da,) = sigmoid_forward(self._value)
+        return new_node(sigmoid, value, self, da)
 
     def tanh(self) -> Value:
-        value, (da,) = tanh_forward(self.value)
-        return recorded_one(tanh, value, self, da)
+        value, (da,) = tanh_forward(self._value)
+        return new_node(tanh, value, self, da)
 
     def relu(self) -> Value:
-        value, (da,) = relu_forward(self.value)
-        return recorded_one(relu, value, self, da)
+        value, (da,) = relu_forward(self._value)
+        return new_node(relu, value, self, da)
 
     def sqrt(self) -> Value:
         try:
-            value, (da,) = sqrt_forward(self.value)
+            value, (da,) = sqrt_forward(self._value)
         except ValueError as error:
             raise ValueError(f"{describe(sqrt, (self,))}: {error}") from None
-        return recorded_one(sqrt, value, self, da)
+        return new_node(sqrt, value, self, da)
 
 
 # ---------------------------------------------------------------------------
@@ -356,72 +326,44 @@ class Value(Node):
 # ---------------------------------------------------------------------------
 
 
-def recorded_one(op: Primitive, value: float, a: Value, da: float) -> Value:
-    """The node `op(a)` made, with ∂node/∂a; under `no_grad()` a number with no history."""
-    node = new_object(Value) if PLAIN else Value(0.0)  # see PLAIN below
-    node.value = value
-    node._delta = 0.0
-    node._recorded = None
-    node.label = ""
-    node.op = op
-    node._b = None
-    node._db = node._constant = 0.0
-    node._many = None
-    node._walk = 0
-    if no_grad_blocks.count == 0 or recording_flag.get():  # modes.is_recording()
-        node._a = a
-        node._da = da
-        node._inputs = 1
-    else:  # no_grad(): a number with no history
-        node._a = None
-        node._da = 0.0
-        node._inputs = 0
-    return node
-
-
-def recorded_two(
+def new_node(
     op: Primitive,
     value: float,
     a: Value | None,
     da: float,
-    b: Value | None,
-    db: float,
-    constant: float,
+    b: Value | None = None,
+    db: float = 0.0,
+    constant: object = None,
 ) -> Value:
-    """The node `a op b` made; a constant input is None there, its number in `constant`."""
+    """The node `op` made from `a` and `b` (None for the plain number `constant`),
+    with ∂node/∂a and ∂node/∂b; under `no_grad()`, a number with no history."""
     node = new_object(Value) if PLAIN else Value(0.0)  # see PLAIN below
-    node.value = value
+    node._value = value
     node._delta = 0.0
-    node._recorded = None
-    node.label = ""
-    node.op = op
-    node._many = None
-    node._walk = 0
+    node._op = op
+    node._more = None
     if no_grad_blocks.count == 0 or recording_flag.get():  # modes.is_recording()
         node._a = a
         node._da = da
         node._b = b
         node._db = db
-        node._constant = constant
-        node._inputs = 2
-    else:
-        node._a = node._b = None
-        node._da = node._db = node._constant = 0.0
-        node._inputs = 0
+        node._constant = constant  # type: ignore[assignment]  # float | None, typed object (*)
+    else:  # no_grad(): a number with no history
+        node._a = node._b = node._constant = None
+        node._da = node._db = 0.0
     return node
 
 
-# How an operator makes its node, whose every slot it then fills in. Compiled, the
-# constructor is a C call (and `object.__new__` refuses a compiled class); as plain
-# Python, `object.__new__` skips `__init__` (its checks are for the user's input),
-# saving a Python call per op. (`Value(0.0)`: a constant needs no check, compiled no box.)
+# (*) Compiled, a float tested by `type(x) is float` is a C double: the operators
+# pass the float object as given (`given`), since storing a double would copy it.
+# A blank node for `new_node`: compiled, `Value(0.0)` (a C call); as plain Python,
+# `object.__new__`, which skips `__init__`'s checks (a Python call per op saved).
 PLAIN: Final = __file__.endswith(".py")
 new_object = object.__new__
 
 
 def is_operand(x: object) -> bool:
-    """A Value or a real number; anything else (a NumPy array of Values, say) gets
-    NotImplemented, so that Python tries its other side or raises its usual TypeError."""
+    """A Value or a real number; anything else (a NumPy array) gets NotImplemented."""
     return isinstance(x, Value) or is_number(x)
 
 
@@ -452,6 +394,28 @@ def check_power(base: object, exponent: object) -> None:
         )
 
 
+def backward_seed(node: Value, delta: object, create_graph: object) -> float | None:
+    """backward()'s arguments, checked: the number J's delta starts from (None: create_graph)."""
+    if type(create_graph) is not bool:  # (typed object: compiled, `bool` refuses 1 cryptically)
+        raise TypeError(f"backward(create_graph=...) must be True or False, got {create_graph!r}")
+    if not is_number(delta) and not create_graph:
+        raise TypeError(f"backward(delta=...) needs a number, got {delta!r}"[:200])
+    if node._op and not node.parents:
+        name = f" {node.label!r}" if node.label else ""
+        if node.constants:  # `mul(2, 3)`: recorded, but no input is a Value
+            raise RuntimeError(
+                f"backward(): node{name} was computed by {str(node._op)!r} from only "
+                "numbers, no Value: there is nothing under it to backprop into"
+            )
+        raise RuntimeError(
+            f"backward(): node{name} was computed by {str(node._op)!r} under no_grad(), "
+            "so it has no recorded inputs to backprop into; build it outside no_grad()"
+        )
+    if node_module.recorded_deltas_made and not create_graph:  # once create_graph was used
+        refuse_recorded_deltas(nodes_in_order(node))
+    return None if create_graph else real(delta, "backward(delta=...)")
+
+
 def topological_order(root: object) -> list[Value]:
     """Every node under `root`, each after all of its parents; `root` is last.
 
@@ -473,7 +437,7 @@ def topological_order(root: object) -> list[Value]:
 PLAIN_NUMBERS = frozenset({float, int})  # numbers used as they are (others via is_number)
 
 
-value_of_node = operator.attrgetter("value")
+value_of_node = operator.attrgetter("_value")
 
 
 def make_node(
@@ -485,8 +449,8 @@ def make_node(
 ) -> Value:
     """A computed node; under `no_grad()` it is connected to nothing."""
     node = Value(0.0)
-    node.value = value
-    node.op = op
+    node._value = value
+    node._op = op
     if no_grad_blocks.count == 0 or recording_flag.get():  # modes.is_recording()
         node.connect(parents, local_derivatives, constants)
     return node
@@ -499,9 +463,10 @@ def set_local_derivatives(node: Value, derivatives: Sequence[float]) -> None:
         raise ValueError(
             f"{node!r} has {len(node.parents)} parent(s), got {len(given)} local derivatives"
         )
-    many = node._many
-    if many is not None:  # sum, dot
-        many.derivatives = given
+    if node._a is None and node._b is None:  # sum, dot: the tuples
+        more = node._more
+        if more is not None:
+            more.derivatives = given
         return
     position = 0
     if node._a is not None:
@@ -528,7 +493,7 @@ def record(op: Primitive, operands: Sequence[object]) -> Value:
         template: list[float | None] = []
         for position, operand in enumerate(operands, start=1):
             if isinstance(operand, Value):
-                inputs.append(operand.value)
+                inputs.append(operand._value)
                 template.append(None)
             elif is_number(operand):
                 inputs.append(real(operand, f"{op}: input {position}"))
@@ -552,7 +517,7 @@ def recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, t
     """
     op = node.op
     operands = list(node._operands())
-    inputs = [new_values.get(o, o.value) if isinstance(o, Value) else float(o) for o in operands]
+    inputs = [new_values.get(o, o._value) if isinstance(o, Value) else float(o) for o in operands]
     # Shown in an error with their new values (the labels are the nodes').
     shown: list[object] = [
         Value(x, label=o.label) if isinstance(o, Value) else x

@@ -1,5 +1,7 @@
 """Walking the graph: topological order, replay with new leaf values, statistics.
 
+(Read after the core: node.py, primitives.py, backprop.py, value.py.)
+
 Every walk uses an explicit stack, never recursion, so a graph a million
 nodes deep is fine under Python's default recursion limit.
 """
@@ -32,7 +34,10 @@ def replay(root: Value, new_values: Mapping[Value, float]) -> float:
     """Set some leaves to new values and recompute every node under `root`.
 
     Values and local derivatives are recomputed through the same primitives
-    that built the graph; deltas are left untouched. Returns the new root value.
+    that built the graph; deltas are left untouched, except that a delta
+    recorded by ``backward(create_graph=True)`` (a graph built on these nodes)
+    is replayed with them, so a second derivative is taken at the new values.
+    Returns the new root value.
 
     >>> from microgrid import Value
     >>> a, b, c = Value(5.0), Value(3.0), Value(2.0)
@@ -47,11 +52,12 @@ def replay(root: Value, new_values: Mapping[Value, float]) -> float:
         if leaf not in under_root:
             raise ValueError(f"replay: {name} is not a node of the graph under the root")
         if leaf.parents:
-            raise ValueError(f"replay: {name} is computed by {leaf.op!r}, not a leaf")
+            raise ValueError(f"replay: {name} is computed by {str(leaf.op)!r}, not a leaf")
         if not is_number(new_value):  # checked before any leaf changes
             raise TypeError(
                 f"replay: {name} needs a real number, got {type(new_value).__name__} {new_value!r}"
             )
+    order = order + _recorded_delta_graphs(order)
     # All or nothing: every new value and local derivative is computed first,
     # and the graph is changed only when all of them succeeded.
     values: dict[Value, float] = {leaf: float(new) for leaf, new in new_values.items()}
@@ -65,6 +71,24 @@ def replay(root: Value, new_values: Mapping[Value, float]) -> float:
     for node, derivatives in local_derivatives.items():
         set_local_derivatives(node, derivatives)
     return root.value
+
+
+def _recorded_delta_graphs(order: list[Value]) -> list[Value]:
+    """The nodes of the deltas recorded under `order` that are not in it, parents first.
+
+    Each recorded delta is a graph built on `order`'s nodes: after them, in its own
+    topological order, the whole list is a topological order again.
+    """
+    extra: list[Value] = []
+    seen = set(order)
+    for node in order:
+        delta = node.delta
+        if isinstance(delta, Value):
+            for part in topological_order(delta):
+                if part not in seen:
+                    seen.add(part)
+                    extra.append(part)
+    return extra
 
 
 @dataclass

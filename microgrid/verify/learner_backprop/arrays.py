@@ -16,7 +16,7 @@ smaller by the width of the layer.
 >>> W = ParameterArray.of([[Value(1.0, label="w1"), Value(2.0, label="w2")]])
 >>> Z = np.dot(W, np.array([[3.0], [4.0]]))
 >>> Z[0, 0].op, Z[0, 0].value, len(Z[0, 0].parents)
-('dot', 11.0, 2)
+(<op 'dot'>, 11.0, 2)
 """
 
 from __future__ import annotations

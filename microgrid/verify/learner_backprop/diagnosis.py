@@ -18,7 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from microgrid.engine import Value, absolute, relu, sigmoid, tanh
+from microgrid.engine import (
+    Value,
+    absolute,
+    fresh_deltas,
+    relu,
+    set_local_derivatives,
+    sigmoid,
+    tanh,
+)
 from microgrid.verify.learner_backprop.parameters import Parameter, Theirs
 from microgrid.verify.learner_backprop.report import GradientCheck, shape_text
 
@@ -365,7 +373,7 @@ class _WrongDerivative:
 # The activation derivatives learners write instead of the right one, per op.
 _RIGHT = {"tanh": "1 − A{l}²", "sigmoid": "A{l}·(1 − A{l})", "relu": "1 where Z{l} > 0, else 0"}
 # The activations whose slips are known, found by the op itself, then by name in _WRONG.
-_BY_OP = {id(tanh): "tanh", id(sigmoid): "sigmoid", id(relu): "relu"}
+_BY_OP = {tanh: "tanh", sigmoid: "sigmoid", relu: "relu"}
 
 _WRONG = {
     "tanh": (
@@ -487,8 +495,8 @@ def _activation_groups(
             if len(parents) > 8:
                 shared[key] = layer
         layer_of[id(node)] = layer
-        if _BY_OP.get(id(node.op)) in _WRONG and len(parents) == 1:
-            groups.setdefault((_BY_OP[id(node.op)], layer), []).append(node)
+        if _BY_OP.get(node.op) in _WRONG and len(parents) == 1:
+            groups.setdefault((_BY_OP[node.op], layer), []).append(node)
     return groups
 
 
@@ -500,21 +508,21 @@ def _backprop_with(
 ) -> dict[str, Floats]:
     """Backprop over `order` with some nodes' local derivatives replaced; each leaf's delta.
 
-    Uses the graph's own `delta` slots (the graph is the check's, built for it).
+    The engine's own chain rule (`fresh_deltas`), the replaced local derivatives put in
+    for the pass and the graph's own put back after; no delta is changed.
     """
-    for node in order:
-        node.delta = 0.0
-    root.delta = 1.0
-    for node in reversed(order):
-        delta = node.delta
-        if not delta:
-            continue
-        local = replaced.get(id(node), node.local_derivatives)
-        for parent, derivative in zip(node.parents, local):  # noqa: B905
-            parent.delta += derivative * delta
+    nodes = {id(node): node for node in order}
+    originals = {key: nodes[key].local_derivatives for key in replaced}
+    try:
+        for key, local in replaced.items():
+            set_local_derivatives(nodes[key], local)
+        deltas = dict(zip(order, fresh_deltas(order), strict=True))
+    finally:
+        for key, local in originals.items():
+            set_local_derivatives(nodes[key], local)
     return {
         p.name: np.fromiter(
-            (leaf.delta for leaf in p.leaves), dtype=np.float64, count=len(p.leaves)
+            (deltas.get(leaf, 0.0) for leaf in p.leaves), dtype=np.float64, count=len(p.leaves)
         )
         for p in parameters
     }
