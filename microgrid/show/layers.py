@@ -38,13 +38,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from microgrid.engine import Value
+from microgrid.engine.primitives import bce, bce_with_logits, relu, sigmoid, tanh
 from microgrid.engine.walks import topological_order
 
 __all__ = ["Layer", "LayerError", "Network", "find_layers", "layer_number"]
 
 WEIGHT = re.compile(r"^W(\d+)\[(\d+),\s*(\d+)\]$")
 BIAS = re.compile(r"^b(\d+)\[(\d+)(?:,\s*0)?\]$")
-ACTIVATIONS = ("tanh", "relu", "sigmoid")
+ACTIVATIONS = (tanh, relu, sigmoid)  # the ops themselves: compared by identity
 LOSSES = ("bce", "bce_with_logits")
 
 if TYPE_CHECKING:
@@ -455,11 +456,11 @@ def _output(last: Layer, children: dict[int, list[Value]]) -> tuple[list[list[Va
                 a = activated[0]
                 kinds.add(str(a.op))
                 readers = children.get(id(a), [])
-                if a.op == "sigmoid" and readers and all(c.op == "bce" for c in readers):
+                if a.op is sigmoid and readers and all(c.op is bce for c in readers):
                     loss = "cross-entropy"
             else:
                 a = z
-                if users and all(u.op == "bce_with_logits" for u in users):
+                if users and all(u.op is bce_with_logits for u in users):
                     kinds.add("σ (in the loss)")
                     loss = "cross-entropy"
                 else:
