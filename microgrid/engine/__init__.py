@@ -1,13 +1,15 @@
 """The engine: the node (`Value`), the primitive ops, recording and backprop.
 
-Read it in this order: `value.py` (the node, how an operator records it, and
-`backward`), `backprop.py` (the graph in order, and the chain rule as one loop),
-then `primitives.py` (each op's value
-and local derivatives, side by side), then `nary.py` (one node with many
-parents: `sum`, `dot`), `modes.py` (`no_grad`), `escapes.py` (the hook that
-float(v) calls: microgrid/verify/escapes.py warns), `walks.py` (`leaves`,
-`replay`, `graph_stats`), `evaluate.py` (one op on numbers, its errors named)
-and `pickling.py`.
+Read it in this order (docs/architecture.md says why): `node.py` (what a node
+stores), `primitives.py` (each op's value and local derivatives, side by side),
+`backprop.py` (the graph in order, and the chain rule as one loop), then
+`value.py` (how an operator records a node, and `backward`'s four steps). After
+them, in any order: `nary.py` (one node with many parents: `sum`, `dot`),
+`modes.py` (`no_grad`), `evaluate.py` (one op on numbers, its errors named),
+`walks.py` (`leaves`, `replay`, `graph_stats`), `interrupts.py`, `escapes.py`
+(the hook that float(v) calls: microgrid/verify/escapes.py warns), `pickling.py`;
+second derivatives and forward mode in `higher.py`, `derivative_rules.py`,
+`forward.py`.
 
 >>> from microgrid.engine import Value
 >>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
