@@ -180,7 +180,7 @@ def build(text: str, bindings: Mapping[str, float]) -> Value:
     raises the engine's ValueError naming the node.
 
     >>> y = build("x**2 + log(x)", {"x": 1.0})
-    >>> y.value, [p.label or p.op for p in y.parents]
+    >>> y.value, [p.label or str(p.op) for p in y.parents]
     (1.0, ['**', 'log'])
     """
     if not isinstance(text, str):
