@@ -106,6 +106,15 @@ def _html(label_markup: str) -> str:
 # ---------------------------------------------------------------------------
 
 
+class Picture(graphviz.Digraph):  # type: ignore[misc]  # (graphviz has no type hints)
+    """draw()'s Digraph: Jupyter shows the picture; a terminal prints how to see it."""
+
+    hint = ""
+
+    def __repr__(self) -> str:
+        return self.hint or super().__repr__()
+
+
 def draw(
     root: Value,
     show_delta: bool = True,
@@ -128,6 +137,8 @@ def draw(
     >>> x = Value(2.0, label="x")
     >>> "?" in draw((x * x).named("y")).source  # before backward: deltas unknown
     True
+    >>> draw((x * x).named("y"))  # in a terminal: how to see the picture
+    <the graph of y (2 nodes): Jupyter shows the picture; here, render(y, "y.svg") saves it>
     """
     order = checked_order(root, rankdir, max_nodes, precision)
     # Before backward() every delta is still 0: show "?" rather than a false 0.
@@ -141,7 +152,7 @@ def draw(
     on_path: set[Value] = set()
     if highlight is not None:
         on_path = _paths_from(order, highlight)
-    return digraph(
+    graph = digraph(
         root,
         order,
         deltas=deltas if show_delta else None,
@@ -152,6 +163,13 @@ def draw(
         on_path=on_path,
         derivative_names=derivative_names,
     )
+    name = node_names(root)[root]
+    shown = name if name.isidentifier() else "root"  # a label like "L(0)" is no variable
+    graph.hint = (
+        f"<the graph of {name} ({len(order)} nodes): Jupyter shows the picture; "
+        f'here, render({shown}, "{shown}.svg") saves it>'
+    )
+    return graph
 
 
 def _one_backward_from(root: Value, order: Sequence[Value]) -> bool:
@@ -234,7 +252,7 @@ def digraph(
     """
     names = node_names(root)
     ids = {node: f"n{index}" for index, node in enumerate(order)}
-    graph = graphviz.Digraph(name="microgrid")
+    graph = Picture(name="microgrid")
     # Jupyter calls this to show the graph: with a time limit instead of graphviz's none.
     graph._repr_image_svg_xml = functools.partial(_svg_in_time, graph)
     graph.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")
