@@ -45,7 +45,7 @@ demo: $(VENV)/.demo-installed dot
 	@$(PY) -c "from microgrid.engine import describe_engine; print('microgrid', describe_engine())"
 	$(VENV)/bin/microgrid demo
 
-# About 8 minutes on 2 cores after a set-up of 3 to 12 (README.md); each step says what it does.
+# 8 to 15 minutes on 2 cores after the set-up (README.md); each step says what it does.
 test: SYSTEM_NEEDS := gcc graphviz chromium
 test: $(VENV)/.test-installed dot browser lint typecheck pytest
 
@@ -73,7 +73,7 @@ typecheck: $(VENV)/.test-installed
 # The whole suite on the engine that runs (compiled where a C compiler was found), then
 # the engine's own tests again on the same source run as plain Python.
 pytest: $(VENV)/.test-installed
-	@echo "==> make test, step 3 of 3: pytest, about 2000 tests (about 6 min; one dot per test)"
+	@echo "==> make test, step 3 of 3: pytest, about 1800 tests (6 to 14 min; one dot per test)"
 	@$(PY) -c "from microgrid.engine import describe_engine; print('microgrid', describe_engine())"
 	$(PY) -m pytest
 	@echo "==> the engine's tests again, on the plain-Python engine"
