@@ -497,3 +497,35 @@ def test_package_data_is_in_the_package() -> None:
     assert {"graph.html", "train.html", "graph.js", "train.js", "common.js"} <= {
         p.name for p in static.iterdir()
     }
+
+
+@pytest.mark.parametrize(
+    ("expression", "values", "typo", "meant"),
+    [
+        ("u = b*c; v = a + u; J = 3*vv", {"a": 5, "b": 3, "c": 2}, "vv", "v"),
+        ("u = b*c; v = a + u; J = 3*vv", {}, "vv", "v"),
+        ("z1 = w*x; J = tanh(z)", {}, "z", "z1"),
+    ],
+)
+def test_a_new_leaf_that_is_a_typo_of_an_unused_named_node_is_refused(
+    expression: str, values: dict[str, float], typo: str, meant: str
+) -> None:
+    """The page made `vv` a new leaf at 1 while u and v vanished; the command line says
+    "did you mean v?": the page's answer now says the same, pointing at the typo."""
+    from microgrid.apps.explorer.graph_api import RequestError
+
+    with pytest.raises(RequestError, match=f"unknown variable '{typo}' .*did you mean {meant}?"):
+        graph_answer({"expression": expression, "values": values}, svg=False)
+    try:
+        graph_answer({"expression": expression, "values": values}, svg=False)
+    except RequestError as error:
+        assert error.column == expression.rindex(typo) and error.length == len(typo)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["u = b*c; v = a + u; J = 3*v", "J = a1*x + a2", "a1 = w*x; J = a1 + a2", "J = 3*vv"],
+)
+def test_new_leaves_close_to_nothing_unused_are_still_welcome(expression: str) -> None:
+    answer = graph_answer({"expression": expression, "values": {}}, svg=False)
+    assert all(leaf["value"] == 1.0 for leaf in answer["leaves"])

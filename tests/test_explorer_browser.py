@@ -485,3 +485,39 @@ def test_the_exercises_tab_grades_with_the_engine(page: Page, server: ExplorerSe
     page.click("button:has-text('Again')")  # the same question, other numbers
     page.wait_for_selector("body[data-exercise='5/1'][data-state=ready]", timeout=LONG)
     assert text(page, ".mg-question") == exercises.get(5, seed=1).question
+
+
+def test_a_new_leaf_that_is_a_typo_of_a_named_node_is_refused(
+    page: Page, server: ExplorerServer
+) -> None:
+    """`J = 3*vv` made a new leaf vv = 1 while u and v vanished; the command line says
+    "did you mean v?", and so does the page now, pointing at vv, keeping the last graph."""
+    page.goto(server.url)
+    ready(page)
+    page.fill("#expression", "u = b*c; v = a + u; J = 3*vv")
+    page.press("#expression", "Enter")
+    page.wait_for_selector("#error:not([hidden])", timeout=LONG)
+    assert "unknown variable 'vv' at column 27: did you mean v?" in text(page, "#error-message")
+    assert text(page, "#error-pointer").endswith(" " * 26 + "^^")
+    assert text(page, "#root-value") == "33"  # the seed's graph stays
+    names = page.eval_on_selector_all(".leaf", "rows => rows.map(r => r.dataset.name)")
+    assert names == ["a", "b", "c"]  # no slider for vv
+
+
+def test_stepping_shows_no_nudge_numbers_for_a_delta_not_reached(
+    page: Page, server: ExplorerServer
+) -> None:
+    """While a leaf's delta is "?", its nudge line printed the delta (and the slope)."""
+    page.goto(server.url)
+    ready(page)
+    page.click("#step-next")
+    page.wait_for_selector("body[data-picture-step='1'][data-state=ready]")
+    for name in ("a", "b", "c"):
+        assert leaf_delta(page, name) == "?"
+        nudge = text(page, f'.leaf[data-name="{name}"] .nudge')
+        assert nudge == f"nudge {name}: shown once backprop reaches {name}", nudge
+    for _ in range(5):  # to the end: every delta known, every nudge line back
+        page.click("#step-next")
+    page.wait_for_selector("body[data-picture-step='6'][data-state=ready]")
+    assert leaf_delta(page, "a") == "3"
+    assert "slope (J′ − J)/h = 3 beside dJ/da = 3" in text(page, '.leaf[data-name="a"] .nudge')

@@ -38,7 +38,7 @@ def send(
     token: bool = True,
 ) -> tuple[int, Any]:
     """One request as raw bytes (so any header can be sent or left out); (status, JSON)."""
-    data = b"" if body is None else json.dumps(body).encode()
+    data = b"" if body is None else body if isinstance(body, bytes) else json.dumps(body).encode()
     sent = {"Host": f"127.0.0.1:{server.port}", "Content-Type": "application/json"}
     if token:
         sent["X-Microgrid-Token"] = server.token
@@ -238,3 +238,25 @@ def test_a_session_of_its_own_counts_in_its_own_tally() -> None:
     widget_like.submit("6")
     assert exercises.progress.solved == {5}
     exercises.restart()
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"10" + b"0" * 399, "must be a finite number, got 1000"),  # past the float range
+        (b"-" + b"9" * 400, "must be a finite number, got -999"),
+        (b"1e400", "must be a finite number, got inf"),  # JSON's 1e400 reads as inf
+    ],
+)
+def test_an_answer_beyond_the_float_range_is_a_400_json_error(
+    server: ExplorerServer, raw: bytes, words: str
+) -> None:
+    """10**400 answered 500 (OverflowError from ExerciseSession.submit); now 400, as 1e400."""
+    page = ok(server, "POST", "/api/exercises", {"number": 5})["id"]
+    status, answer = send(
+        server, "POST", f"/api/exercises/{page}/answer", b'{"answer": ' + raw + b"}"
+    )
+    assert status == 400 and words in answer["error"], answer
+    # …and nothing was graded: the exercise is as it was.
+    state = ok(server, "GET", f"/api/exercises/{page}")
+    assert state["verdict"] is None and state["progress"].endswith("(0 tried)")

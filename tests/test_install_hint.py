@@ -34,11 +34,13 @@ def test_from_another_python_the_hint_uses_that_python(monkeypatch: pytest.Monke
 
 def test_an_installed_package_gets_the_pypi_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(install_hint, "clone_folder", lambda: None)
-    assert install_hint.pip_command("plot") == "pip install 'microgrid[plot]'"
+    assert install_hint.pip_command("plot") == "pip install 'microgrid-autograd[plot]'"
 
 
 def test_the_matplotlib_error_carries_the_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     monkeypatch.setattr(install_hint, "clone_folder", lambda: None)
-    with pytest.raises(ImportError, match=r"needs matplotlib: pip install 'microgrid\[plot\]'"):
+    with pytest.raises(
+        ImportError, match=r"needs matplotlib: pip install 'microgrid-autograd\[plot\]'"
+    ):
         pyplot()

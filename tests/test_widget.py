@@ -242,3 +242,21 @@ def test_an_html_export_shows_the_picture(tmp_path: Path) -> None:
     body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
     assert "microgrid-widget-static" in body and body.count('class="node"') == 3  # x, x·x, y
     assert format_number(5.0) in body  # y = x·x + 1 = 5
+
+
+@pytest.mark.parametrize("huge", [10**400, -(10**400), 10**5000], ids=["1e400", "-1e400", "1e5000"])
+def test_a_value_past_the_float_range_is_refused_and_changes_nothing(huge: int) -> None:
+    """10**400 raised OverflowError out of the message handler and poisoned the picture
+    (issue 30); now a message naming the leaf, and the values stay as they were."""
+    w = widget(seed_graph())
+    numbers = w.numbers
+    w._on_message(w, {"type": "update", "values": {"a": huge, "b": 3.0, "c": 2.0}}, [])
+    assert "the value of a must be within the float range" in w.error
+    assert w.values == {"a": 5.0, "b": 3.0, "c": 2.0}
+    assert w.numbers["value"] == numbers["value"] and w.numbers["serial"] > numbers["serial"]
+    w._on_message(w, {"type": "picture"}, [])  # no exception
+    w.values = {"a": huge}  # from Python (or a browser's sync): the same
+    assert "float range" in w.error and w.values["a"] == 5.0
+    w._on_message(w, {"type": "update", "values": {"a": 4.0}}, [])  # later updates work
+    w._on_message(w, {"type": "picture"}, [])
+    assert w.error == "" and w.numbers["value"] == 3 * (4 + 6) and w.nudges["values"]["a"] == 4.0

@@ -161,3 +161,59 @@ def test_the_module_shares_the_pages_drawing_and_the_static_picture() -> None:
     assert "application/vnd.jupyter.widget-view+json" in data
     assert "<svg" in data["text/html"] and "iteration 0" in data["text/html"]
     assert isinstance(w, TrainingWidget)
+
+
+def test_a_rate_past_the_float_range_is_refused_and_changes_nothing() -> None:
+    """10**400 raised OverflowError out of the message handler; now a message, and the
+    widget goes on as it was (issue 30)."""
+    w = training_widget("mlp", "toy", hidden=3, learning_rate=0.5)
+    w.step(2)
+    before = {k: v for k, v in w.training.items() if k != "serial"}
+    for message in (
+        {"type": "rate", "learning_rate": 10**400},
+        {"type": "reset", "learning_rate": 10**400},
+        {"type": "rate", "learning_rate": "x"},
+        {"type": "reset", "hidden": 10**400},
+        {"type": "reset", "hidden": "x"},
+    ):
+        w._on_message(w, message, [])  # never raises
+        assert w.error.startswith("the "), (message, w.error)
+        after = {k: v for k, v in w.training.items() if k != "serial"}
+        assert after == before and w.session.learning_rate == 0.5 and w.session.hidden == 3
+    with pytest.raises(ValueError, match="the learning rate must be from"):
+        w.set_learning_rate(10**400)
+    w._on_message(w, {"type": "step", "count": 1}, [])  # and later updates still work
+    assert w.error == "" and w.training["iteration"] == 3
+
+
+def test_reset_without_hidden_keeps_h() -> None:
+    """A Reset message without `hidden` set H to 1; a setting left out stays as it is."""
+    w = training_widget("mlp", "toy", hidden=5)
+    w.step(3)
+    w._on_message(w, {"type": "reset"}, [])
+    state = w.training
+    assert (state["hidden"], state["iteration"], w.session.hidden) == (5, 0, 5)
+    w.reset()
+    assert w.training["hidden"] == 5
+    w._on_message(w, {"type": "reset", "hidden": 2}, [])
+    assert w.training["hidden"] == 2
+
+
+def test_the_browser_cannot_rewrite_the_training_state() -> None:
+    """A front-end `training.cost = "x"` broke the repr; now the kernel's state is put
+    back (and sent back to the browser), with a message."""
+    w = training_widget("mlp", "toy", hidden=3)
+    before = dict(w.training)
+    sent: list[dict[str, object]] = []
+    w._send = lambda message, buffers=None: sent.append(message)  # type: ignore[method-assign]
+    w.set_state({"training": {**w.training, "cost": "x"}})  # what a browser's update does
+    assert w.training == before and "a change from the browser was undone" in w.error
+    assert any("training" in m.get("state", {}) for m in sent)  # type: ignore[operator]
+    bundle = w._repr_mimebundle_()
+    assert bundle is not None and "cost J = 0.69" in bundle[0]["text/html"]
+    import traitlets
+
+    with pytest.raises(traitlets.TraitError, match="use step"):
+        w.training = {"cost": "x"}
+    w.step()
+    assert w.training["iteration"] == 1 and w.error == ""

@@ -18,7 +18,7 @@ import difflib
 import keyword
 import math
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from microgrid import engine
 from microgrid.apps.syntax_slips import absolute_column as _absolute_column
@@ -171,7 +171,7 @@ def parse_bindings(pairs: Sequence[str]) -> dict[str, float]:
     return bindings
 
 
-def build(text: str, bindings: Mapping[str, float]) -> Value:
+def build(text: str, bindings: Mapping[str, float], *, new_names: Collection[str] = ()) -> Value:
     """Build the graph of ``text`` with each variable bound to a leaf; return the root.
 
     Each variable becomes a leaf labelled with its name, and each ``name = ...``
@@ -182,6 +182,17 @@ def build(text: str, bindings: Mapping[str, float]) -> Value:
     >>> y = build("x**2 + log(x)", {"x": 1.0})
     >>> y.value, [p.label or str(p.op) for p in y.parents]
     (1.0, ['**', 'log'])
+
+    `new_names` are bindings the caller made up because the text brought the name (the
+    live page gives a new name a slider at 1). One that looks like a typo of a named node
+    left unused is refused, as the command line refuses an unknown name:
+
+    >>> try:
+    ...     build("v = a + b; J = 3*vv", dict(a=5, b=3, vv=1), new_names={"vv"})
+    ... except ExpressionError as error:
+    ...     print(error)
+    unknown variable 'vv' at column 18: did you mean v? (v is named but nothing uses it;
+    a new leaf needs a name of its own)
     """
     if not isinstance(text, str):
         raise ExpressionError(f"the expression must be a string, got {type(text).__name__}")
@@ -208,7 +219,7 @@ def build(text: str, bindings: Mapping[str, float]) -> Value:
     text = text.translate(_SAME_AS)
     tree = _parse(text)
     _check_whitelist(tree, text)
-    return _Builder(text, bindings).run(tree)
+    return _Builder(text, bindings, new_names).run(tree)
 
 
 def non_finite_note(root: Value) -> str | None:
@@ -371,8 +382,13 @@ Result = Value | Number
 
 
 class _Builder:
-    def __init__(self, text: str, bindings: Mapping[str, float]) -> None:
+    def __init__(
+        self, text: str, bindings: Mapping[str, float], new_names: Collection[str] = ()
+    ) -> None:
         self.text = text
+        self.new_names = {unicodedata.normalize("NFKC", name) for name in new_names}
+        self.first_use: dict[str, ast.Name] = {}  # where each new name is first read
+        self.read: set[str] = set()  # the named nodes that a later statement reads
         self.leaves = {
             unicodedata.normalize("NFKC", name): Value(float(value), label=name)
             for name, value in bindings.items()
@@ -401,6 +417,7 @@ class _Builder:
             root = result
         if root is None:
             raise ExpressionError("the expression is empty", self.text)
+        self._check_new_names(statement)
         unused = [name for name in self.leaves if name not in self.used]
         if unused:
             raise ExpressionError(
@@ -411,6 +428,22 @@ class _Builder:
         if isinstance(root, Value):
             return root
         return Value(root)  # a constant expression: a single leaf
+
+    def _check_new_names(self, last: ast.stmt) -> None:
+        """A new name close to a named node that nothing reads is a typo (J = 3*vv for v)."""
+        target = last.targets[0] if isinstance(last, ast.Assign) else None
+        root_name = target.id if isinstance(target, ast.Name) else None
+        unread = [name for name in self.assigned if name not in self.read and name != root_name]
+        for name, node in self.first_use.items():
+            close = difflib.get_close_matches(name, unread, n=1, cutoff=0.6)
+            if close:
+                raise _error_at(
+                    node,
+                    self.text,
+                    f"unknown variable {name!r}",
+                    f"did you mean {close[0]}? ({close[0]} is named but nothing uses it; "
+                    f"a new leaf needs a name of its own)",
+                )
 
     def _assign(self, target: ast.Name, result: Result, value_node: ast.expr) -> Result:
         name = target.id
@@ -469,9 +502,12 @@ class _Builder:
     def _lookup(self, node: ast.Name) -> Result:
         name = node.id
         if name in self.assigned:
+            self.read.add(name)
             return self.assigned[name]
         if name in self.leaves:
             self.used.add(name)
+            if name in self.new_names:
+                self.first_use.setdefault(name, node)
             return self.leaves[name]
         if name in FUNCTIONS:
             raise _error_at(node, self.text, f"{name} is a function: call it as {name}(x)")

@@ -96,7 +96,8 @@ def unflatten_images(X: ArrayLike, height: int = 64, width: int = 64) -> Images:
         )
     if array.shape[1] == 0:
         raise ValueError("X has no columns: need at least one picture")
-    if not np.isfinite(array).all() or array.min() < -1e-9 or array.max() > 1 + 1e-9:
+    # np.min, not array.min(): NumPy 2.5's stubs refuse the method without an argument here
+    if not np.isfinite(array).all() or np.min(array) < -1e-9 or np.max(array) > 1 + 1e-9:
         raise ValueError("X must hold finite values in [0, 1] (as flatten_images makes them)")
     m = array.shape[1]
     planes = array.T.reshape(m, 3, height, width).transpose(0, 2, 3, 1)

@@ -262,6 +262,13 @@ def dot_forward(*ws_then_xs: float) -> tuple[float, tuple[float, ...]]:
 def bce_forward(a: float, y: float) -> tuple[float, tuple[float, float]]:
     # The seed's loss L(a, y). a must lie strictly inside (0, 1) unless the
     # label makes the offending term vanish (y = 1 needs only a > 0, etc.).
+    # Outside [0, 1] a is no probability (a forgotten sigmoid): refused whatever
+    # the label, as PyTorch does, instead of a log that happens to be defined.
+    if a < 0.0 or a > 1.0:  # (NaN goes on, as through every op)
+        raise ValueError(
+            f"bce needs a prediction a in [0, 1], got a = {a:g} (a forgotten sigmoid?); "
+            "use binary_cross_entropy_with_logits(z, y) on the pre-activation z"
+        )
     if (a <= 0 and y != 0) or (a >= 1 and y != 1):
         raise ValueError(
             "bce needs 0 < a < 1 (a saturated sigmoid?); "

@@ -90,7 +90,7 @@ class Neuron(Module):
         self,
         weights: Sequence[float],
         bias: float = 0.0,
-        activation: str = "tanh",
+        activation: str = "relu",
         *,
         layer: int = 1,
         unit: int = 0,
@@ -141,7 +141,7 @@ class Layer(Module):
         cls,
         W: Sequence[Sequence[float]] | Floats,
         b: Sequence[Sequence[float]] | Sequence[float] | Floats,
-        activation: str = "tanh",
+        activation: str = "relu",
         index: int = 1,
     ) -> Layer:
         """A layer with the course's W (n_out, n_in) and b (n_out, 1) as its parameters."""
@@ -237,8 +237,9 @@ def check_layer_sizes(layer_sizes: Sequence[int]) -> list[int]:
 class MLP(Module):
     """A multi-layer perceptron: n_inputs → sizes[0] → … → sizes[-1].
 
-    Hidden layers use `activation`; the last one `output_activation` (None: linear,
-    the logits, as in micrograd). ``model(x)`` returns the output Value itself when the
+    Hidden layers use `activation`, relu by default as in micrograd (the course's
+    `NeuralNetwork` uses tanh); the last one `output_activation` (None: linear, the
+    logits, as in micrograd). ``model(x)`` returns the output Value itself when the
     last layer has one unit (as micrograd's MLP does), else a list of Values;
     ``model.outputs(x)`` is always the list.
 
@@ -253,7 +254,7 @@ class MLP(Module):
         self,
         n_inputs: int,
         sizes: Sequence[int],
-        activation: str = "tanh",
+        activation: str = "relu",
         output_activation: str | None = None,
         *,
         init: str = "uniform",
@@ -285,7 +286,7 @@ class MLP(Module):
     def from_arrays(
         cls,
         parameters: Mapping[str, Floats],
-        activation: str = "tanh",
+        activation: str = "relu",
         output_activation: str | None = None,
     ) -> MLP:
         """An MLP holding the course's parameter dict {W1, b1, …, WL, bL}.

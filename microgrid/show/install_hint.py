@@ -4,10 +4,11 @@ Always the smallest thing that works: the one extra (``plot`` is matplotlib,
 ``data`` is h5py), or one package (micrograd for ``microgrid bench``), never
 the whole test set-up with torch. From a clone (an editable install next to
 its pyproject.toml) the command is the clone's own pip with ``-e '.[plot]'``;
-from an installed package it is ``pip install 'microgrid[plot]'``.
+from an installed package it is ``pip install 'microgrid-autograd[plot]'`` (the
+distribution's name on PyPI; ``microgrid`` there is another project).
 
 >>> pip_command("plot") in (
-...     "pip install 'microgrid[plot]'",
+...     "pip install 'microgrid-autograd[plot]'",
 ...     ".venv/bin/pip install -e '.[plot]' in the clone's folder",
 ...     f"{sys.executable} -m pip install -e '.[plot]' in the clone's folder",
 ... )
@@ -21,25 +22,28 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["clone_folder", "pip_command", "pip_package"]
+__all__ = ["DISTRIBUTION", "clone_folder", "pip_command", "pip_package"]
+
+DISTRIBUTION = "microgrid-autograd"
+"""The name pip installs microgrid by (``import microgrid`` all the same)."""
 
 
 def clone_folder() -> Path | None:
-    """The clone microgrid runs from (its pyproject.toml names microgrid), or None."""
+    """The clone microgrid runs from (its pyproject.toml names microgrid-autograd), or None."""
     root = Path(__file__).resolve().parents[2]  # microgrid/show/install_hint.py -> the clone
     project = root / "pyproject.toml"
     try:
         text = project.read_text(encoding="utf-8")
     except OSError:
         return None
-    return root if 'name = "microgrid"' in text else None
+    return root if f'name = "{DISTRIBUTION}"' in text else None
 
 
 def pip_command(extra: str) -> str:
     """The command that installs the optional dependencies `extra` here."""
     root = clone_folder()
     if root is None:
-        return f"pip install 'microgrid[{extra}]'"
+        return f"pip install '{DISTRIBUTION}[{extra}]'"
     return f"{_pip(root)} install -e '.[{extra}]' in the clone's folder"
 
 

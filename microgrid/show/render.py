@@ -80,6 +80,15 @@ _UNKNOWN = "?"
 # ---------------------------------------------------------------------------
 
 
+class Picture(graphviz.Digraph):  # type: ignore[misc]  # (graphviz has no type hints)
+    """draw()'s Digraph: Jupyter shows the picture; a terminal prints how to see it."""
+
+    hint = ""
+
+    def __repr__(self) -> str:
+        return self.hint or super().__repr__()
+
+
 def draw(
     root: Value,
     show_delta: bool = True,
@@ -115,6 +124,8 @@ def draw(
     >>> x = Value(2.0, label="x")
     >>> "?" in draw((x * x).named("y")).source  # before backward: deltas unknown
     True
+    >>> draw((x * x).named("y"))  # in a terminal: how to see the picture
+    <the graph of y (2 nodes): Jupyter shows the picture; here, render(y, "y.svg") saves it>
     """
     if layers or expand is not None:
         from microgrid.show.layer_view import draw_layers
@@ -150,7 +161,7 @@ def draw(
     on_path: set[Value] = set()
     if highlight is not None:
         on_path = _paths_from(order, highlight)
-    return digraph(
+    graph = digraph(
         root,
         order,
         deltas=deltas if show_delta else None,
@@ -162,6 +173,13 @@ def draw(
         derivative_names=derivative_names,
         dimmed=_dimmed_nodes(order, dimmed),
     )
+    name = node_names(root)[root]
+    shown = name if name.isidentifier() else "root"  # a label like "L(0)" is no variable
+    graph.hint = (
+        f"<the graph of {name} ({len(order)} nodes): Jupyter shows the picture; "
+        f'here, render({shown}, "{shown}.svg") saves it>'
+    )
+    return graph
 
 
 def _dimmed_nodes(order: Sequence[Value], dimmed: Collection[Value]) -> set[Value]:
@@ -262,7 +280,7 @@ def digraph(
     """
     names = node_names(root)
     ids = {node: f"n{index}" for index, node in enumerate(order)}
-    graph = graphviz.Digraph(name="microgrid")
+    graph = Picture(name="microgrid")
     # Jupyter calls this to show the graph: with a time limit instead of graphviz's none.
     graph._repr_image_svg_xml = functools.partial(_svg_in_time, graph)
     graph.attr(rankdir=rankdir, fontname="Helvetica", bgcolor="white")

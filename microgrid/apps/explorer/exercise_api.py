@@ -18,6 +18,7 @@ serves one learner; a new tab pushes out the one unseen longest).
 from __future__ import annotations
 
 import functools
+import math
 import pickle
 import threading
 import time
@@ -201,12 +202,24 @@ class ExerciseSession:
                 raise RequestError('send the answer as {"answer": "6"} (a text or a number)')
             if isinstance(given, str) and len(given) > MAX_ANSWER:
                 raise RequestError(f"an answer has at most {MAX_ANSWER} characters")
+            if not isinstance(given, str) and not _finite(given):
+                # JSON's 1e400 reads as inf; a whole number of 400 digits as itself
+                shown = "inf" if isinstance(given, float) else clipped(str(given), 40)
+                raise RequestError(f"the answer must be a finite number, got {shown}")
             self.submit(given)
         elif action in ("reveal", "next", "again"):
             getattr(self, action)()
         else:
             raise LookupError(f"no exercise action {action[:20]!r}")
         return self.state()
+
+
+def _finite(number: float) -> bool:
+    """Whether `number` is a finite float, or a whole number within the float range."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # 10**400: float() and isfinite() cannot take it
+        return False
 
 
 def _whole(value: object, name: str, low: int, high: int) -> int:

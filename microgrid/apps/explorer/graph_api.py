@@ -288,8 +288,9 @@ def graph_answer(
         raise RequestError('the request needs an "expression" (a string), e.g. "3*(a+b*c)"')
     names = _expression_variables(text)
     bindings = {name: values.get(name, DEFAULT_VALUE) for name in names}
+    new_names = [name for name in names if name not in values]  # each gets a slider at 1
     try:
-        root = build(text, bindings)
+        root = build(text, bindings, new_names=new_names)
     except ExpressionError as error:
         raise RequestError(str(error), error.column, error.length) from None
     except (ValueError, ZeroDivisionError, OverflowError, TypeError) as error:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["training_widget", "widget"]
 
 INSTALL_HINT = (
-    "microgrid.widget needs anywidget: pip install 'microgrid[widget]' "
+    "microgrid.widget needs anywidget: pip install 'microgrid-autograd[widget]' "
     "(or pip install anywidget), then restart the kernel"
 )
 

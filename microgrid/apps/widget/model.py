@@ -112,6 +112,12 @@ class GraphWidget(anywidget.AnyWidget):
         """What the browser sends on each change: new leaf values (and step, check box).
         The numbers are computed once, and sent even when nothing changed (the browser
         waits for them)."""
+        if self.session is not None:
+            try:  # a refused value leaves the values as they were
+                self.session.complete(values)
+            except RequestError as error:
+                self._refuse(str(error))
+                return
         self._quiet = True
         try:
             self.values = dict(values)
@@ -131,15 +137,34 @@ class GraphWidget(anywidget.AnyWidget):
         try:
             numbers = self.session.numbers(self.values, self.step, self.show_local)
         except (RequestError, ValueError, TypeError) as error:
-            # The last good numbers stay on screen, with the message above them.
-            self.error = str(error)
-            self.numbers = {**self.numbers, "serial": self._serial, "error": self.error}
+            self._refuse(str(error))
             return
         numbers["serial"] = self._serial  # every answer is news, even with equal numbers
         self.compute_ms = (time.perf_counter() - started) * 1000
         numbers["compute_ms"] = round(self.compute_ms, 1)
         self.error = ""
         self.numbers = numbers
+
+    def _refuse(self, message: str) -> None:
+        """The last good numbers stay on screen, with the message above them."""
+        self._serial += 1  # an answer all the same: the browser waits for one
+        self.error = message
+        self.numbers = {**self.numbers, "serial": self._serial, "error": message}
+
+    @traitlets.validate("values")
+    def _check_values(self, proposal: Any) -> Any:
+        """A bad value (`w.values = {"a": 10**400}`, or from the browser) is refused with
+        a message naming the leaf, and the values stay as they were."""
+        session = getattr(self, "session", None)  # (None while the widget is being made)
+        if session is not None:
+            try:
+                session.complete(proposal["value"])
+            except RequestError as error:
+                self._refuse(str(error))
+                # (under hold_trait_notifications self.values is already the proposal)
+                return self._good_values
+        self._good_values: dict[str, Any] = dict(proposal["value"])
+        return proposal["value"]
 
     def update_picture(self) -> None:
         """Redraw `svg` and the `nudges` for the current values and step (the browser asks

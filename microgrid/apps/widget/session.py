@@ -121,9 +121,16 @@ class GraphSession:
         for name, value in values.items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise RequestError(f"the value of {name} must be a number, got {value!r}"[:100])
-            if not math.isfinite(value):
-                raise RequestError(f"the value of {name} must be finite, got {value}")
-            checked[name] = float(value)
+            try:
+                number = float(value)
+            except OverflowError:  # 10**400 (and str() of 10**5000 fails: its bits)
+                raise RequestError(
+                    f"the value of {name} must be within the float range (about ±1.8e308), "
+                    f"got a whole number of {abs(int(value)).bit_length()} bits"
+                ) from None
+            if not math.isfinite(number):
+                raise RequestError(f"the value of {name} must be finite, got {number}")
+            checked[name] = number
         return {**self.initial, **checked}
 
 

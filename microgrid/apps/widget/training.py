@@ -75,6 +75,7 @@ class TrainingWidget(anywidget.AnyWidget):
         sample: int | None = None,
         seed: int = 0,
     ) -> None:
+        self._publishing = True  # `training` is written by _publish only (_kernel_only)
         super().__init__()
         rate = DEFAULT_RATES.get(model, 0.1) if learning_rate is None else learning_rate
         try:
@@ -101,7 +102,15 @@ class TrainingWidget(anywidget.AnyWidget):
         learning_rate: float | None = None,
         hidden: int | None = None,
     ) -> None:
-        """Start again from the first parameters; a new model gets its own default rate."""
+        """Start again from the first parameters; a new model gets its own default rate.
+        A setting left out (None) stays as it is."""
+        self._reset(model, data, learning_rate, hidden)
+
+    def _reset(
+        self, model: str | None, data: str | None, learning_rate: object, hidden: object
+    ) -> None:
+        # learning_rate and hidden as given (10**400, "x"): the session checks them,
+        # before it changes anything
         session = self.session
         model = session.model if model is None else model
         if learning_rate is None:
@@ -141,7 +150,24 @@ class TrainingWidget(anywidget.AnyWidget):
         state["serial"] = self._serial  # a step that changes nothing is still an answer
         if not keep_error:
             self.error = ""
-        self.training = state
+        self._published = state
+        self._publishing = True
+        try:
+            self.training = state
+        finally:
+            self._publishing = False
+
+    @traitlets.validate("training")
+    def _kernel_only(self, proposal: Any) -> Any:
+        """`training` is what the session computed: a change from elsewhere is undone."""
+        if getattr(self, "_publishing", True):
+            return proposal["value"]
+        message = "training is the widget's own state: use step(), reset() or choose()"
+        if "training" not in self._property_lock:  # set from Python: say so at once
+            raise traitlets.TraitError(message)
+        self.error = f"{message}; a change from the browser was undone"
+        # (under hold_trait_notifications self.training is already the proposal)
+        return self._published
 
     def _on_message(self, _widget: object, content: object, _buffers: object) -> None:
         """The browser's buttons; a bad value is answered with `error`, never raised."""
@@ -151,19 +177,18 @@ class TrainingWidget(anywidget.AnyWidget):
         try:
             if kind == "step":
                 self.step(_whole(content.get("count"), 1, MAX_STEPS_PER_CLICK))
-            elif kind == "reset":
-                self.reset(
+            elif kind == "reset":  # a setting left out stays as it is (H too)
+                self._reset(
                     str(content.get("model", ""))[:20] or None,
                     str(content.get("data", ""))[:20] or None,
-                    learning_rate=_float_or_none(content.get("learning_rate")),
-                    hidden=_whole(content.get("hidden"), 1, 8),
+                    content.get("learning_rate"),
+                    content.get("hidden"),
                 )
             elif kind == "sample":
                 self.choose(_whole(content.get("index"), 0, self.session.X.shape[1] - 1))
             elif kind == "rate":
-                rate = _float_or_none(content.get("learning_rate"))
-                if rate is not None:
-                    self.set_learning_rate(rate)
+                # as sent: 10**400 or "x" is refused by the session, with a message
+                self._act(self.session.set_learning_rate, content.get("learning_rate"))
         except ValueError:
             pass  # `error` says what was wrong; the last good state stays on screen
 
@@ -171,7 +196,8 @@ class TrainingWidget(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Close the widget. No thread runs between clicks; `pause()` makes sure of it."""
-        self.session.pause()
+        if hasattr(self, "session"):  # not when __init__ refused the settings
+            self.session.pause()
         super().close()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -184,9 +210,10 @@ class TrainingWidget(anywidget.AnyWidget):
         state = self.training
         graph = state.get("sample_graph") or {}
         cost = state.get("cost")
+        shown = round(cost, 6) if isinstance(cost, float) else cost
         caption = (
             f"{state.get('summary', '')} on the {state.get('dataset', '')} data, iteration "
-            f"{state.get('iteration', 0)}, cost J = {cost if cost is None else round(cost, 6)}; "
+            f"{state.get('iteration', 0)}, cost J = {shown}; "
             f"sample {graph.get('index', '')}'s graph"
         )
         data["text/html"] = static_html(graph.get("svg") or "", caption, "train the model")
@@ -198,9 +225,3 @@ def _whole(value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         return low
     return int(min(max(value, low), high))
-
-
-def _float_or_none(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return float(value)

@@ -186,8 +186,9 @@ function render({ model, el }) {
     var numbers = model.get("numbers");
     if (!numbers || !numbers.leaves) { return; }
     var rows = leaves.querySelectorAll(".mg-leaf");
+    var isKnown = view.known(numbers, numbers.step);
     numbers.leaves.forEach(function (leaf, i) {
-      if (rows[i]) { showNudge(rows[i], numbers.root, leaf.name, numbers); }
+      if (rows[i]) { showNudge(rows[i], numbers.root, leaf.name, numbers, Boolean(isKnown[leaf.id])); }
     });
   });
 
@@ -215,12 +216,13 @@ function render({ model, el }) {
       if (document.activeElement !== slider) { slider.value = String(leaf.value); }
       row.querySelector(".mg-delta-name").textContent = "d" + numbers.root + "/d" + leaf.name + " = ";
       row.querySelector(".mg-delta").textContent = isKnown[leaf.id] ? byId[leaf.id].delta_text : "?";
-      showNudge(row, numbers.root, leaf.name, numbers);
+      showNudge(row, numbers.root, leaf.name, numbers, Boolean(isKnown[leaf.id]));
     });
   }
 
   // The nudges come with the picture (after the numbers): until then the old line, faded.
-  function showNudge(row, rootName, name, numbers) {
+  // While stepping, a leaf whose delta is still "?" shows no numbers (graphview.js).
+  function showNudge(row, rootName, name, numbers, known) {
     var nudges = model.get("nudges") || {};
     var nudge = (nudges.leaves || {})[name];
     var line = row.querySelector(".mg-nudge");
@@ -228,7 +230,9 @@ function render({ model, el }) {
       return !nudges.values || nudges.values[leaf.name] !== leaf.value;
     });
     line.classList.toggle("mg-stale", stale);
-    if (nudge) { line.textContent = view.nudgeText(rootName, Object.assign({ name: name }, nudge)); }
+    if (nudge || !known) {
+      line.textContent = view.nudgeText(rootName, Object.assign({ name: name }, nudge), known);
+    }
   }
 
   function leafControl(leaf) {

@@ -133,7 +133,8 @@ def cost_graph(
         if len(ws) != len(w) or len(ws) != n:
             raise ValueError(f"w as Values must be a list of n = {n} Values, got {w!r}")
     else:
-        ws = weight_leaves(as_weights(w, n)[:, 0].tolist())  # type: ignore[arg-type]
+        # needed with NumPy 2.4's stubs, not with 2.5's: unused-ignore keeps mypy quiet on both
+        ws = weight_leaves(as_weights(w, n)[:, 0].tolist())  # type: ignore[arg-type,unused-ignore]
     bias = b if isinstance(b, Value) else Value(as_bias(b), "b")
     return build_cost_graph(features.T.tolist(), labels[0].tolist(), ws, bias)
 

@@ -144,7 +144,7 @@ def _value_mask(array: np.ndarray) -> np.ndarray | None:
     if array.dtype != object:
         return np.zeros(array.shape, dtype=bool) if array.dtype.kind in "biuf" else None
     kinds = np.frompyfunc(_kind, 1, 1)(array)
-    if (kinds == 2).any():
+    if np.any(kinds == 2):  # (np.any: NumPy 2.5's stubs type `kinds == 2` as bool | Any)
         return None
     return np.asarray(kinds == 1, dtype=bool)
 

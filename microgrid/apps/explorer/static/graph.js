@@ -172,7 +172,8 @@
       var node = answer.nodes.filter(function (n) { return n.id === leaf.id; })[0];
       row.querySelector(".delta").textContent = isKnown[leaf.id] ? node.delta_text : "?";
       row.querySelector(".delta-name").textContent = "d" + answer.root + "/d" + leaf.name + " = ";
-      row.querySelector(".nudge").textContent = view.nudgeText(answer.root, leaf);
+      row.querySelector(".nudge").textContent =
+        view.nudgeText(answer.root, leaf, Boolean(isKnown[leaf.id]));
     });
   }
 

@@ -69,7 +69,12 @@ var microgridView = (function () {
   }
 
   // The nudge line under a leaf: J before and after leaf + h, the slope beside the delta.
-  function nudgeText(root, leaf) {
+  // While stepping through backprop, a leaf whose delta is still "?" shows no numbers:
+  // the slope and the delta would give away the step still to come.
+  function nudgeText(root, leaf, known) {
+    if (known === false) {
+      return "nudge " + leaf.name + ": shown once backprop reaches " + leaf.name;
+    }
     if (leaf.nudge_error) { return "nudge: " + leaf.nudge_error; }
     var n = leaf.nudge;
     if (!n) { return ""; }
