@@ -39,7 +39,7 @@
           " in Pyodide " + message.pyodide + "; ready in " + message.seconds.toFixed(1) +
           " s; nothing installed). " +
           "The training page and the exercises of chapters 3–5 need NumPy: they run in the " +
-          "installed microgrid (pip install microgrid; microgrid play).";
+          "installed microgrid (pip install microgrid-autograd; microgrid play).";
       } else {
         root.setAttribute("data-python", "failed");
         note.textContent = "Python could not start in this page: " + message.error;

@@ -44,7 +44,9 @@ __all__ = [
 MAX_ANSWER = 200
 """An answer longer than this many characters is refused (a shape is a few characters)."""
 
-NEEDS_NUMPY = "needs NumPy: the installed microgrid has it (pip install microgrid; microgrid play)"
+NEEDS_NUMPY = (
+    "needs NumPy: the installed microgrid has it (pip install microgrid-autograd; microgrid play)"
+)
 """Said of an exercise that cannot be built where NumPy is missing (the browser edition)."""
 
 

@@ -86,7 +86,7 @@ class ExplorerAPI:
                 raise HTTPError(
                     HTTPStatus.NOT_IMPLEMENTED,
                     f"the training page needs NumPy ({error}); it runs in the installed "
-                    "microgrid: pip install microgrid, then microgrid play",
+                    "microgrid: pip install microgrid-autograd, then microgrid play",
                 ) from None
             self._trainings = TrainingSessions(self.max_sessions)
         return self._trainings
