@@ -6,7 +6,7 @@ a Web Worker that runs microgrid in Pyodide (worker.js, bootstrap.py), Pyodide's
 core and viz-js (copied from node_modules, installed by ``npm ci`` from
 package-lock.json), and two pure-Python wheels: microgrid's (built with
 MICROGRID_ENGINE=python, so mypyc is skipped) and graphviz's (the version
-constraints.txt pins). Serve it from any static host, or locally:
+lock file pins). Serve it from any static host, or locally:
 
     python -m http.server -d site 8000      # then open http://127.0.0.1:8000/
 
@@ -101,18 +101,26 @@ def npm_ci() -> None:
     run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE)
 
 
+def lock_file() -> Path:
+    """The lock file of the Python that runs the build (constraints/pythonX.Y.txt)."""
+    path = REPO / "constraints" / f"python{sys.version_info[0]}.{sys.version_info[1]}.txt"
+    if not path.exists():
+        raise SystemExit(f"build: no lock file {path.relative_to(REPO)} for this Python")
+    return path
+
+
 def pinned(name: str) -> str:
-    """The version constraints.txt pins for `name` (the versions CI tested)."""
-    text = (REPO / "constraints.txt").read_text(encoding="utf-8")
+    """The version the lock file pins for `name` (the versions CI tested)."""
+    text = lock_file().read_text(encoding="utf-8")
     match = re.search(rf"^{re.escape(name)}==([^\s#]+)", text, re.MULTILINE)
     if match is None:
-        raise SystemExit(f"build: constraints.txt pins no version of {name}")
+        raise SystemExit(f"build: {lock_file().name} pins no version of {name}")
     return match.group(1)
 
 
 def wheels(out: Path, cache: Path) -> list[str]:
     """microgrid's pure-Python wheel (built here), and those of graphviz and
-    mypy_extensions (from PyPI, the versions constraints.txt pins)."""
+    mypy_extensions (from PyPI, the versions the lock file pins)."""
     out.mkdir(parents=True)
     ours = cache / "microgrid"
     shutil.rmtree(ours, ignore_errors=True)
@@ -120,7 +128,7 @@ def wheels(out: Path, cache: Path) -> list[str]:
     environment = {
         **os.environ,
         "MICROGRID_ENGINE": "python",
-        "PIP_CONSTRAINT": str(REPO / "constraints.txt"),
+        "PIP_CONSTRAINT": str(lock_file()),
     }
     run(
         [
@@ -136,7 +144,7 @@ def wheels(out: Path, cache: Path) -> list[str]:
         ],
         env=environment,
     )
-    found = list(ours.glob("microgrid-*.whl"))
+    found = list(ours.glob("microgrid_autograd-*.whl"))  # the distribution's name
     for name in THEIRS:  # microgrid's pure-Python dependencies, at the versions CI tested
         version = pinned(name)
         theirs = cache / name

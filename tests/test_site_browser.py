@@ -246,7 +246,7 @@ def test_the_graph_page_runs_microgrid_in_the_browser(visit: Visit) -> None:
     assert text(page, "#step-line") == answer["steps"][1]["line"]
     assert text(page, '.leaf[data-name="a"] .delta') == "?"  # not reached yet
     assert visit.requests and any("pyodide.asm.wasm" in url for url in visit.requests)
-    assert any("/wheels/microgrid-" in url for url in visit.requests)  # the worker's, logged
+    assert any("/wheels/microgrid_autograd-" in url for url in visit.requests)
 
 
 def test_an_exercise_wrong_then_right_and_kept(visit: Visit) -> None:
