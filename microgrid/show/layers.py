@@ -17,7 +17,7 @@ and puts it into dW = dZ·A_prevᵀ/m), dW = ∂J/∂W, db = ∂J/∂b.
 
 >>> from microgrid import nn
 >>> from microgrid.engine.nary import binary_cross_entropy_with_logits as bce
->>> model = nn.MLP(2, [4, 1], init="course", seed=2)
+>>> model = nn.MLP(2, [4, 1], activation="tanh", init="course", seed=2)
 >>> losses = [bce(model([1.0, -2.0]), 1), bce(model([0.5, 3.0]), 0)]
 >>> J = (losses[0] + losses[1]) / 2
 >>> J.backward()
