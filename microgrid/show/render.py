@@ -83,10 +83,12 @@ _UNKNOWN = "?"
 class Picture(graphviz.Digraph):  # type: ignore[misc]  # (graphviz has no type hints)
     """draw()'s Digraph: Jupyter shows the picture; a terminal prints how to see it."""
 
-    hint = ""
+    hint = ""  # draw() names its root here; a flip-book frame keeps the general words
 
     def __repr__(self) -> str:
-        return self.hint or super().__repr__()
+        return self.hint or (
+            '<a graph picture: Jupyter shows it; here, .render("name", format="svg") saves it>'
+        )
 
 
 def draw(
