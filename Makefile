@@ -101,6 +101,8 @@ DIGIT_TESTS := tests/test_docs.py tests/test_docs_figures.py tests/test_notebook
 	tests/test_examples_logistic.py tests/test_examples_graph.py tests/test_examples_ownbackprop.py \
 	tests/test_networks.py tests/test_logistic.py tests/test_ownbackprop.py tests/test_cli.py \
 	tests/test_datasets.py tests/test_seed_questions_figures.py \
+	tests/test_course2.py tests/test_course2_numbers.py tests/test_course2_cli.py \
+	tests/test_course2_check.py tests/test_course2_docs.py tests/test_layers.py \
 	tests/test_render.py::test_checked_in_figures_are_not_stale microgrid
 digits: $(VENV)/.test-installed dot
 	$(PY) -m pytest -q $(DIGIT_TESTS) --blas-threads 1
