@@ -23,7 +23,6 @@ analytic pass and check_backprop's diagnoses all run it (through `fresh_deltas`)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import filterfalse
 from typing import TypeVar
 
 from microgrid.engine.interrupts import check_interrupts
@@ -62,20 +61,19 @@ def nodes_in_order(root: N) -> list[N]:
             continue
         stack.append(node)
         stack.append(None)
-        b, a, more = node._b, node._a, node._more  # parents pushed last-first:
-        if b is not None and b not in seen:  # the first parent is emitted first
+        b, a, more = node._b, node._a, node._more  # parents pushed last-first, so that
+        if b is not None:  # the first parent is emitted first
             stack.append(b)
-        if a is not None and a not in seen:
+        if a is not None:
             stack.append(a)
-        if more is not None and more.parents:  # sum, dot: many parents, filtered at C speed
-            stack.extend(filterfalse(seen.__contains__, reversed(more.parents)))
+        if more is not None and more.parents:  # sum, dot: many parents
+            stack.extend(reversed(more.parents))
     return order
 
 
-def set_aside(order: Sequence[Node]) -> list[float] | None:
-    """The earlier deltas, kept for `add_back` (None if all are 0); nothing is changed."""
-    earlier = [node._delta for node in order]
-    return earlier if any(earlier) else None
+def set_aside(order: Sequence[Node]) -> list[tuple[Node, float]]:
+    """The earlier deltas that are not 0, each with its node; nothing is changed."""
+    return [(node, node._delta) for node in order if node._delta != 0.0]
 
 
 def propagate(order: Sequence[Node], delta: float) -> None:
@@ -101,22 +99,19 @@ def propagate(order: Sequence[Node], delta: float) -> None:
                 parent._delta += local * node_delta
 
 
-def add_back(order: Sequence[Node], earlier: list[float] | None) -> None:
+def add_back(earlier: list[tuple[Node, float]]) -> None:
     """Add the earlier deltas back on top of this pass's: repeated calls accumulate."""
-    if earlier is not None:
-        for node, before in zip(order, earlier):  # noqa: B905 - same length
-            node._delta += before
+    for node, before in earlier:
+        node._delta += before
     check_interrupts()  # compiled, a Ctrl-C during the pass is raised here, inside backward's try
 
 
-def put_back(order: Sequence[Node], earlier: list[float] | None) -> None:
-    """Every delta as it was before `set_aside` (a pass that failed or was interrupted)."""
-    if earlier is None:
-        for node in order:
-            node._delta = 0.0
-    else:
-        for node, before in zip(order, earlier):  # noqa: B905 - same length
-            node._delta = before
+def put_back(order: Sequence[Node], earlier: list[tuple[Node, float]]) -> None:
+    """Every delta as it was before `propagate` (a pass that failed or was interrupted)."""
+    for node in order:
+        node._delta = 0.0
+    for node, before in earlier:
+        node._delta = before
 
 
 def fresh_deltas(order: Sequence[Node], delta: float = 1.0) -> list[float]:
@@ -130,13 +125,12 @@ def fresh_deltas(order: Sequence[Node], delta: float = 1.0) -> list[float]:
     >>> fresh_deltas(nodes_in_order(x * x))
     [6.0, 1.0]
     """
-    earlier = [node._delta for node in order]
+    earlier = set_aside(order)
     try:
         propagate(order, delta)
         return [node._delta for node in order]
     finally:
-        for node, before in zip(order, earlier):  # noqa: B905 - same length
-            node._delta = before
+        put_back(order, earlier)
 
 
 def refuse_recorded_deltas(order: Sequence[Node]) -> None:

@@ -113,10 +113,10 @@ class Value(Node):
         if seed is None:  # create_graph=True: the chain rule with Values (higher.py)
             return recorded_backward[0](self, delta)
         order = nodes_in_order(self)  # 1. every node under J, parents first
-        earlier = set_aside(order)  # 2. earlier deltas kept aside (nothing changed yet)
+        earlier = set_aside(order)  # 2. earlier deltas noted (nothing changed yet)
         try:
             propagate(order, seed)  # 3. the chain rule: each delta is dJ/dnode now
-            add_back(order, earlier)  # 4. earlier deltas added back: calls accumulate
+            add_back(earlier)  # 4. earlier deltas added back: calls accumulate
         except BaseException:  # even Ctrl-C: every delta as it was
             put_back(order, earlier)
             raise
@@ -338,19 +338,12 @@ def new_node(
     """The node `op` made from `a` and `b` (None for the plain number `constant`),
     with ∂node/∂a and ∂node/∂b; under `no_grad()`, a number with no history."""
     node = new_object(Value) if PLAIN else Value(0.0)  # see PLAIN below
-    node._value = value
-    node._delta = 0.0
-    node._op = op
-    node._more = None
-    if no_grad_blocks.count == 0 or recording_flag.get():  # modes.is_recording()
-        node._a = a
-        node._da = da
-        node._b = b
-        node._db = db
-        node._constant = constant  # type: ignore[assignment]  # float | None, typed object (*)
-    else:  # no_grad(): a number with no history
-        node._a = node._b = node._constant = None
-        node._da = node._db = 0.0
+    if no_grad_blocks.count and not recording_flag.get():  # modes.is_recording() is False
+        a = b = constant = None
+        da = db = 0.0
+    node._value, node._delta, node._op, node._more = value, 0.0, op, None
+    node._a, node._da, node._b, node._db = a, da, b, db
+    node._constant = constant  # type: ignore[assignment]  # float | None, typed object (*)
     return node
 
 
