@@ -34,7 +34,8 @@ PINNED = v=$$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 # The tests of the engine and of every example in the docs: `make quick`, under a minute.
 ENGINE_TESTS := tests/test_engine.py tests/test_primitive.py tests/test_graph.py \
 	tests/test_engine_faults.py tests/test_higher.py tests/test_escapes.py tests/test_forward_mode.py \
-	tests/test_engine_twins.py tests/test_engine_core.py tests/test_bce_range.py microgrid/engine
+	tests/test_engine_twins.py tests/test_engine_core.py tests/test_bce_range.py microgrid/engine \
+	microgrid/higher
 QUICK_TESTS := $(ENGINE_TESTS) tests/test_docs.py
 
 .PHONY: demo test quick lint typecheck pytest bench dot browser site notebook clean lock \

@@ -1,7 +1,7 @@
 """Forward mode against backprop on the logistic cost: n sweeps against one.
 
 The cost J(w, b) = (1/m) Σ L(σ(w·x + b), y) has n + 1 parameters. A forward
-sweep (microgrid.engine.forward_tangents) carries d(node)/dθ for ONE parameter θ
+sweep (microgrid.higher.forward_tangents) carries d(node)/dθ for ONE parameter θ
 through the graph: the gradient needs n + 1 sweeps. A backward sweep gives
 dJ/dθ for every θ at once. Both do one multiply-add per edge per sweep, so the
 multiply-adds are counted exactly (edges × sweeps) and the sweeps are timed
@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import microgrid
 from microgrid import Value
-from microgrid.engine import forward_tangents, graph_stats, topological_order
+from microgrid.engine import graph_stats, topological_order
+from microgrid.higher import forward_tangents
 
 SIZES = (10, 100, 1000)
 SAMPLES = 10

@@ -7,9 +7,10 @@
 >>> J.value, a.delta, b.delta, c.delta
 (33.0, 3.0, 6.0, 9.0)
 
-`import microgrid` loads only the engine (no NumPy, no web server); the pictures,
-the checks, the course and the apps load the first time one of their names is
-used (`microgrid.draw`, `from microgrid import gradcheck`), through `__getattr__`.
+`import microgrid` loads only the engine and its second derivatives (microgrid.higher;
+no NumPy, no web server); the pictures, the checks, the course and the apps load the
+first time one of their names is used (`microgrid.draw`, `from microgrid import
+gradcheck`), through `__getattr__`.
 """
 
 from __future__ import annotations
@@ -28,19 +29,13 @@ from microgrid.engine import (
     dot,
     escapes_allowed,
     gc_paused,
-    grad,
     graph_stats,
-    hessian,
-    hvp,
     is_grad_enabled,
-    jacobian,
-    jvp,
     leaves,
     no_grad,
     primitive,
     replay,
     topological_order,
-    value_derivatives,
 )
 
 # Reachable as microgrid.X but not in __all__, so that `from microgrid import *` leaves
@@ -55,6 +50,10 @@ from microgrid.engine import sigmoid as sigmoid
 from microgrid.engine import sqrt as sqrt
 from microgrid.engine import sum as sum  # noqa: A004
 from microgrid.engine import tanh as tanh
+
+# Second derivatives: importing the layer registers backward(create_graph=True)'s recorded
+# pass with the engine, so every import of microgrid has it (like the escape hook below).
+from microgrid.higher import grad, hessian, hvp, jacobian, value_derivatives
 from microgrid.verify import escapes as _escapes
 
 # float(v), math.exp(v), ... on a Value while recording warn at the learner's line:
@@ -73,6 +72,7 @@ _LAZY = {
     "training_widget": "microgrid.apps.widget",
     "widget": "microgrid.apps.widget",
     "CompiledStep": "microgrid.compiled",
+    "jvp": "microgrid.higher.forward",
     "compile": "microgrid.compiled",
     "LogisticRegression": "microgrid.course.logistic",
     "NeuralNetwork": "microgrid.course.networks",
@@ -142,6 +142,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, __getattr_
     from microgrid.course import datasets, exercises, logistic, networks
     from microgrid.course.logistic import LogisticRegression
     from microgrid.course.networks import NeuralNetwork
+    from microgrid.higher.forward import jvp
     from microgrid.nn import optim
     from microgrid.nn.losses import cross_entropy, hinge, softmax
     from microgrid.show.explain import Explanation, explain

@@ -1,9 +1,10 @@
 """The engine twice in one process: as it runs (compiled where built) and as plain Python.
 
-`plain_engine()` imports a second copy of `microgrid.engine` whose core modules
+`plain_twin()` imports a second copy of `microgrid.engine` whose core modules
 load from their .py files (which.py's `PlainSource`), without disturbing the copy
-everyone else uses. Pickling looks classes up by module name, so code that pickles
-a plain twin's nodes runs inside `current(twin)`.
+everyone else uses, and a copy of `microgrid.higher` on it (`higher_of(twin)`), which
+registers the twin's `backward(create_graph=True)`. Pickling looks classes up by module
+name, so code that pickles a plain twin's nodes runs inside `current(twin)`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 import microgrid.engine
+import microgrid.higher
 from microgrid.engine.which import COMPILED_MODULES, PlainSource
 
 PACKAGE = Path(microgrid.engine.__file__).parent.parent
@@ -58,8 +60,17 @@ def plain_twin() -> tuple[types.ModuleType, dict[str, types.ModuleType]]:
             engine = importlib.import_module("microgrid.engine")
         finally:
             sys.meta_path.remove(finder)
+        # The layer above, on the twin: it appends to the twin's value.recorded_backward.
+        importlib.import_module("microgrid.higher")
         modules = _ours()
     return engine, modules
+
+
+def higher_of(engine: types.ModuleType) -> types.ModuleType:
+    """The second-derivative layer (`grad`, `hessian`, ...) built on `engine`."""
+    if engine is microgrid.engine:
+        return microgrid.higher
+    return plain_twin()[1]["microgrid.higher"]
 
 
 @contextmanager

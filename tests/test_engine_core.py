@@ -29,7 +29,7 @@ import microgrid.engine
 from microgrid import Value, grad, replay, topological_order
 from microgrid.compiled.templates import HELPERS, template
 from microgrid.engine import primitives as P
-from microgrid.engine.derivative_rules import local_derivative_values
+from microgrid.higher.derivative_rules import local_derivative_values
 
 PLAIN = microgrid.engine.value.__file__.endswith(".py")
 ENGINE = Path(microgrid.engine.__file__).parent
@@ -223,7 +223,7 @@ def test_an_interrupted_create_graph_backward_changes_no_delta() -> None:
     """backward(create_graph=True) left thousands of deltas changed when interrupted."""
     if not PLAIN:
         pytest.skip("the compiled engine runs no Python lines to interrupt")
-    files = ("engine/higher.py", "engine/node.py", "engine/value.py")
+    files = ("higher/recorded.py", "engine/node.py", "engine/value.py")
     fired = 0
     for n in range(1, 3000):
         a, b = Value(0.5, label="a"), Value(-1.5, label="b")

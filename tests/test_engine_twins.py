@@ -18,7 +18,7 @@ import types
 from typing import Any
 
 import pytest
-from engine_twins import current, plain_twin
+from engine_twins import current, higher_of, plain_twin
 from expression_graphs import Ops, Recipe, build, recipes
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -232,8 +232,9 @@ def test_second_derivatives_and_recorded_deltas() -> None:
         J.backward(create_graph=True)
         dx = x.delta  # a Value: dJ/dx, itself a graph
         assert isinstance(dx, engine.Value)
-        d2 = engine.grad(dx, [x, y])
-        H = engine.hessian(lambda a, b: (a * b).tanh() * a.exp(), [0.7, -1.2])
+        higher = higher_of(engine)
+        d2 = higher.grad(dx, [x, y])
+        H = higher.hessian(lambda a, b: (a * b).tanh() * a.exp(), [0.7, -1.2])
         return fingerprint(engine, dx), tuple(map(bits, d2)), [list(map(bits, r)) for r in H]
 
     running, plain = both(run)

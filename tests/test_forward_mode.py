@@ -6,7 +6,7 @@ import pytest
 from expression_graphs import seed_graph
 
 from microgrid import Value, explain
-from microgrid.engine import forward_tangents
+from microgrid.higher import forward_tangents
 
 
 def test_the_seeds_forward_reasoning() -> None:

@@ -13,9 +13,9 @@ from hypothesis import assume, given, settings
 import microgrid
 from microgrid import Value, topological_order
 from microgrid.engine import primitives
-from microgrid.engine.derivative_rules import has_value_derivatives, local_derivative_values
-from microgrid.engine.higher import numeric_deltas, recorded_deltas
 from microgrid.engine.value import record
+from microgrid.higher.derivative_rules import has_value_derivatives, local_derivative_values
+from microgrid.higher.recorded import numeric_deltas, recorded_deltas
 from microgrid.nn import losses
 
 
@@ -293,9 +293,9 @@ def test_seed_forward_sweep() -> None:
     v = a + u
     J = 3 * v
     for leaf, expected in ((a, 3.0), (b, 6.0), (c, 9.0)):
-        tangents = microgrid.engine.forward_tangents(J, {leaf: 1.0})
+        tangents = microgrid.higher.forward_tangents(J, {leaf: 1.0})
         assert tangents[J] == expected
-    assert microgrid.engine.forward_tangents(J, {a: 1.0})[u] == 0.0
+    assert microgrid.higher.forward_tangents(J, {a: 1.0})[u] == 0.0
 
 
 def test_an_optimizer_steps_with_the_numbers_of_recorded_deltas() -> None:

@@ -42,6 +42,23 @@ def test_import_microgrid_engine_loads_neither_numpy_nor_a_server_and_few_module
     assert not any(name.startswith(("microgrid.show", "microgrid.apps")) for name in modules)
 
 
+def test_import_microgrid_engine_registers_create_graph_but_loads_no_forward_mode() -> None:
+    # The engine imports nothing of microgrid.higher; microgrid/__init__.py (run first) does.
+    found = loaded_after(
+        "from microgrid.engine import Value\n"
+        "x = Value(3.0)\n"
+        "(x * x * x).backward(create_graph=True)\n"
+        "assert isinstance(x.delta, Value) and x.delta.value == 27.0, x.delta\n"
+    )
+    modules = found["microgrid"]
+    assert isinstance(modules, list)
+    assert "microgrid.higher.recorded" in modules
+    assert "microgrid.higher.forward" not in modules  # jvp loads on first use
+    jvp_used = "import microgrid\nassert microgrid.jvp(lambda x: x * x, [3], [1]) == (9, 6)"
+    used = loaded_after(jvp_used)
+    assert isinstance(used["microgrid"], list) and "microgrid.higher.forward" in used["microgrid"]
+
+
 def test_import_microgrid_is_the_engine_until_a_name_is_used() -> None:
     found = loaded_after("import microgrid\nfrom microgrid import Value, no_grad, grad")
     assert found["numpy"] is False and found["http.server"] is False, found

@@ -79,7 +79,7 @@ def test_everything_in_all_is_there() -> None:
         assert getattr(microgrid, name) is not None, name
 
 
-LAYERS = {"apps", "course", "verify", "show", "nn", "compiled", "engine"}
+LAYERS = {"apps", "course", "verify", "show", "nn", "compiled", "higher", "engine"}
 PACKAGE = Path(microgrid.__file__).parent
 
 

@@ -7,9 +7,9 @@ stores), `primitives.py` (each op's value and local derivatives, side by side),
 them, in any order: `nary.py` (one node with many parents: `sum`, `dot`),
 `modes.py` (`no_grad`), `evaluate.py` (one op on numbers, its errors named),
 `walks.py` (`leaves`, `replay`, `graph_stats`), `interrupts.py`, `escapes.py`
-(the hook that float(v) calls: microgrid/verify/escapes.py warns), `pickling.py`;
-second derivatives and forward mode in `higher.py`, `derivative_rules.py`,
-`forward.py`.
+(the hook that float(v) calls: microgrid/verify/escapes.py warns), `pickling.py`.
+Second derivatives and forward mode are the layer above, microgrid/higher/ (it
+appends to value.py's hook `recorded_backward`).
 
 >>> from microgrid.engine import Value
 >>> a, b, c = Value(5.0, label="a"), Value(3.0, label="b"), Value(2.0, label="c")
@@ -21,10 +21,7 @@ second derivatives and forward mode in `higher.py`, `derivative_rules.py`,
 
 # First: which.py decides whether the compiled engine or its .py source runs.
 from microgrid.engine.which import ENGINE, describe_engine  # isort: skip
-from microgrid.engine.derivative_rules import value_derivatives
 from microgrid.engine.escapes import GraphEscapeWarning, escapes_allowed
-from microgrid.engine.forward import forward_tangents, jvp
-from microgrid.engine.higher import grad, hessian, hvp, jacobian
 from microgrid.engine.modes import gc_paused, is_grad_enabled, no_grad
 from microgrid.engine.nary import (
     binary_cross_entropy,
@@ -85,16 +82,10 @@ __all__ = [
     "dot_product",
     "escapes_allowed",
     "exp",
-    "forward_tangents",
     "fresh_deltas",
     "gc_paused",
-    "grad",
     "graph_stats",
-    "hessian",
-    "hvp",
     "is_grad_enabled",
-    "jacobian",
-    "jvp",
     "leaves",
     "log",
     "mul",
@@ -113,5 +104,4 @@ __all__ = [
     "summation",
     "tanh",
     "topological_order",
-    "value_derivatives",
 ]

@@ -18,7 +18,8 @@ import math
 import numbers
 from collections.abc import Sequence
 
-from microgrid.engine import Operand, Value, primitive, value_derivatives
+from microgrid.engine import Operand, Value, primitive
+from microgrid.higher import value_derivatives
 
 
 def _softmax(logits: Sequence[float]) -> list[float]:
@@ -86,7 +87,7 @@ def hinge_loss(score: float, y: float) -> tuple[float, tuple[float, float]]:
 
 
 # The same local derivatives written with Values, so create_graph can differentiate
-# them (engine/derivative_rules.py; a test checks both forms give the same numbers).
+# them (higher/derivative_rules.py; a test checks both forms give the same numbers).
 
 
 @value_derivatives(softmax_entry)

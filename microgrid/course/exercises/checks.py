@@ -11,7 +11,8 @@ import random
 from typing import TYPE_CHECKING
 
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, delta_exercise, real_slips
-from microgrid.engine import Value, binary_cross_entropy_with_logits, grad, primitive, replay
+from microgrid.engine import Value, binary_cross_entropy_with_logits, primitive, replay
+from microgrid.higher import grad
 from microgrid.show.notation import format_number, signed
 
 if TYPE_CHECKING:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import random
 
 from microgrid.course.exercises.core import Exercise, Mistake, Progress, real_slips
-from microgrid.engine import Value, binary_cross_entropy, grad, hessian
+from microgrid.engine import Value, binary_cross_entropy
 from microgrid.engine import sum as value_sum
+from microgrid.higher import grad, hessian
 from microgrid.show.notation import format_number
 
 __all__ = ["BUILDERS"]

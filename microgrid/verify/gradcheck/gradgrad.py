@@ -17,8 +17,9 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from microgrid.engine import Value, grad
+from microgrid.engine import Value
 from microgrid.engine.modes import recording_flag
+from microgrid.higher import grad
 from microgrid.verify.gradcheck.report import GradcheckReport, GradcheckRow
 
 __all__ = ["GradgradcheckError", "GradgradcheckReport", "first_derivative"]

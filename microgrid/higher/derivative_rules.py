@@ -1,6 +1,6 @@
 """Each primitive's local derivatives written with Values, so they can be differentiated again.
 
-(Read after higher.py, which uses them.)
+(Read after recorded.py, which uses them.)
 
 `primitives.py` gives every op its local derivatives as *numbers* (fast: the
 first-order backward pass multiplies numbers). To differentiate a derivative,

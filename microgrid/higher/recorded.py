@@ -1,6 +1,6 @@
 """Backprop is a program too: record it, and differentiate the derivatives.
 
-(Read after the core, node.py to value.py; then derivative_rules.py and forward.py.)
+(Read after the engine's core, node.py to value.py; then derivative_rules.py and forward.py.)
 
 ``J.backward()`` multiplies numbers. ``J.backward(create_graph=True)`` runs the
 same chain rule with Values, so every delta is itself a node of a graph (the
@@ -28,11 +28,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
-from microgrid.engine.derivative_rules import local_derivative_values
 from microgrid.engine.evaluate import is_number
 from microgrid.engine.nary import dot
 from microgrid.engine.nary import sum as sum_node
 from microgrid.engine.value import Value, fresh_deltas, recorded_backward, topological_order
+from microgrid.higher.derivative_rules import local_derivative_values
 
 __all__ = [
     "backward_recorded",
@@ -287,5 +287,6 @@ def jacobian(
     return [list(grad(output, xs)) for output in _checked_inputs(outputs, "jacobian() output")]
 
 
-# backward(create_graph=True) dispatches here (a hook, so value.py imports nothing of ours).
+# backward(create_graph=True) dispatches here: a hook, so the engine imports nothing of
+# this layer (value.py's first-order pass stays as it was).
 recorded_backward.append(backward_recorded)

@@ -1,6 +1,6 @@
 """Forward mode: carry d(node)/da from the leaf a up to J, the way the seed reasons.
 
-(Read after the core, node.py to value.py, and after higher.py.)
+(Read after the engine's core, node.py to value.py, and after recorded.py.)
 
 The seed's chain rule runs forwards: "a changes a little, so v changes as much,
 so J changes 3 times as much". That is forward-mode differentiation: each
