@@ -222,7 +222,7 @@ class Node:
         self.set_delta(number)
 
     def set_delta(self, delta: float | Node) -> None:
-        """The delta as a number, or as a Value (a recorded derivative: higher.py)."""
+        """The delta as a number, or as a Value (recorded: higher/recorded.py)."""
         more = self._more
         if isinstance(delta, Node):
             global recorded_deltas_made

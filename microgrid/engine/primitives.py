@@ -355,7 +355,7 @@ def ieee_pow(x: float, y: float) -> float:
 # The ops themselves: a name, the math above, and how to write it.
 #
 # Each op's local derivatives are written above once, as numbers. Two more forms
-# exist only because numbers cannot serve there: derivative_rules.py writes them
+# exist only because numbers cannot serve there: higher/derivative_rules.py writes them
 # with Values (create_graph must record nodes, and compiled, these typed
 # functions take only floats) and compiled/templates.py as source text (compile()
 # writes code); tests/test_engine_core.py runs every op through all three.

@@ -107,10 +107,10 @@ class Value(Node):
         """Backprop from this node: every node under it gets dJ/dnode added to `delta`.
 
         Calls accumulate, as in PyTorch (`zero_grad()` starts afresh); all or nothing.
-        ``create_graph=True`` makes each delta a Value (higher.py; chapter 11).
+        ``create_graph=True`` makes each delta a Value (microgrid/higher; chapter 11).
         """
         seed = backward_seed(self, delta, create_graph)  # the arguments, checked
-        if seed is None:  # create_graph=True: the chain rule with Values (higher.py)
+        if seed is None:  # create_graph=True: the chain rule with Values (higher/recorded.py)
             return recorded_backward[0](self, delta)
         order = nodes_in_order(self)  # 1. every node under J, parents first
         earlier = set_aside(order)  # 2. earlier deltas noted (nothing changed yet)
@@ -525,6 +525,6 @@ def recomputed(node: Value, new_values: Mapping[Value, float]) -> tuple[float, t
 # Calling a primitive on Values (`mul(x, 2)`) records a node, without the math importing the engine.
 recorders.append(record)
 
-# backward(create_graph=True) runs the chain rule with Values: higher.py appends it
-# here, so that this module imports nothing that builds on it.
+# backward(create_graph=True) runs the chain rule with Values: higher/recorded.py appends
+# it here, so that this module imports nothing that builds on it.
 recorded_backward: list[Callable[[Value, Any], None]] = []
