@@ -2,8 +2,8 @@
 
 Read after node.py and primitives.py; value.py comes next. `Value.backward()`
 is four steps, each a function here: `nodes_in_order` lists every node under J,
-each after its parents; `set_aside` takes earlier deltas out of the way;
-`propagate` walks the list backwards and, for each node, adds
+each after its parents; `set_aside` notes the earlier deltas that are not 0;
+`propagate` sets every delta to 0 and walks the list backwards and, for each node, adds
 ``local_derivative * node.delta`` to each parent's delta; `add_back` puts the
 earlier deltas back on top, so that calls accumulate.
 
@@ -23,6 +23,7 @@ analytic pass and check_backprop's diagnoses all run it (through `fresh_deltas`)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import filterfalse
 from typing import TypeVar
 
 from microgrid.engine.interrupts import check_interrupts
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 N = TypeVar("N", bound=Node)
+# What set_aside keeps: the nodes whose earlier delta is not 0, and those deltas.
+Earlier = tuple[list[Node], list[float]]
 
 
 def nodes_in_order(root: N) -> list[N]:
@@ -61,19 +64,20 @@ def nodes_in_order(root: N) -> list[N]:
             continue
         stack.append(node)
         stack.append(None)
-        b, a, more = node._b, node._a, node._more  # parents pushed last-first, so that
-        if b is not None:  # the first parent is emitted first
+        b, a, more = node._b, node._a, node._more  # parents pushed last-first:
+        if b is not None and b not in seen:  # the first parent is emitted first
             stack.append(b)
-        if a is not None:
+        if a is not None and a not in seen:
             stack.append(a)
-        if more is not None and more.parents:  # sum, dot: many parents
-            stack.extend(reversed(more.parents))
+        if more is not None and more.parents:  # sum, dot: many parents, filtered at C speed
+            stack.extend(filterfalse(seen.__contains__, reversed(more.parents)))
     return order
 
 
-def set_aside(order: Sequence[Node]) -> list[tuple[Node, float]]:
-    """The earlier deltas that are not 0, each with its node; nothing is changed."""
-    return [(node, node._delta) for node in order if node._delta != 0.0]
+def set_aside(order: Sequence[Node]) -> Earlier:
+    """The nodes whose earlier delta is not 0, and those deltas; nothing is changed."""
+    nodes = [node for node in order if node._delta != 0.0]  # a fresh graph's are all 0
+    return nodes, [node._delta for node in nodes]
 
 
 def propagate(order: Sequence[Node], delta: float) -> None:
@@ -99,18 +103,20 @@ def propagate(order: Sequence[Node], delta: float) -> None:
                 parent._delta += local * node_delta
 
 
-def add_back(earlier: list[tuple[Node, float]]) -> None:
+def add_back(earlier: Earlier) -> None:
     """Add the earlier deltas back on top of this pass's: repeated calls accumulate."""
-    for node, before in earlier:
+    nodes, deltas = earlier
+    for node, before in zip(nodes, deltas):  # noqa: B905 - same length
         node._delta += before
     check_interrupts()  # compiled, a Ctrl-C during the pass is raised here, inside backward's try
 
 
-def put_back(order: Sequence[Node], earlier: list[tuple[Node, float]]) -> None:
+def put_back(order: Sequence[Node], earlier: Earlier) -> None:
     """Every delta as it was before `propagate` (a pass that failed or was interrupted)."""
     for node in order:
         node._delta = 0.0
-    for node, before in earlier:
+    nodes, deltas = earlier
+    for node, before in zip(nodes, deltas):  # noqa: B905 - same length
         node._delta = before
 
 
