@@ -28,8 +28,6 @@ SLICE = {
         "Value.backward",
         "Value.__mul__",
         "new_node",
-        "recorded_one",
-        "recorded_two",
         "PLAIN",
         "new_object",
         "is_operand",

@@ -3,9 +3,9 @@
 Read after node.py and primitives.py; value.py comes next. `Value.backward()`
 is four steps, each a function here: `nodes_in_order` lists every node under J,
 each after its parents; `set_aside` notes the earlier deltas that are not 0;
-`propagate` sets every delta to 0 and walks the list backwards and, for each node, adds
-``local_derivative * node.delta`` to each parent's delta; `add_back` puts the
-earlier deltas back on top, so that calls accumulate.
+`propagate` sets every delta to 0, then walks the list backwards and, for each
+node, adds ``local_derivative * node.delta`` to each parent's delta; `add_back`
+puts the earlier deltas back on top, so that calls accumulate.
 
 >>> from microgrid import Value
 >>> a, b = Value(2.0, label="a"), Value(5.0, label="b")
