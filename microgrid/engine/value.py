@@ -341,9 +341,10 @@ def new_node(
     if no_grad_blocks.count and not recording_flag.get():  # modes.is_recording() is False
         a = b = constant = None
         da = db = 0.0
-    node._value, node._delta, node._op, node._more = value, 0.0, op, None
-    node._a, node._da, node._b, node._db = a, da, b, db
-    node._constant = constant  # type: ignore[assignment]  # float | None, typed object (*)
+    node._value, node._delta, node._op = value, 0.0, op  # threes, twos: no tuple is built
+    node._a, node._da = a, da
+    node._b, node._db = b, db
+    node._constant, node._more = constant, None  # type: ignore[assignment]  # float | None (*)
     return node
 
 
