@@ -469,21 +469,17 @@ def backprop_what_if(
     return _backprop_with(root, order, replaced, parameters)
 
 
-def _activation_groups(
-    order: list[Value], parameters: list[Parameter]
-) -> dict[tuple[str, int], list[Value]]:
-    """The tanh, sigmoid and relu nodes, grouped by op and by layer.
+def layers_of(order: list[Value], parameters: list[Parameter]) -> dict[int, int]:
+    """Each node's layer (keyed by id): the highest layer among the parameters under it.
 
-    A node's layer is the highest layer among the parameters it depends on
-    (A1 = tanh(W1 X + b1) is layer 1, A2 is layer 2); parameters without a
-    number (w, b) count as layer 0.
+    A1 = tanh(W1 X + b1) is layer 1, A2 is layer 2; parameters without a number (w, b)
+    count as layer 0.
     """
     layer_of: dict[int, int] = {}
     for parameter in parameters:
         for leaf in parameter.leaves:
             layer_of[id(leaf)] = parameter.layer or 0
     shared: dict[int, int] = {}  # a row's dot nodes share one tuple of parents
-    groups: dict[tuple[str, int], list[Value]] = {}
     for node in order:
         parents = node.parents
         if not parents:
@@ -495,8 +491,18 @@ def _activation_groups(
             if len(parents) > 8:
                 shared[key] = layer
         layer_of[id(node)] = layer
-        if _BY_OP.get(node.op) in _WRONG and len(parents) == 1:
-            groups.setdefault((_BY_OP[node.op], layer), []).append(node)
+    return layer_of
+
+
+def _activation_groups(
+    order: list[Value], parameters: list[Parameter]
+) -> dict[tuple[str, int], list[Value]]:
+    """The tanh, sigmoid and relu nodes, grouped by op and by layer (`layers_of`)."""
+    layer_of = layers_of(order, parameters)
+    groups: dict[tuple[str, int], list[Value]] = {}
+    for node in order:
+        if _BY_OP.get(node.op) in _WRONG and len(node.parents) == 1:
+            groups.setdefault((_BY_OP[node.op], layer_of[id(node)]), []).append(node)
     return groups
 
 

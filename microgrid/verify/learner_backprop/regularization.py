@@ -27,6 +27,7 @@ from microgrid.verify.learner_backprop.diagnosis import (
     Tolerance,
     backprop_what_if,
     constant_factor,
+    layers_of,
 )
 from microgrid.verify.learner_backprop.parameters import Parameter, Theirs
 from microgrid.verify.learner_backprop.report import GradientCheck
@@ -239,32 +240,11 @@ def _l2_broadcast_into_db(
 # ---------------------------------------------------------------------------
 
 
-def _layers(order: list[Value], parameters: list[Parameter]) -> dict[int, int]:
-    """Each node's layer: the highest layer number among the parameters under it."""
-    layer_of: dict[int, int] = {}
-    for parameter in parameters:
-        for leaf in parameter.leaves:
-            layer_of[id(leaf)] = parameter.layer or 0
-    shared: dict[int, int] = {}  # a row's dot nodes share one tuple of parents
-    for node in order:
-        parents = node.parents
-        if not parents:
-            continue
-        key = id(parents)
-        layer = shared.get(key)
-        if layer is None:
-            layer = max((layer_of.get(id(p), 0) for p in parents), default=0)
-            if len(parents) > 8:
-                shared[key] = layer
-        layer_of[id(node)] = layer
-    return layer_of
-
-
 class _Masks:
     """The dropout masks of each hidden layer: the dropped units, and keep_prob if divided."""
 
     def __init__(self, order: list[Value], parameters: list[Parameter]) -> None:
-        layer_of = _layers(order, parameters)
+        layer_of = layers_of(order, parameters)
         top = max((p.layer or 0 for p in parameters), default=0)
         self.dropped: dict[int, list[Value]] = {}
         self.kept: dict[int, int] = {}
