@@ -9,11 +9,10 @@ optimizer functions against closed forms; bad settings refused before any traini
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
+from football_data import FOOTBALL_DIR, needs_football
 
 from microgrid import gradcheck
 from microgrid.course import datasets
@@ -36,14 +35,6 @@ from microgrid.course.networks import (
 from microgrid.course.networks.graph import build_cost_graph
 from microgrid.course.networks.model import gradient_function
 from microgrid.nn import MLP
-
-REPO = Path(__file__).resolve().parents[1]
-FOOTBALL_DIR = Path(os.environ.get("MICROGRID_FOOTBALL", REPO.parent / "shared/data/football"))
-needs_football = pytest.mark.skipif(
-    not (FOOTBALL_DIR / "data.mat").is_file(),
-    reason=f"the course's football data.mat is not in {FOOTBALL_DIR} "
-    "(set MICROGRID_FOOTBALL to its folder to run this test)",
-)
 
 
 def relative_gap(a: np.ndarray, b: np.ndarray) -> float:

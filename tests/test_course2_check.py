@@ -9,7 +9,6 @@ check J = θx gives 7.814075313343006e-11; the 3-layer network's planted bugs
 from __future__ import annotations
 
 import math
-import os
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import course2_assignments as course2
 import numpy as np
 import pytest
+from football_data import FOOTBALL_DIR
 
 from microgrid import check_backprop, gradient_difference
 from microgrid.verify.learner_backprop import check_update
@@ -430,15 +430,12 @@ def test_a_factor_is_a_missing_one_over_m_only_when_m_could_be_it() -> None:
     )
 
 
-FOOTBALL = Path(os.environ.get("MICROGRID_FOOTBALL", REPO.parent / "shared/data/football"))
-
-
 def football() -> tuple[Any, Any, dict[str, Any]]:
     """The regularization assignment's training set and its [2, 20, 3, 1] network at iteration 0."""
-    if not (FOOTBALL / "data.mat").exists():
-        pytest.skip(f"the course's football data is not in {FOOTBALL}")
+    if not (FOOTBALL_DIR / "data.mat").exists():
+        pytest.skip(f"the course's football data is not in {FOOTBALL_DIR}")
     io = pytest.importorskip("scipy.io")
-    data = io.loadmat(str(FOOTBALL / "data.mat"))
+    data = io.loadmat(str(FOOTBALL_DIR / "data.mat"))
     X, Y = data["X"].T, data["y"].T
     np.random.seed(3)  # the assignment's initialize_parameters: randn / √n_prev, b = 0
     dims, parameters = [2, 20, 3, 1], {}

@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 from pathlib import Path
 
 import pytest
+from football_data import FOOTBALL_DIR, needs_football
 
 from microgrid.apps.cli import main
-
-REPO = Path(__file__).resolve().parents[1]
-FOOTBALL_DIR = Path(os.environ.get("MICROGRID_FOOTBALL", REPO.parent / "shared/data/football"))
-needs_football = pytest.mark.skipif(
-    not (FOOTBALL_DIR / "data.mat").is_file(),
-    reason=f"the course's football data.mat is not in {FOOTBALL_DIR} "
-    "(set MICROGRID_FOOTBALL to its folder to run this test)",
-)
 
 
 def run(argv: list[str]) -> tuple[int, str]:

@@ -6,27 +6,18 @@ hostile files made here: each refused in bounded memory, with the file and array
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from football_data import FOOTBALL_DIR, needs_football
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from microgrid.course import datasets, matfile
 from microgrid.course.matfile import read_mat, read_mat_bytes
-
-REPO = Path(__file__).resolve().parents[1]
-FOOTBALL_DIR = Path(os.environ.get("MICROGRID_FOOTBALL", REPO.parent / "shared/data/football"))
-needs_football = pytest.mark.skipif(
-    not (FOOTBALL_DIR / "data.mat").is_file(),
-    reason=f"the course's football data.mat is not in {FOOTBALL_DIR} "
-    "(set MICROGRID_FOOTBALL to its folder to run this test)",
-)
-
 
 # ---------------------------------------------------------------------------
 # The generators against scikit-learn, with the course's legacy seeds

@@ -10,24 +10,15 @@ for the "large" initialisation only what does not hang on the last bit of ``exp`
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
+from football_data import FOOTBALL_DIR, needs_football
 
 from microgrid.course import datasets
 from microgrid.course.networks import NeuralNetwork
 
 pytestmark = pytest.mark.slow
-
-REPO = Path(__file__).resolve().parents[1]
-FOOTBALL_DIR = Path(os.environ.get("MICROGRID_FOOTBALL", REPO.parent / "shared/data/football"))
-needs_football = pytest.mark.skipif(
-    not (FOOTBALL_DIR / "data.mat").is_file(),
-    reason=f"the course's football data.mat is not in {FOOTBALL_DIR} "
-    "(set MICROGRID_FOOTBALL to its folder to run this test)",
-)
 
 
 def initialization_run(init: str) -> tuple[NeuralNetwork, float, float]:
