@@ -15,6 +15,11 @@ memory measured by tracemalloc while the graph is built:
 libraries on (a), (c), (d): it charges micrograd for the leaf Values it wraps
 around plain numbers, just as it charges microgrid for its constants.
 
+Each timed call records the graph and runs backward. microgrid's graph is freed as the
+call returns, inside the clock; micrograd's is not (its closures make reference cycles,
+freed by the untimed `gc.collect()` between calls). The "freed outside" figures stop
+the clock before microgrid's graph is freed too: record + backward, like for like.
+
 Usage: python benchmarks/engine.py [--quick] [--repeats N]
 """
 
@@ -247,12 +252,19 @@ WARM_UP = 8
 
 
 def interleaved(
-    contenders: dict[str, Callable[[], object]], rounds: int, paused: bool = False
+    contenders: dict[str, Callable[[], object]],
+    rounds: int,
+    paused: bool = False,
+    freed_outside: bool = False,
 ) -> dict[str, float]:
     """Median CPU seconds per call of each contender, timed round by round.
 
     `paused`: with the garbage collector paused during each timed call (the fair
     per-op figure: most of micrograd's time at these sizes is full collections).
+    `freed_outside`: the graph a call returns is freed after the clock stops, so that
+    only record + backward is timed. (micrograd's graph is always freed outside: its
+    closures make cycles, which only the untimed `gc.collect()` frees. Reference
+    counting frees microgrid's as soon as it is dropped, so by default inside.)
     """
     gc.collect()
     for function in contenders.values():
@@ -268,16 +280,26 @@ def interleaved(
                 gc.disable()
             try:
                 start = time.process_time()
-                function()
+                kept = function()
+                if not freed_outside:
+                    kept = None  # the graph is freed here, inside the clock
                 times[name].append(time.process_time() - start)
+                del kept  # freed here, outside the clock, when freed_outside
             finally:
                 gc.enable()
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def paused_ratio(mine: Callable[[], object], theirs: Callable[[], object], rounds: int) -> float:
+def paused_ratio(
+    mine: Callable[[], object],
+    theirs: Callable[[], object],
+    rounds: int,
+    freed_outside: bool = False,
+) -> float:
     """micrograd's time ÷ microgrid's, both with the collector paused."""
-    t = interleaved({"microgrid": mine, "micrograd": theirs}, rounds, paused=True)
+    t = interleaved(
+        {"microgrid": mine, "micrograd": theirs}, rounds, paused=True, freed_outside=freed_outside
+    )
     return t["micrograd"] / t["microgrid"]
 
 
@@ -289,9 +311,12 @@ def torch_leaf(x: float) -> Any:
 
 
 def rebuild(build: Callable[[], tuple[Any, int]]) -> Callable[[], object]:
-    def forward_backward() -> None:
+    """Record + backward, returning the graph (`interleaved` decides when it is freed)."""
+
+    def forward_backward() -> object:
         loss, _ = build()
         loss.backward()
+        return loss
 
     return forward_backward
 
@@ -438,6 +463,9 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
                 figures[f"a-paused {features}×{samples}"] = paused_ratio(
                     contenders["microgrid"], contenders["micrograd"], rounds
                 )
+                figures[f"a-paused, freed outside {features}×{samples}"] = paused_ratio(
+                    contenders["microgrid"], contenders["micrograd"], rounds, freed_outside=True
+                )
             if "torch" in t:
                 figures[f"a-torch {features}×{samples}"] = t["torch"] / t["microgrid"]
             step = microgrid.compile(build_a(Value, w, xs)[0])
@@ -469,6 +497,9 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
                 figures[f"c-paused {points}"] = paused_ratio(
                     contenders["microgrid"], contenders["micrograd"], rounds
                 )
+                figures[f"c-paused, freed outside {points}"] = paused_ratio(
+                    contenders["microgrid"], contenders["micrograd"], rounds, freed_outside=True
+                )
             step = microgrid.compile(build_c(ours, Value, mx, my)[0], wrt=mlp_parameters(ours))
             t |= interleaved({"compiled": step, "floats": lambda: floats_c(plain, mx, my)}, rounds)
             del step
@@ -487,6 +518,9 @@ def run(quick: bool, repeats: int, markdown: bool = False) -> int:
             if HAVE_MICROGRAD:
                 figures[f"d-paused {depth}"] = paused_ratio(
                     contenders["microgrid"], contenders["micrograd"], rounds
+                )
+                figures[f"d-paused, freed outside {depth}"] = paused_ratio(
+                    contenders["microgrid"], contenders["micrograd"], rounds, freed_outside=True
                 )
             step = microgrid.compile(build_d(Value, depth)[0])
             t |= interleaved({"compiled": step, "floats": lambda: floats_d(depth)}, rounds)
