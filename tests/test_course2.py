@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pytest
-from football_data import FOOTBALL_DIR, needs_football
+from course_data import FOOTBALL_DIR, needs_football
 
 from microgrid import gradcheck
 from microgrid.course import datasets

@@ -16,7 +16,7 @@ from typing import Any
 import course2_assignments as course2
 import numpy as np
 import pytest
-from football_data import FOOTBALL_DIR
+from course_data import FOOTBALL_DIR
 
 from microgrid import check_backprop, gradient_difference
 from microgrid.verify.learner_backprop import check_update

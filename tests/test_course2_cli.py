@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import pytest
-from football_data import FOOTBALL_DIR, needs_football
+from course_data import FOOTBALL_DIR, needs_football
 
 from microgrid.apps.cli import main
 

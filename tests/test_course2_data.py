@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from football_data import FOOTBALL_DIR, needs_football
+from course_data import FOOTBALL_DIR, needs_football
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

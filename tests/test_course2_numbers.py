@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from football_data import FOOTBALL_DIR, needs_football
+from course_data import FOOTBALL_DIR, needs_football
 
 from microgrid.course import datasets
 from microgrid.course.networks import NeuralNetwork

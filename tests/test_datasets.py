@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from course_data import CAT_DIR, needs_cat_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -26,16 +26,6 @@ from microgrid.course.datasets import (
     toy_2d,
     unflatten_images,
 )
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
-
-
-def cat_data_dir() -> Path | None:
-    return CAT_DIR if (CAT_DIR / "train_catvnoncat.h5").is_file() else None
-
 
 # ---------------------------------------------------------------------------
 # flatten / unflatten: all red, then all green, then all blue.
@@ -312,22 +302,15 @@ def test_load_without_h5py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         load_catvnoncat(tmp_path)
 
 
-@pytest.mark.skipif(
-    cat_data_dir() is None,
-    reason=f"the course's catvnoncat .h5 files are not in {CAT_DIR} "
-    "(they live beside the checkout in ../shared/data/catvnoncat; "
-    "set MICROGRID_CATVNONCAT to their folder to run this test)",
-)
+@needs_cat_files
 def test_load_course_files() -> None:
-    folder = cat_data_dir()
-    assert folder is not None
     expected = {
         "train_catvnoncat.h5": "fbe56ab67c3ae28d564e3a644189117976d6b31af0a3ce9bb17dbf22908af242",
         "test_catvnoncat.h5": "6a9d39ce52fa85953c5834695b8534a30ed8cfd54971fb2f080b5a24d002b951",
     }
     for name, digest in expected.items():
-        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
-    data = load_catvnoncat(folder)
+        assert hashlib.sha256((CAT_DIR / name).read_bytes()).hexdigest() == digest
+    data = load_catvnoncat(CAT_DIR)
     assert data.train_x.shape == (209, 64, 64, 3) and data.train_x.dtype == np.uint8
     assert data.test_x.shape == (50, 64, 64, 3)
     assert data.train_y.shape == (1, 209) and int(data.train_y.sum()) == 72

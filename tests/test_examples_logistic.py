@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from course_data import CAT_DIR, needs_cat_files
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -88,15 +88,9 @@ def test_05_cat_classifier_slow_engines(engine: str) -> None:
     assert "Cost after iteration 0: 0.693147" in out
 
 
+@needs_cat_files
 def test_05_cat_classifier_course_files() -> None:
-    folder = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
-    if not (folder / "train_catvnoncat.h5").is_file():
-        pytest.skip(
-            f"the course's catvnoncat .h5 files are not in {folder} "
-            "(they live beside the checkout in ../shared/data/catvnoncat; "
-            "set MICROGRID_CATVNONCAT to their folder to run this test)"
-        )
-    out = run("05_cat_classifier.py", "--data", str(folder))
+    out = run("05_cat_classifier.py", "--data", str(CAT_DIR))
     assert "Cost after iteration 100: 0.584508" in out
     assert "train accuracy: 99.04306220095694 %" in out
     assert "test accuracy: 70.0 %" in out

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from course_data import CAT_DIR, needs_cat_files
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
 
 
 def run(script: str, *args: str, single_thread: bool = False) -> str:
@@ -65,11 +65,7 @@ def costs_and_accuracies(block: str) -> tuple[dict[int, float], float, float]:
     return costs, train, test
 
 
-@pytest.mark.skipif(
-    not (CAT_DIR / "train_catvnoncat.h5").is_file(),
-    reason=f"the course's catvnoncat .h5 files are not in {CAT_DIR} "
-    "(set MICROGRID_CATVNONCAT to their folder to run this test)",
-)
+@needs_cat_files
 def test_09_reproduces_the_course_week_4_numbers() -> None:
     # Both 2500-iteration runs (~20 s of CPU each): every number the course prints.
     out = run("09_deep_cats.py", "--data", str(CAT_DIR), single_thread=True)

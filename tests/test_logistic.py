@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from course_data import CAT_DIR, needs_cat_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -38,22 +39,6 @@ COURSE_X = np.array([[1.0, 2.0, -1.0], [3.0, 4.0, -3.2]])
 COURSE_Y = np.array([[1, 0, 1]])
 COURSE_W = np.array([[1.0], [2.0]])
 COURSE_B = 2.0
-
-
-CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
-
-
-def cat_data_dir() -> Path | None:
-    """The course's files: $MICROGRID_CATVNONCAT or ../shared/data/catvnoncat beside the repo."""
-    return CAT_DIR if (CAT_DIR / "train_catvnoncat.h5").is_file() else None
-
-
-needs_cat_files = pytest.mark.skipif(
-    cat_data_dir() is None,
-    reason=f"the course's catvnoncat .h5 files are not in {CAT_DIR} "
-    "(they live beside the checkout in ../shared/data/catvnoncat; "
-    "set MICROGRID_CATVNONCAT to their folder to run this test)",
-)
 
 
 def textbook(
@@ -502,9 +487,7 @@ def test_synthetic_cats_are_learnable() -> None:
 
 @needs_cat_files
 def test_course_cat_classifier_reproduced() -> None:
-    folder = cat_data_dir()
-    assert folder is not None
-    data = load_catvnoncat(folder)
+    data = load_catvnoncat(CAT_DIR)
     train_x, test_x = flatten_images(data.train_x), flatten_images(data.test_x)
     model = LogisticRegression(learning_rate=0.005, iterations=2000, print_every=0)
     model.fit(train_x, data.train_y)
@@ -601,7 +584,7 @@ def test_cli_logreg_bad_engine() -> None:
 
 @needs_cat_files
 def test_cli_logreg_course_files() -> None:
-    result = run_cli("--data", str(cat_data_dir()))
+    result = run_cli("--data", str(CAT_DIR))
     assert result.returncode == 0, result.stderr
     assert "Cost after iteration 100: 0.584508" in result.stdout
     assert "train accuracy: 99.04306220095694 %" in result.stdout

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from course_data import CAT_DIR, needs_cat_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,14 +29,6 @@ from microgrid.course.networks import (
 from microgrid.course.networks.model import gradient_function
 from microgrid.course.networks.moons_demo import train_moons
 from microgrid.course.networks.vectorized import update_parameters
-
-REPO = Path(__file__).resolve().parents[1]
-CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
-needs_cat_files = pytest.mark.skipif(
-    not (CAT_DIR / "train_catvnoncat.h5").is_file(),
-    reason=f"the course's catvnoncat .h5 files are not in {CAT_DIR} "
-    "(set MICROGRID_CATVNONCAT to their folder to run this test)",
-)
 
 
 def relative_gap(a: np.ndarray, b: np.ndarray) -> float:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import inspect
 import math
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import course_networks as course
 import numpy as np
 import pytest
 import torch
+from course_data import CAT_DIR, needs_cat_files
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,9 +29,6 @@ from microgrid.course.logistic.vectorized import vectorized_pass
 from microgrid.engine.walks import topological_order
 from microgrid.verify.learner_backprop.arrays import ParameterArray, UncheckedValue, matrix_product
 from microgrid.verify.testing import BackpropMismatch, assert_backprop_matches
-
-REPO = Path(__file__).resolve().parents[1]
-CAT_DIR = Path(os.environ.get("MICROGRID_CATVNONCAT", REPO.parent / "shared/data/catvnoncat"))
 
 
 def shallow_problem(n_x: int = 2, n_h: int = 4, m: int = 5, seed: int = 1) -> Any:
@@ -700,10 +697,7 @@ def test_the_two_layer_cat_network_in_seconds() -> None:
     assert [g.checked for g in report.gradients] == [20, 7, 7, 1]
 
 
-@pytest.mark.skipif(
-    not (CAT_DIR / "train_catvnoncat.h5").is_file(),
-    reason=f"the course's cat pictures are not in {CAT_DIR}",
-)
+@needs_cat_files
 def test_the_real_cat_pictures() -> None:
     from microgrid import datasets
 
